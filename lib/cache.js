@@ -1,0 +1,3 @@
+'use strict';
+// (Filled in by the cache work.)
+module.exports = {};

@@ -1,0 +1,90 @@
+'use strict';
+// Errors with codes, and the argument checks every public function shares.
+// All codes start with ERR_MEMCTL_.
+
+function withCode(err, code) {
+  Object.defineProperty(err, 'code', { value: code, enumerable: true, writable: true, configurable: true });
+  return err;
+}
+
+const typeError = (code, message) => withCode(new TypeError(message), code);
+const rangeError = (code, message) => withCode(new RangeError(message), code);
+const error = (code, message) => withCode(new Error(message), code);
+
+function describe(value) {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return `string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`;
+  if (typeof value === 'object') return value.constructor ? `an instance of ${value.constructor.name}` : 'an object';
+  if (typeof value === 'function') return 'a function';
+  return `${typeof value} ${String(value)}`;
+}
+
+// Checks that value is an integer in [min, max]; returns it.
+function checkInteger(name, value, min = 0, max = Number.MAX_SAFE_INTEGER) {
+  if (typeof value !== 'number') {
+    throw typeError('ERR_MEMCTL_INVALID_ARG_TYPE', `${name} must be a number, got ${describe(value)}`);
+  }
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw rangeError('ERR_MEMCTL_OUT_OF_RANGE', `${name} must be an integer from ${min} to ${max}, got ${value}`);
+  }
+  return value;
+}
+
+// Like checkInteger but lets undefined through (returns the default).
+function optionalInteger(name, value, def, min, max) {
+  return value === undefined ? def : checkInteger(name, value, min, max);
+}
+
+// A finite number >= min (durations in milliseconds may be fractional).
+function checkNumber(name, value, min = 0, max = Number.MAX_VALUE) {
+  if (typeof value !== 'number') {
+    throw typeError('ERR_MEMCTL_INVALID_ARG_TYPE', `${name} must be a number, got ${describe(value)}`);
+  }
+  if (Number.isNaN(value) || value < min || value > max) {
+    throw rangeError('ERR_MEMCTL_OUT_OF_RANGE', `${name} must be a number from ${min} to ${max}, got ${value}`);
+  }
+  return value;
+}
+
+function checkBoolean(name, value) {
+  if (typeof value !== 'boolean') {
+    throw typeError('ERR_MEMCTL_INVALID_ARG_TYPE', `${name} must be a boolean, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function checkFunction(name, value) {
+  if (typeof value !== 'function') {
+    throw typeError('ERR_MEMCTL_INVALID_ARG_TYPE', `${name} must be a function, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function checkString(name, value) {
+  if (typeof value !== 'string') {
+    throw typeError('ERR_MEMCTL_INVALID_ARG_TYPE', `${name} must be a string, got ${describe(value)}`);
+  }
+  return value;
+}
+
+// Options must be undefined or a plain object; returns an object.
+function checkOptions(name, value) {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw typeError('ERR_MEMCTL_INVALID_ARG_TYPE', `${name} must be an object, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function checkOneOf(name, value, allowed) {
+  if (!allowed.includes(value)) {
+    throw typeError('ERR_MEMCTL_INVALID_ARG_VALUE', `${name} must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}, got ${describe(value)}`);
+  }
+  return value;
+}
+
+module.exports = {
+  withCode, typeError, rangeError, error, describe,
+  checkInteger, optionalInteger, checkNumber, checkBoolean, checkFunction,
+  checkString, checkOptions, checkOneOf,
+};

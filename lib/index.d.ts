@@ -1,0 +1,6 @@
+// memctl: off-heap caches, a budgeted buffer pool, leak detection and heap
+// snapshot analysis, with cores in C.
+export * from './cache';
+export * from './pool';
+export * from './leak-watcher';
+export * from './snapshot';

@@ -1,0 +1,36 @@
+'use strict';
+// Registry of live off-heap owners (caches, pools) so memctl.usage() can say
+// how many bytes memctl holds outside the V8 heap. Owners are held weakly:
+// tracking never keeps an object alive.
+
+const owners = new Map(); // kind -> Set<WeakRef>
+const registry = new FinalizationRegistry(({ kind, ref }) => {
+  const set = owners.get(kind);
+  if (set) set.delete(ref);
+});
+
+// obj must have an offHeapBytes() method returning a number (0 once closed).
+function track(kind, obj) {
+  let set = owners.get(kind);
+  if (!set) owners.set(kind, (set = new Set()));
+  const ref = new WeakRef(obj);
+  set.add(ref);
+  registry.register(obj, { kind, ref });
+}
+
+// Returns { [kind]: bytes, total } over the live owners.
+function offHeapBytes() {
+  const out = { total: 0 };
+  for (const [kind, set] of owners) {
+    let sum = 0;
+    for (const ref of set) {
+      const obj = ref.deref();
+      if (obj) sum += obj.offHeapBytes();
+    }
+    out[kind] = sum;
+    out.total += sum;
+  }
+  return out;
+}
+
+module.exports = { track, offHeapBytes };

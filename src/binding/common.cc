@@ -1,0 +1,167 @@
+#include "binding/common.h"
+
+#include <stdlib.h>
+
+namespace memctl {
+
+// ---- errors ---------------------------------------------------------------
+
+static napi_value CreateError(napi_env env, const char *kind, const char *code,
+                              const char *message) {
+  napi_value msg, code_v, err;
+  napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg);
+  napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &code_v);
+  std::string k(kind);
+  if (k == "TypeError")
+    napi_create_type_error(env, code_v, msg, &err);
+  else if (k == "RangeError")
+    napi_create_range_error(env, code_v, msg, &err);
+  else
+    napi_create_error(env, code_v, msg, &err);
+  return err;
+}
+
+Napi::Error MakeError(Napi::Env env, const char *kind, const char *code,
+                      const std::string &message) {
+  return Napi::Error(env, CreateError(env, kind, code, message.c_str()));
+}
+
+void Throw(Napi::Env env, const char *kind, const char *code,
+           const std::string &message) {
+  throw MakeError(env, kind, code, message);
+}
+
+napi_value ThrowRaw(napi_env env, const char *kind, const char *code,
+                    const char *message) {
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (!pending) napi_throw(env, CreateError(env, kind, code, message));
+  return NULL;
+}
+
+napi_value ThrowLastError(napi_env env) {
+  const napi_extended_error_info *info = NULL;
+  napi_get_last_error_info(env, &info);
+  const char *msg = info && info->error_message ? info->error_message
+                                                : "Node-API call failed";
+  return ThrowRaw(env, "Error", "ERR_MEMCTL_NAPI", msg);
+}
+
+// ---- per-environment state ------------------------------------------------
+
+static void EnvStateRelease(EnvState *st) {
+  if (--st->refs > 0) return;
+  for (int i = 0; i < SLOT_COUNT; i++)
+    if (st->slot[i] && st->slot_free[i]) st->slot_free[i](st->slot[i]);
+  free(st);
+}
+
+static void DestroyObject(Handle *h) {
+  void *obj = h->obj;
+  h->obj = NULL;
+  mc_list_remove(&h->link);
+  h->destroy(obj);
+  if (h->on_destroy) h->on_destroy(h->env, h);
+}
+
+// Runs at worker or process exit, before the environment goes away: every
+// object still open is destroyed here so nothing outlives its environment.
+static void EnvCleanupHook(void *arg) {
+  EnvState *st = (EnvState *)arg;
+  while (!mc_list_empty(&st->handles)) {
+    Handle *h = MC_LIST_ENTRY(st->handles.next, Handle, link);
+    DestroyObject(h);
+  }
+}
+
+static void EnvStateFinalize(napi_env env, void *data, void *hint) {
+  EnvState *st = (EnvState *)data;
+  napi_remove_env_cleanup_hook(env, EnvCleanupHook, st);
+  EnvCleanupHook(st);
+  EnvStateRelease(st);
+}
+
+void InitEnvState(Napi::Env env) {
+  EnvState *st = (EnvState *)calloc(1, sizeof(EnvState));
+  if (!st) Throw(env, "Error", "ERR_MEMCTL_NO_MEMORY", "out of memory");
+  mc_list_init(&st->handles);
+  st->refs = 1;
+  if (napi_set_instance_data(env, st, EnvStateFinalize, NULL) != napi_ok) {
+    free(st);
+    Throw(env, "Error", "ERR_MEMCTL_NAPI", "cannot set instance data");
+  }
+  napi_add_env_cleanup_hook(env, EnvCleanupHook, st);
+}
+
+EnvState *GetEnvState(napi_env env) {
+  void *data = NULL;
+  napi_get_instance_data(env, &data);
+  return (EnvState *)data;
+}
+
+// ---- native handles -------------------------------------------------------
+
+static void HandleFinalize(napi_env env, void *data, void *hint) {
+  Handle *h = (Handle *)data;
+  if (h->obj) DestroyObject(h);
+  EnvStateRelease(h->owner);
+  free(h);
+}
+
+napi_value NewHandle(napi_env env, void *obj, void (*destroy)(void *),
+                     const char *kind, Handle **out) {
+  EnvState *st = GetEnvState(env);
+  Handle *h = (Handle *)calloc(1, sizeof(Handle));
+  if (!h) {
+    destroy(obj);
+    Throw(Napi::Env(env), "Error", "ERR_MEMCTL_NO_MEMORY", "out of memory");
+  }
+  h->obj = obj;
+  h->destroy = destroy;
+  h->kind = kind;
+  h->owner = st;
+  h->env = env;
+  napi_value ext;
+  if (napi_create_external(env, h, HandleFinalize, NULL, &ext) != napi_ok) {
+    destroy(obj);
+    free(h);
+    Throw(Napi::Env(env), "Error", "ERR_MEMCTL_NAPI", "cannot create handle");
+  }
+  st->refs++;
+  mc_list_push_back(&st->handles, &h->link);
+  if (out) *out = h;
+  return ext;
+}
+
+Handle *HandleOf(napi_env env, napi_value v, const char *kind) {
+  void *data = NULL;
+  napi_valuetype t;
+  // Handles are only ever created here and kept in private fields of the JS
+  // classes, so an External reaching this point is ours; kind tells which.
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_external ||
+      napi_get_value_external(env, v, &data) != napi_ok || !data ||
+      ((Handle *)data)->kind != kind) {
+    ThrowRaw(env, "TypeError", "ERR_MEMCTL_INVALID_HANDLE",
+             "expected a native handle");
+    return NULL;
+  }
+  return (Handle *)data;
+}
+
+void *HandleGet(napi_env env, napi_value v, const char *kind) {
+  Handle *h = HandleOf(env, v, kind);
+  if (!h) return NULL;
+  if (!h->obj) {
+    ThrowRaw(env, "Error", "ERR_MEMCTL_CLOSED", "the object is closed");
+    return NULL;
+  }
+  return h->obj;
+}
+
+bool HandleClose(napi_env env, Handle *h) {
+  if (!h->obj) return false;
+  DestroyObject(h);
+  return true;
+}
+
+}  // namespace memctl

@@ -1,0 +1,100 @@
+// Shared plumbing for every binding file: errors with codes, per-environment
+// state, and native handles (Externals that own one core object).
+//
+// Bindings only convert arguments and results; all logic lives in src/core.
+#ifndef MEMCTL_BINDING_COMMON_H
+#define MEMCTL_BINDING_COMMON_H
+
+#include <napi.h>
+#include <string>
+
+extern "C" {
+#include "core/list.h"
+}
+
+namespace memctl {
+
+// ---- errors ---------------------------------------------------------------
+// kind is "TypeError", "RangeError" or "Error"; code starts with ERR_MEMCTL_.
+Napi::Error MakeError(Napi::Env env, const char *kind, const char *code,
+                      const std::string &message);
+[[noreturn]] void Throw(Napi::Env env, const char *kind, const char *code,
+                        const std::string &message);
+// Raw Node-API form for hot paths: sets a pending exception and returns NULL.
+napi_value ThrowRaw(napi_env env, const char *kind, const char *code,
+                    const char *message);
+
+// Turns the last failed Node-API status into a pending exception (unless one
+// is already pending) and returns NULL.
+napi_value ThrowLastError(napi_env env);
+
+// ---- per-environment state ------------------------------------------------
+// One EnvState per Node environment (main thread or worker), kept as the
+// addon's instance data. Each module owns one slot; nothing else is mutable.
+enum Slot { SLOT_CACHE, SLOT_POOL, SLOT_LEAK, SLOT_SNAPSHOT, SLOT_COUNT };
+
+struct EnvState {
+  mc_list handles;       // open Handles of this environment
+  int refs;              // 1 for the instance data + 1 per live Handle
+  void *slot[SLOT_COUNT];
+  void (*slot_free[SLOT_COUNT])(void *);
+};
+
+EnvState *GetEnvState(napi_env env);
+void InitEnvState(Napi::Env env);
+
+// ---- native handles -------------------------------------------------------
+// A Handle owns one core object. Exactly one of three paths destroys it:
+// explicit close (HandleClose), the GC finalizer of its External, or the env
+// cleanup hook at worker/process exit. After destroy, obj is NULL and any use
+// throws ERR_MEMCTL_CLOSED.
+//
+// `kind` is the address of a static constant string that names the type
+// ("LRUCache", "Pool", ...); it is compared by address, so each module keeps
+// one such constant and never mixes handles of two kinds.
+struct Handle {
+  mc_list link;          // in EnvState::handles while obj != NULL
+  void *obj;
+  void (*destroy)(void *obj);
+  const char *kind;
+  EnvState *owner;
+  napi_env env;
+  // Called after destroy from close/cleanup/finalize (may be NULL); lets a
+  // module release JS-side resources such as external memory accounting.
+  void (*on_destroy)(napi_env env, struct Handle *h);
+  void *user;            // free for the module's use
+};
+
+// Creates an External owning obj. Throws on failure (obj is destroyed).
+napi_value NewHandle(napi_env env, void *obj, void (*destroy)(void *),
+                     const char *kind, Handle **out = nullptr);
+// Returns the Handle behind v, or sets a pending TypeError and returns NULL.
+Handle *HandleOf(napi_env env, napi_value v, const char *kind);
+// Returns the open object behind v, or sets a pending exception (TypeError
+// ERR_MEMCTL_INVALID_HANDLE / Error ERR_MEMCTL_CLOSED) and returns NULL.
+void *HandleGet(napi_env env, napi_value v, const char *kind);
+// Destroys the object now; returns false if it was already closed.
+bool HandleClose(napi_env env, Handle *h);
+
+// ---- module entry points (one per binding file) ----------------------------
+void InitCache(Napi::Env env, Napi::Object exports);
+void InitPool(Napi::Env env, Napi::Object exports);
+void InitLeak(Napi::Env env, Napi::Object exports);
+void InitSnapshot(Napi::Env env, Napi::Object exports);
+
+}  // namespace memctl
+
+// Argument helpers for raw Node-API functions: they return NULL (with a
+// pending exception) from the enclosing callback on failure.
+#define MC_ARGS(n)                                                          \
+  size_t argc = (n);                                                        \
+  napi_value argv[(n) > 0 ? (n) : 1];                                        \
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok)      \
+    return NULL;
+
+#define MC_CALL(call)                                                       \
+  do {                                                                      \
+    if ((call) != napi_ok) return memctl::ThrowLastError(env);              \
+  } while (0)
+
+#endif
