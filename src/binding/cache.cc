@@ -96,9 +96,16 @@ struct Open {
   mc_cache *c;
 };
 
+// Reads the handle without napi_typeof (which walks a chain of type checks):
+// napi_get_value_external itself rejects anything but an External.
 static bool OpenCache(napi_env env, napi_value v, Open *o) {
-  o->h = HandleOf(env, v, kCacheKind);
-  if (!o->h) return false;
+  void *data = NULL;
+  if (napi_get_value_external(env, v, &data) != napi_ok || !data ||
+      ((Handle *)data)->kind != kCacheKind) {
+    o->h = HandleOf(env, v, kCacheKind);  // sets the right exception
+    return false;
+  }
+  o->h = (Handle *)data;
   if (!o->h->obj) {
     ThrowRaw(env, "Error", "ERR_MEMCTL_CLOSED", "the cache is closed");
     return false;
@@ -114,9 +121,15 @@ struct Utf16 {
   char16_t *units = nullptr;
   size_t len = 0;
   char16_t *heap = nullptr;
-  ~Utf16() { free(heap); }
+  ~Utf16() {
+    if (heap) free(heap);
+  }
+  // The first read is done by the caller (it doubles as the type check).
   bool Read(napi_env env, napi_value v, char16_t *stack, size_t cap) {
     if (napi_get_value_string_utf16(env, v, stack, cap, &len) != napi_ok) return false;
+    return Finish(env, v, stack, cap);
+  }
+  bool Finish(napi_env env, napi_value v, char16_t *stack, size_t cap) {
     units = stack;
     if (len + 1 < cap) return true;
     // Possibly truncated: ask for the length and read it whole.
@@ -173,33 +186,37 @@ struct Key {
   uint8_t *heap = nullptr;
   const uint8_t *data = nullptr;
   size_t len = 0;
-  ~Key() { free(heap); }
+  ~Key() {
+    if (heap) free(heap);
+  }
 };
 
-static bool ReadKey(napi_env env, napi_value v, Key *k) {
-  napi_valuetype t;
-  napi_typeof(env, v, &t);
-  if (t == napi_string) {
-    Utf16 s;
-    if (!s.Read(env, v, k->units, 256)) {
+static bool EncodeKeyString(napi_env env, napi_value v, Utf16 &s, Key *k) {
+  if (!s.Finish(env, v, k->units, 256)) {
+    ThrowStatus(env, MC_CACHE_ENOMEM);
+    return false;
+  }
+  uint8_t *out = k->stack;
+  if (1 + 2 * s.len > sizeof k->stack) {
+    out = k->heap = (uint8_t *)malloc(1 + 2 * s.len);
+    if (!out) {
       ThrowStatus(env, MC_CACHE_ENOMEM);
       return false;
     }
-    uint8_t *out = k->stack;
-    if (1 + 2 * s.len > sizeof k->stack) {
-      out = k->heap = (uint8_t *)malloc(1 + 2 * s.len);
-      if (!out) {
-        ThrowStatus(env, MC_CACHE_ENOMEM);
-        return false;
-      }
-    }
-    k->len = EncodeString(s, out, true, nullptr);
-    k->data = out;
-    return true;
   }
-  if (t == napi_number) {
-    double d;
-    napi_get_value_double(env, v, &d);
+  k->len = EncodeString(s, out, true, nullptr);
+  k->data = out;
+  return true;
+}
+
+// Tries the string read first: it is the type check for the common case, so
+// no napi_typeof is needed.
+static bool ReadKey(napi_env env, napi_value v, Key *k) {
+  Utf16 s;
+  napi_status st = napi_get_value_string_utf16(env, v, k->units, 256, &s.len);
+  if (st == napi_ok) return EncodeKeyString(env, v, s, k);
+  double d;
+  if (napi_get_value_double(env, v, &d) == napi_ok) {
     if (d == 0) d = 0;                 // -0 and 0 are one key, as in a Map
     if (isnan(d)) d = NAN;             // every NaN is one key
     k->stack[0] = KEY_NUMBER;
