@@ -15,7 +15,8 @@
 #define MAX_CLASS 512u          /* exact free lists for 1..512 units (8..4096 B) */
 #define CLASS_WORDS ((MAX_CLASS + 64) / 64)
 #define SPLIT_MIN 4u            /* split a free block only if >= 32 B remain */
-#define LARGE_SCAN 16           /* first-fit probes in the large free list */
+#define LARGE_LISTS (33 * 8)    /* large classes: 8 per power of two */
+#define RELEASE_MIN ((size_t)256 << 10) /* free blocks this big give pages back */
 #define ARENA_LIMIT ((uint64_t)UINT32_MAX * UNIT) /* refs are 32-bit units */
 #define INDEX_MIN 16u
 #define STAMP_MAX (((uint64_t)1 << 48) - 1)
@@ -29,7 +30,7 @@ struct mc_cache {
   size_t top;
   uint32_t free_head[MAX_CLASS + 1];
   uint64_t free_bits[CLASS_WORDS];
-  uint32_t large_free;
+  uint32_t large_free[LARGE_LISTS];
   /* index */
   uint64_t *slots;
   uint64_t mask;                /* nslots - 1 */
@@ -160,7 +161,22 @@ static inline size_t raw_size(size_t klen, size_t vlen, int has_exp, int own) {
          klen + vlen + (has_exp ? 6 : 0) + (own ? 6 : 0);
 }
 
-static inline size_t units_of(size_t bytes) { return (bytes + UNIT - 1) / UNIT; }
+/* Block size in units for `bytes`: exact 8-byte steps up to 4 KiB; above
+ * that, 8 classes per power of two (at most 12.5% rounding). Large blocks are
+ * never split, so a freed one is reused whole by a later entry of its class;
+ * this keeps the arena bounded under any steady mix of sizes. */
+static inline size_t units_of(size_t bytes) {
+  size_t u = (bytes + UNIT - 1) / UNIT;
+  if (u <= MAX_CLASS) return u;
+  unsigned b = 63 - (unsigned)__builtin_clzll((unsigned long long)u);
+  size_t step = (size_t)1 << (b - 3);
+  return (u + step - 1) & ~(step - 1);
+}
+
+static inline size_t large_list(size_t units) {
+  unsigned b = 63 - (unsigned)__builtin_clzll((unsigned long long)units);
+  return (size_t)b * 8 + ((units >> (b - 3)) & 7);
+}
 
 size_t mc_cache_entry_charge(size_t klen, size_t vlen, int has_exp, int own_ttl) {
   return units_of(raw_size(klen, vlen, has_exp, own_ttl)) * UNIT + MC_CACHE_INDEX_CHARGE;
@@ -280,7 +296,23 @@ static void arena_release(mc_cache *c) {
   c->top = UNIT;
   memset(c->free_head, 0, sizeof c->free_head);
   memset(c->free_bits, 0, sizeof c->free_bits);
-  c->large_free = 0;
+  memset(c->large_free, 0, sizeof c->large_free);
+}
+
+/* Gives the whole pages inside a big free block back to the system; the
+ * range stays mapped and reads as zeros when reused. */
+static void release_pages(mc_cache *c, uint32_t ref, size_t units) {
+#if defined(MADV_DONTNEED)
+  size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  uintptr_t lo = (uintptr_t)at(c, ref) + 8, hi = (uintptr_t)at(c, ref) + units * UNIT;
+  lo = (lo + page - 1) & ~(uintptr_t)(page - 1);
+  hi &= ~(uintptr_t)(page - 1);
+  if (hi > lo) madvise((void *)lo, hi - lo, MADV_DONTNEED);
+#else
+  (void)c;
+  (void)ref;
+  (void)units;
+#endif
 }
 
 /* Free block: [next ref u32][units u32]. */
@@ -292,8 +324,10 @@ static void push_free(mc_cache *c, uint32_t ref, size_t units) {
     c->free_head[units] = ref;
     c->free_bits[units >> 6] |= (uint64_t)1 << (units & 63);
   } else {
-    b[0] = c->large_free;
-    c->large_free = ref;
+    size_t l = large_list(units);
+    b[0] = c->large_free[l];
+    c->large_free[l] = ref;
+    if (units * UNIT >= RELEASE_MIN) release_pages(c, ref, units);
   }
 }
 
@@ -321,35 +355,28 @@ static uint32_t take_split(mc_cache *c, uint32_t ref, size_t have, size_t units)
   return ref;
 }
 
-static uint32_t alloc_large_fit(mc_cache *c, size_t units) {
-  uint32_t prev = 0, ref = c->large_free;
-  for (int i = 0; ref && i < LARGE_SCAN; i++) {
-    uint32_t *b = (uint32_t *)(void *)at(c, ref);
-    size_t have = b[1];
-    if (have == units || have >= units + SPLIT_MIN) {
-      if (prev) ((uint32_t *)(void *)at(c, prev))[0] = b[0];
-      else c->large_free = b[0];
-      return take_split(c, ref, have, units);
-    }
-    prev = ref;
-    ref = b[0];
-  }
-  return 0;
+static uint32_t alloc_large(mc_cache *c, size_t units) {
+  size_t l = large_list(units);
+  uint32_t ref = c->large_free[l];
+  if (ref) c->large_free[l] = ((uint32_t *)(void *)at(c, ref))[0];
+  return ref;
 }
 
-/* Returns a block of `units` units, or 0 when memory runs out. Prefers reuse
- * (exact class, then splitting a bigger free block) over growing the arena,
- * so freed memory is recycled before new memory is touched. */
+/* Returns a block of `units` units (a value of units_of), or 0 when memory
+ * runs out. Prefers reuse (exact class, then splitting a bigger small block)
+ * over growing the arena, so freed memory is recycled before new memory is
+ * touched. */
 static uint32_t alloc_block(mc_cache *c, size_t units) {
+  uint32_t ref;
   if (units <= MAX_CLASS) {
     if (c->free_head[units]) return pop_class(c, units);
     size_t k = next_class(c, units + SPLIT_MIN);
     if (k) return take_split(c, pop_class(c, k), k, units);
+  } else if ((ref = alloc_large(c, units)) != 0) {
+    return ref;
   }
-  uint32_t ref = alloc_large_fit(c, units);
-  if (ref) return ref;
   size_t bytes = units * UNIT;
-  if (arena_ensure(c, c->top + bytes) != 0) return 0;
+  if (c->top + bytes > ARENA_LIMIT || arena_ensure(c, c->top + bytes) != 0) return 0;
   ref = (uint32_t)(c->top / UNIT);
   c->top += bytes;
   return ref;
