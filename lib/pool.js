@@ -154,7 +154,8 @@ class Pool extends EventEmitter {
   free(buf) {
     const tag = PoolBuffer.claim(buf, this.#h);
     if (tag >= 0) {
-      const status = native.poolFree(this.#h, tag, buf.buffer);
+      // Only large buffers own (and must detach) their ArrayBuffer.
+      const status = native.poolFree(this.#h, tag, buf.length > SMALL_MAX ? buf.buffer : undefined);
       if (status === 0) {
         if (this.#stacks !== null) this.#stacks.delete(tag);
         return;

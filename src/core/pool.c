@@ -7,6 +7,7 @@
 
 #define UNIT_SMALL 16u
 #define UNIT_LARGE 4096u
+#define IDLE_UNSTAMPED UINT64_MAX
 
 struct mc_pool {
   mc_pool_config cfg;
@@ -402,7 +403,9 @@ static void slot_free(mc_pool *p, mc_pool_region *r, uint32_t s) {
   r->free_slots[r->nfree++] = (uint16_t)s;
   if (r->nfree == 1 && r->state == MC_POOL_LIVE)
     mc_list_push_back(&p->usable[r->cls], &r->link);
-  if (--r->nlive == 0) r->idle_since = now_ms(p);
+  /* Reading the clock here would cost more than the free itself: an empty
+   * slab is stamped by the next decay pass instead (see release_idle). */
+  if (--r->nlive == 0) r->idle_since = IDLE_UNSTAMPED;
 }
 
 /* ---- lookups and frees ----------------------------------------------------- */
@@ -492,7 +495,9 @@ static size_t release_idle(mc_pool *p, uint64_t min_idle) {
   for (int c = 0; c < MC_POOL_NSMALL; c++) {
     for (mc_list *n = p->usable[c].next; n != &p->usable[c]; n = n->next) {
       mc_pool_region *r = MC_LIST_ENTRY(n, mc_pool_region, link);
-      if (!purgeable(r) || now - r->idle_since < min_idle) continue;
+      if (!purgeable(r)) continue;
+      if (r->idle_since == IDLE_UNSTAMPED) r->idle_since = now;
+      if (now - r->idle_since < min_idle) continue;
       released += r->size;
       purge_slab(p, r);
     }
