@@ -1,3 +1,244 @@
 'use strict';
-// (Filled in by the pool work.)
-module.exports = {};
+// Pool: an off-heap buffer allocator with a budget, deterministic free() and
+// leak reports.  The allocator is the C core (src/core/pool.c); this file
+// validates arguments, turns pool memory into Buffers and emits 'leak'.
+//
+// Buffers come in two kinds (see README "pool"):
+//   - large (> POOL_SMALL_MAX bytes): the Buffer owns an ArrayBuffer over its
+//     own region; free() detaches it (the Buffer then reads as length 0).
+//   - small: the Buffer is a view of a 64 KiB slab ArrayBuffer shared with
+//     other small buffers; free() returns the slot but cannot detach the view.
+
+const { EventEmitter } = require('node:events');
+const native = require('./native');
+const { track } = require('./offheap');
+const {
+  checkInteger, checkNumber, checkOptions, checkOneOf, typeError, rangeError, error, describe,
+} = require('./errors');
+
+const SMALL_MAX = native.POOL_SMALL_MAX;
+const MAX_BYTES = native.POOL_MAX_BYTES;
+const DEFAULT_DECAY_MS = 10000;
+
+// Status numbers returned by the native side (src/core/pool.h).
+const EXHAUSTED = -1;
+const NOMEM = -2;
+const FOREIGN = -3;
+const FREED = -4;
+
+const LEAK_MODES = ['off', 'simple', 'paranoid'];
+
+// Tag states kept in a PoolBuffer: >= 0 live allocation.
+const TAG_FREED = -2;
+
+// Every Buffer a pool hands out is a PoolBuffer: a Buffer (its prototype
+// chain holds Buffer.prototype, `constructor` is Buffer, so subarray() and
+// friends make plain Buffers) with two private fields no other code can read
+// or forge: the pool it came from and the tag naming its allocation.
+class PoolBuffer extends Uint8Array {
+  #pool;
+  #tag;
+
+  constructor(ab, offset, length, pool, tag) {
+    super(ab, offset, length);
+    this.#pool = pool;
+    this.#tag = tag;
+  }
+
+  // Returns the tag and marks the buffer freed if it is a live allocation of
+  // `pool`; otherwise -1 (not a pool buffer), -2 (already freed) or -3
+  // (another pool's buffer).
+  static claim(buf, pool) {
+    if (typeof buf !== 'object' || buf === null || !(#tag in buf)) return -1;
+    if (buf.#pool !== pool) return -3;
+    const tag = buf.#tag;
+    if (tag >= 0) buf.#tag = TAG_FREED;
+    return tag;
+  }
+
+  // Undoes claim() when the native free refused the tag.
+  static unclaim(buf, tag) {
+    buf.#tag = tag;
+  }
+}
+Object.setPrototypeOf(PoolBuffer.prototype, Buffer.prototype);
+Object.defineProperty(PoolBuffer.prototype, 'constructor', {
+  value: Buffer, writable: true, configurable: true, enumerable: false,
+});
+
+function exhausted(size, maxBytes) {
+  return rangeError('ERR_MEMCTL_POOL_EXHAUSTED',
+    `cannot allocate ${size} bytes: the pool budget of ${maxBytes} bytes would be exceeded`);
+}
+
+class Pool extends EventEmitter {
+  #h;            // native handle
+  #scratch;      // Float64Array over native scratch memory: [tag, offset]
+  #maxBytes;
+  #mode;
+  #stacks;       // paranoid: tag -> allocation stack
+  #timer = null; // decay timer
+  #closed = false;
+  #external;
+
+  constructor(options) {
+    super();
+    const o = checkOptions('options', options);
+    if (o.maxBytes === undefined) {
+      throw typeError('ERR_MEMCTL_INVALID_ARG_TYPE', 'options.maxBytes is required');
+    }
+    const maxBytes = checkInteger('options.maxBytes', o.maxBytes, 65536, MAX_BYTES);
+    const zeroFill = o.zeroFill === undefined ? false : o.zeroFill;
+    if (typeof zeroFill !== 'boolean') {
+      throw typeError('ERR_MEMCTL_INVALID_ARG_TYPE', `options.zeroFill must be a boolean, got ${describe(zeroFill)}`);
+    }
+    const mode = o.leakDetection === undefined ? 'simple' : checkOneOf('options.leakDetection', o.leakDetection, LEAK_MODES);
+    const decayMs = o.decayMs === undefined ? DEFAULT_DECAY_MS : checkNumber('options.decayMs', o.decayMs, 0, Infinity);
+    // Internal: forces the path taken when the runtime forbids external
+    // buffers (V8 sandbox, as in Electron), so it can be tested on Node.
+    const noExternal = process.env.MEMCTL_POOL_NO_EXTERNAL === '1';
+
+    const weak = new WeakRef(this);
+    const [h, scratch, external] = native.poolCreate(maxBytes, decayMs, zeroFill,
+      LEAK_MODES.indexOf(mode), noExternal, () => {
+        const self = weak.deref();
+        if (self) self.#drainLeaks();
+      });
+    this.#h = h;
+    this.#scratch = new Float64Array(scratch);
+    this.#maxBytes = maxBytes;
+    this.#mode = mode;
+    this.#stacks = mode === 'paranoid' ? new Map() : null;
+    this.#external = external;
+    if (decayMs !== Infinity) this.#startDecay(weak, decayMs);
+    track('pools', this);
+  }
+
+  get maxBytes() { return this.#maxBytes; }
+  get closed() { return this.#closed; }
+  get leakDetection() { return this.#mode; }
+  // false when the runtime forbids external buffers and the pool falls back
+  // to memory owned by V8 (same API, no page reuse, no trim of that memory).
+  get externalMemory() { return this.#external; }
+
+  alloc(size) {
+    // Fast path for small sizes; anything else goes through full validation.
+    if (typeof size === 'number' && size >= 1 && size <= SMALL_MAX && (size | 0) === size) {
+      const ab = native.poolAllocSmall(this.#h, size);
+      if (typeof ab === 'number') throw this.#allocError(ab, size);
+      const tag = this.#scratch[0];
+      const buf = new PoolBuffer(ab, this.#scratch[1], size, this.#h, tag);
+      if (this.#stacks !== null) this.#stacks.set(tag, captureStack());
+      return buf;
+    }
+    return this.#allocLarge(size);
+  }
+
+  #allocLarge(size) {
+    checkInteger('size', size, 1, MAX_BYTES);
+    if (size > this.#maxBytes) throw exhausted(size, this.#maxBytes);
+    const ab = native.poolAllocLarge(this.#h, size);
+    if (typeof ab === 'number') throw this.#allocError(ab, size);
+    const tag = this.#scratch[0];
+    const buf = new PoolBuffer(ab, 0, size, this.#h, tag);
+    if (this.#stacks !== null) this.#stacks.set(tag, captureStack());
+    return buf;
+  }
+
+  #allocError(status, size) {
+    if (status === EXHAUSTED) return exhausted(size, this.#maxBytes);
+    if (status === NOMEM) return error('ERR_MEMCTL_NO_MEMORY', `cannot allocate ${size} bytes: the system refused memory`);
+    return error('ERR_MEMCTL_POOL_INTERNAL', `allocation failed with status ${status}`);
+  }
+
+  free(buf) {
+    const tag = PoolBuffer.claim(buf, this.#h);
+    if (tag >= 0) {
+      // Only large buffers own (and must detach) their ArrayBuffer.
+      const status = native.poolFree(this.#h, tag, buf.length > SMALL_MAX ? buf.buffer : undefined);
+      if (status === 0) {
+        if (this.#stacks !== null) this.#stacks.delete(tag);
+        return;
+      }
+      PoolBuffer.unclaim(buf, tag);
+      throw this.#freeError(status, buf);
+    }
+    throw this.#freeError(tag, buf);
+  }
+
+  #freeError(state, buf) {
+    if (this.#closed) throw error('ERR_MEMCTL_CLOSED', 'the pool is closed');
+    if (state === TAG_FREED || state === FREED) {
+      return error('ERR_MEMCTL_POOL_DOUBLE_FREE', 'the buffer was already freed');
+    }
+    if (state === -3) {
+      return error('ERR_MEMCTL_POOL_FOREIGN_BUFFER', 'the buffer belongs to another pool');
+    }
+    if (!ArrayBuffer.isView(buf)) {
+      return typeError('ERR_MEMCTL_INVALID_ARG_TYPE', `buf must be a Buffer returned by pool.alloc(), got ${describe(buf)}`);
+    }
+    if (state === -1 && buf.buffer instanceof ArrayBuffer && native.poolOwns(this.#h, buf.buffer)) {
+      return error('ERR_MEMCTL_POOL_SLICE', 'free() takes the Buffer returned by alloc(), not a view or slice of it');
+    }
+    return error('ERR_MEMCTL_POOL_FOREIGN_BUFFER', 'the buffer was not allocated by this pool');
+  }
+
+  stats() {
+    return native.poolStats(this.#h);
+  }
+
+  // Gives idle memory back to the system now: unmaps cached large regions
+  // and returns the pages of empty slabs.
+  trim() {
+    native.poolTrim(this.#h);
+  }
+
+  offHeapBytes() {
+    return this.#closed ? 0 : native.poolStats(this.#h).bytesInUse;
+  }
+
+  // Releases all memory.  Buffers still alive are detached (length 0).
+  close() {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+    native.poolClose(this.#h);
+    if (this.#stacks !== null) this.#stacks.clear();
+  }
+
+  #startDecay(weak, decayMs) {
+    const period = Math.min(Math.max(decayMs / 2, 50), 2 ** 31 - 1);
+    const timer = setInterval(() => {
+      const self = weak.deref();
+      if (self === undefined) clearInterval(timer);
+      else if (!self.#closed) native.poolDecay(self.#h);
+    }, period);
+    this.#timer = timer;
+    this.#timer.unref();
+  }
+
+  #drainLeaks() {
+    if (this.#closed) return;
+    const records = native.poolDrainLeaks(this.#h);
+    for (let i = 0; i < records.length; i += 2) {
+      const size = records[i];
+      const tag = records[i + 1];
+      const info = { size };
+      if (this.#stacks !== null) {
+        const stack = this.#stacks.get(tag);
+        this.#stacks.delete(tag);
+        if (stack !== undefined) info.stack = stack;
+      }
+      this.emit('leak', info);
+    }
+  }
+}
+
+function captureStack() {
+  const holder = {};
+  Error.captureStackTrace(holder, Pool.prototype.alloc);
+  return holder.stack.replace(/^Error\n/, 'Allocated:\n');
+}
+
+module.exports = { Pool };

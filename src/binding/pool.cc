@@ -1,8 +1,567 @@
-// Binding for the pool core. (Filled in by the pool work.)
+// Binding for the pool core (src/core/pool.c).
+//
+// JS objects behind pool memory:
+//   - a LARGE allocation is one ArrayBuffer over its region; free() detaches
+//     it, so the JS object reads as length 0 before the region is reused.
+//   - a SLAB is one ArrayBuffer over 64 KiB; small allocations are views of
+//     it (lib/pool.js).  A slice cannot be detached alone.
+// Every such ArrayBuffer carries a Ticket, its finalizer's argument: when
+// the ArrayBuffer is collected while its allocation is still live, that is a
+// leak; the core returns the memory and the ticket queues a leak record,
+// which JS drains through a thread-safe function (so no JS runs inside a
+// finalizer).  The native side only holds weak references to ArrayBuffers:
+// it never keeps pool memory reachable.
+//
+// Lifetime: a PoolBinding is referenced by its Handle, by every live Ticket
+// and by its thread-safe function.  close() releases the memory at once
+// (detaching every ArrayBuffer still alive); losing the Handle without
+// close() (GC of the Pool, environment teardown) orphans the binding: its
+// memory stays valid for the buffers still alive and the core is destroyed
+// when the last ticket goes.
 #include "binding/common.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <vector>
+
+extern "C" {
+#include "core/pool.h"
+}
 
 namespace memctl {
 
-void InitPool(Napi::Env env, Napi::Object exports) {}
+static const char kPoolKind[] = "Pool";
+
+enum LeakMode { LEAK_OFF = 0, LEAK_SIMPLE = 1, LEAK_PARANOID = 2 };
+
+struct PoolBinding;
+
+struct Ticket {
+  PoolBinding *b;
+  uint32_t id;     // region id
+  uint32_t gen;    // region incarnation
+  bool dead;       // freed explicitly (or pool closed): finalizer is a no-op
+  bool external;   // memory reported with napi_adjust_external_memory
+  size_t bytes;    // bytes reported for this ArrayBuffer
+  napi_ref ref;    // weak reference to the ArrayBuffer
+};
+
+struct PoolBinding {
+  mc_pool *core;
+  napi_env env;
+  int refs;              // Handle + live tickets + thread-safe function
+  bool closing;          // set by close() before the handle is destroyed
+  bool released;         // core memory given back (close or orphan end)
+  bool orphan;           // handle gone without close()
+  bool external_ok;      // false: V8-owned memory (no external buffers)
+  bool notify_pending;
+  int leak_mode;
+  double *scratch;       // [0] tag, [1] byte offset
+  napi_ref scratch_ref;
+  napi_threadsafe_function tsfn;
+  int64_t external;      // bytes reported to V8 and not yet taken back
+  std::vector<double> leaks;  // pending leak records: size, tag
+};
+
+// ---- lifetime ---------------------------------------------------------------
+
+static void BindingUnref(PoolBinding *b) {
+  if (--b->refs > 0) return;
+  if (b->core) mc_pool_destroy(b->core);
+  delete b;
+}
+
+static void AdjustExternal(napi_env env, PoolBinding *b, int64_t delta) {
+  int64_t ignored;
+  b->external += delta;
+  napi_adjust_external_memory(env, delta, &ignored);
+}
+
+static void ReleaseTsfn(PoolBinding *b) {
+  if (!b->tsfn) return;
+  napi_release_threadsafe_function(b->tsfn, napi_tsfn_abort);
+  b->tsfn = NULL;
+}
+
+static void TsfnFinalize(napi_env env, void *data, void *hint) {
+  PoolBinding *b = (PoolBinding *)data;
+  b->tsfn = NULL;
+  BindingUnref(b);
+}
+
+static void NotifyLeaks(PoolBinding *b) {
+  if (b->notify_pending || !b->tsfn || b->leaks.empty()) return;
+  if (napi_call_threadsafe_function(b->tsfn, NULL, napi_tsfn_nonblocking) ==
+      napi_ok)
+    b->notify_pending = true;
+}
+
+static void RecordLeak(void *arg, size_t size, uint64_t tag) {
+  PoolBinding *b = (PoolBinding *)arg;
+  if (b->orphan) return;  // nobody left to tell; the leak is still counted
+  b->leaks.push_back((double)size);
+  b->leaks.push_back((double)tag);
+}
+
+static Ticket *NewTicket(PoolBinding *b, mc_pool_region *r) {
+  Ticket *t = (Ticket *)calloc(1, sizeof(Ticket));
+  if (!t) return NULL;
+  t->b = b;
+  t->id = r->id;
+  t->gen = r->gen;
+  b->refs++;
+  return t;
+}
+
+static void DropTicket(napi_env env, Ticket *t) {
+  if (t->ref) napi_delete_reference(env, t->ref);
+  t->ref = NULL;
+  if (t->external && t->bytes) AdjustExternal(env, t->b, -(int64_t)t->bytes);
+  t->bytes = 0;
+}
+
+// The ArrayBuffer of a ticket was collected (or, for external memory, its
+// backing store released after a detach).
+static void TicketFinalize(napi_env env, Ticket *t) {
+  PoolBinding *b = t->b;
+  if (!t->dead && !b->released) {
+    mc_pool_region *r = mc_pool_region_get(b->core, t->id);
+    if (r && r->user == t) r->user = NULL;
+    mc_pool_region_collected(b->core, t->id, t->gen, b->leak_mode != LEAK_OFF,
+                             RecordLeak, b);
+    NotifyLeaks(b);
+  }
+  DropTicket(env, t);
+  free(t);
+  BindingUnref(b);
+}
+
+static void ExternalFinalize(napi_env env, void *data, void *hint) {
+  TicketFinalize(env, (Ticket *)hint);
+}
+
+static void ObjectFinalize(napi_env env, void *data, void *hint) {
+  TicketFinalize(env, (Ticket *)data);
+}
+
+// Makes the ArrayBuffer over r (size bytes) and its ticket.  Without external
+// buffers, the memory is V8's and becomes r->base.  Returns NULL with a
+// pending exception.
+static napi_value MakeArrayBuffer(napi_env env, PoolBinding *b,
+                                  mc_pool_region *r, size_t size,
+                                  Ticket **out) {
+  Ticket *t = NewTicket(b, r);
+  if (!t) return ThrowRaw(env, "Error", "ERR_MEMCTL_NO_MEMORY", "out of memory");
+  napi_value ab = NULL;
+  napi_status st;
+  if (b->external_ok) {
+    st = napi_create_external_arraybuffer(env, r->base, size, ExternalFinalize,
+                                          t, &ab);
+    t->external = true;
+  } else {
+    void *data = NULL;
+    st = napi_create_arraybuffer(env, size, &data, &ab);
+    if (st == napi_ok) {
+      r->base = (unsigned char *)data;
+      st = napi_add_finalizer(env, ab, t, ObjectFinalize, NULL, NULL);
+    }
+  }
+  if (st == napi_ok) st = napi_create_reference(env, ab, 0, &t->ref);
+  if (st != napi_ok) {
+    // No finalizer will run for t: undo here.  (If the ArrayBuffer exists,
+    // its finalizer owns t; that only happens if napi_create_reference
+    // failed, which Node-API does not do for a valid object.)
+    if (!ab) {
+      b->refs--;
+      free(t);
+    }
+    if (st == napi_no_external_buffers_allowed)
+      return ThrowRaw(env, "Error", "ERR_MEMCTL_POOL_NO_EXTERNAL",
+                      "this runtime forbids external buffers");
+    return ThrowLastError(env);
+  }
+  if (t->external) {
+    t->bytes = size;
+    AdjustExternal(env, b, (int64_t)size);
+  }
+  r->user = t;
+  *out = t;
+  return ab;
+}
+
+// ---- argument helpers ---------------------------------------------------------
+
+// HandleGet, minus the napi_typeof round trip on the hot path: a value that
+// is not an External fails napi_get_value_external, and HandleGet then
+// raises the proper error.
+static PoolBinding *GetPool(napi_env env, napi_value v) {
+  void *data = NULL;
+  if (napi_get_value_external(env, v, &data) == napi_ok && data) {
+    Handle *h = (Handle *)data;
+    if (h->kind == kPoolKind && h->obj) return (PoolBinding *)h->obj;
+  }
+  return (PoolBinding *)HandleGet(env, v, kPoolKind);
+}
+
+static napi_value Num(napi_env env, double v) {
+  napi_value out;
+  napi_create_double(env, v, &out);
+  return out;
+}
+
+static bool ArgSize(napi_env env, napi_value v, size_t *out) {
+  double d;
+  if (napi_get_value_double(env, v, &d) != napi_ok || !(d >= 1) ||
+      d > (double)MC_POOL_MAX_BYTES || d != (double)(uint64_t)d) {
+    ThrowRaw(env, "RangeError", "ERR_MEMCTL_OUT_OF_RANGE", "bad size");
+    return false;
+  }
+  *out = (size_t)d;
+  return true;
+}
+
+// ---- create / close -------------------------------------------------------------
+
+// The Handle is gone: by close() (memory already released), or by GC of the
+// Pool / environment teardown (orphan: buffers still alive keep the memory).
+static void HandleDestroy(void *obj) {
+  PoolBinding *b = (PoolBinding *)obj;
+  if (!b->closing) {
+    b->orphan = true;
+    b->leaks.clear();
+    mc_pool_trim(b->core);  // idle memory has no user left
+    ReleaseTsfn(b);
+    if (b->scratch_ref) napi_delete_reference(b->env, b->scratch_ref);
+    b->scratch_ref = NULL;
+  }
+  BindingUnref(b);
+}
+
+// Detaches the ArrayBuffer of every region that still has one (close()).
+static void DetachRegion(void *arg, mc_pool_region *r) {
+  napi_env env = (napi_env)arg;
+  Ticket *t = (Ticket *)r->user;
+  if (!t) return;
+  napi_value ab = NULL;
+  if (t->ref && napi_get_reference_value(env, t->ref, &ab) == napi_ok && ab)
+    napi_detach_arraybuffer(env, ab);
+  t->dead = true;
+  DropTicket(env, t);
+  r->user = NULL;
+}
+
+static bool ExternalBuffersAllowed(napi_env env) {
+  static char probe[1];
+  napi_value ab;
+  return napi_create_external_arraybuffer(env, probe, 1, NULL, NULL, &ab) !=
+         napi_no_external_buffers_allowed;
+}
+
+// poolCreate(maxBytes, decayMs, zeroFill, leakMode, forceNoExternal, notify)
+//   -> [handle, scratch ArrayBuffer, externalBuffers]
+static napi_value PoolCreate(napi_env env, napi_callback_info info) {
+  MC_ARGS(6);
+  double max_bytes, decay_ms;
+  int32_t leak_mode;
+  bool zero_fill, no_external;
+  MC_CALL(napi_get_value_double(env, argv[0], &max_bytes));
+  MC_CALL(napi_get_value_double(env, argv[1], &decay_ms));
+  MC_CALL(napi_get_value_bool(env, argv[2], &zero_fill));
+  MC_CALL(napi_get_value_int32(env, argv[3], &leak_mode));
+  MC_CALL(napi_get_value_bool(env, argv[4], &no_external));
+  bool external_ok = !no_external && ExternalBuffersAllowed(env);
+
+  mc_pool_config cfg = {};
+  cfg.max_bytes = (size_t)max_bytes;
+  cfg.decay_ms = decay_ms >= 1.8e19 ? UINT64_MAX : (uint64_t)decay_ms;
+  cfg.zero_fill = zero_fill;
+  cfg.use_mmap = external_ok;
+  mc_pool *core = mc_pool_create(&cfg);
+  if (!core)
+    return ThrowRaw(env, "RangeError", "ERR_MEMCTL_OUT_OF_RANGE", "bad maxBytes");
+
+  PoolBinding *b = new PoolBinding();
+  b->core = core;
+  b->env = env;
+  b->refs = 1;
+  b->leak_mode = leak_mode;
+  b->external_ok = external_ok;
+
+  napi_value scratch, name, handle, result, flag;
+  void *data;
+  if (napi_create_arraybuffer(env, 2 * sizeof(double), &data, &scratch) != napi_ok ||
+      napi_create_reference(env, scratch, 1, &b->scratch_ref) != napi_ok) {
+    BindingUnref(b);
+    return ThrowLastError(env);
+  }
+  b->scratch = (double *)data;
+  napi_create_string_utf8(env, "memctl.Pool.leak", NAPI_AUTO_LENGTH, &name);
+  if (napi_create_threadsafe_function(env, argv[5], NULL, name, 0, 1, b,
+                                      TsfnFinalize, b, NULL, &b->tsfn) != napi_ok) {
+    napi_delete_reference(env, b->scratch_ref);
+    BindingUnref(b);
+    return ThrowLastError(env);
+  }
+  b->refs++;  // held by the thread-safe function until TsfnFinalize
+  napi_unref_threadsafe_function(env, b->tsfn);
+  handle = NewHandle(env, b, HandleDestroy, kPoolKind);
+  napi_create_array_with_length(env, 3, &result);
+  napi_set_element(env, result, 0, handle);
+  napi_set_element(env, result, 1, scratch);
+  napi_get_boolean(env, external_ok, &flag);
+  napi_set_element(env, result, 2, flag);
+  return result;
+}
+
+static void ReleaseCore(napi_env env, PoolBinding *b) {
+  mc_pool_each_region(b->core, DetachRegion, env);
+  if (b->external) AdjustExternal(env, b, -b->external);
+  mc_pool_destroy(b->core);
+  b->core = NULL;
+  b->released = true;
+}
+
+// poolClose(handle) -> true if it was open
+static napi_value PoolClose(napi_env env, napi_callback_info info) {
+  MC_ARGS(1);
+  Handle *h = HandleOf(env, argv[0], kPoolKind);
+  if (!h) return NULL;
+  napi_value out;
+  if (!h->obj) {
+    napi_get_boolean(env, false, &out);
+    return out;
+  }
+  PoolBinding *b = (PoolBinding *)h->obj;
+  ReleaseCore(env, b);
+  ReleaseTsfn(b);
+  if (b->scratch_ref) napi_delete_reference(env, b->scratch_ref);
+  b->scratch_ref = NULL;
+  b->closing = true;
+  HandleClose(env, h);
+  napi_get_boolean(env, true, &out);
+  return out;
+}
+
+// ---- alloc / free -----------------------------------------------------------------
+
+// poolAllocSmall(handle, size) -> slab ArrayBuffer (tag and offset in
+// scratch) or a negative status number.
+static napi_value PoolAllocSmall(napi_env env, napi_callback_info info) {
+  MC_ARGS(2);
+  PoolBinding *b = GetPool(env, argv[0]);
+  if (!b) return NULL;
+  size_t size;
+  if (!ArgSize(env, argv[1], &size)) return NULL;
+  if (!mc_pool_is_small(size)) return Num(env, MC_POOL_INVALID);
+  for (;;) {
+    mc_pool_region *r = mc_pool_slab_current(b->core, size);
+    napi_value ab = NULL;
+    if (r) {
+      Ticket *t = (Ticket *)r->user;
+      if (t && t->ref) napi_get_reference_value(env, t->ref, &ab);
+      if (!ab) {  // collected; its finalizer has not run yet
+        mc_pool_slab_dying(b->core, r);
+        continue;
+      }
+    } else {
+      int created = 0;
+      int st = mc_pool_slab_next(b->core, size, &r, &created);
+      if (st < 0) return Num(env, st);
+      if (!created) continue;  // now current: check its ArrayBuffer above
+      Ticket *t;
+      ab = MakeArrayBuffer(env, b, r, MC_POOL_SLAB_SIZE, &t);
+      if (!ab) {
+        mc_pool_slab_dying(b->core, r);
+        mc_pool_region_collected(b->core, r->id, r->gen, 0, NULL, NULL);
+        return NULL;
+      }
+    }
+    uint64_t tag;
+    long off = mc_pool_slot_alloc(b->core, r, size, &tag);
+    if (off < 0) return Num(env, (double)off);
+    b->scratch[0] = (double)tag;
+    b->scratch[1] = (double)off;
+    return ab;
+  }
+}
+
+// poolAllocLarge(handle, size) -> ArrayBuffer (tag in scratch) or a negative
+// status number.
+static napi_value PoolAllocLarge(napi_env env, napi_callback_info info) {
+  MC_ARGS(2);
+  PoolBinding *b = GetPool(env, argv[0]);
+  if (!b) return NULL;
+  size_t size;
+  if (!ArgSize(env, argv[1], &size)) return NULL;
+  mc_pool_region *r;
+  int st = mc_pool_large_alloc(b->core, size, &r);
+  if (st < 0) return Num(env, st);
+  Ticket *t;
+  napi_value ab = MakeArrayBuffer(env, b, r, size, &t);
+  if (!ab) {
+    mc_pool_large_free(b->core, r);
+    return NULL;
+  }
+  b->scratch[0] = (double)mc_pool_tag(r->id, 0, r->gen);
+  return ab;
+}
+
+// poolFree(handle, tag, arrayBuffer) -> 0 or a negative status number.
+static napi_value PoolFree(napi_env env, napi_callback_info info) {
+  MC_ARGS(3);
+  PoolBinding *b = GetPool(env, argv[0]);
+  if (!b) return NULL;
+  double d;
+  MC_CALL(napi_get_value_double(env, argv[1], &d));
+  if (!(d >= 0) || d > 9007199254740991.0) return Num(env, MC_POOL_FOREIGN);
+  uint64_t tag = (uint64_t)d;
+  mc_pool_region *r;
+  int st = mc_pool_lookup(b->core, tag, &r, NULL);
+  if (st < 0) return Num(env, st);
+  if (r->kind == MC_POOL_LARGE) {
+    void *data = NULL;
+    size_t len = 0;
+    if (napi_get_arraybuffer_info(env, argv[2], &data, &len) != napi_ok ||
+        data != r->base)
+      return Num(env, MC_POOL_FOREIGN);
+    MC_CALL(napi_detach_arraybuffer(env, argv[2]));
+    Ticket *t = (Ticket *)r->user;
+    if (t) {
+      t->dead = true;
+      DropTicket(env, t);
+      r->user = NULL;
+    }
+  }
+  mc_pool_free_tag(b->core, tag, NULL);
+  return Num(env, 0);
+}
+
+// poolOwns(handle, arrayBuffer) -> true if the ArrayBuffer is pool memory
+// (used to tell a view of a pool buffer from a foreign buffer).
+static napi_value PoolOwns(napi_env env, napi_callback_info info) {
+  MC_ARGS(2);
+  PoolBinding *b = GetPool(env, argv[0]);
+  if (!b) return NULL;
+  void *data = NULL;
+  size_t len = 0;
+  bool owns = napi_get_arraybuffer_info(env, argv[1], &data, &len) == napi_ok &&
+              data && mc_pool_find_base(b->core, data) != NULL;
+  napi_value out;
+  napi_get_boolean(env, owns, &out);
+  return out;
+}
+
+// ---- maintenance ------------------------------------------------------------------
+
+static napi_value PoolTrim(napi_env env, napi_callback_info info) {
+  MC_ARGS(1);
+  PoolBinding *b = GetPool(env, argv[0]);
+  if (!b) return NULL;
+  mc_pool_trim(b->core);
+  return NULL;
+}
+
+static napi_value PoolDecay(napi_env env, napi_callback_info info) {
+  MC_ARGS(1);
+  PoolBinding *b = GetPool(env, argv[0]);
+  if (!b) return NULL;
+  return Num(env, (double)mc_pool_decay(b->core));
+}
+
+// poolDrainLeaks(handle) -> [size, tag, size, tag, ...]
+static napi_value PoolDrainLeaks(napi_env env, napi_callback_info info) {
+  MC_ARGS(1);
+  Handle *h = HandleOf(env, argv[0], kPoolKind);
+  if (!h) return NULL;
+  napi_value out;
+  napi_create_array(env, &out);
+  if (!h->obj) return out;
+  PoolBinding *b = (PoolBinding *)h->obj;
+  b->notify_pending = false;
+  for (size_t i = 0; i < b->leaks.size(); i++)
+    napi_set_element(env, out, (uint32_t)i, Num(env, b->leaks[i]));
+  b->leaks.clear();
+  return out;
+}
+
+static void SetNum(napi_env env, napi_value obj, const char *key, double v) {
+  napi_set_named_property(env, obj, key, Num(env, v));
+}
+
+static napi_value PoolStats(napi_env env, napi_callback_info info) {
+  MC_ARGS(1);
+  PoolBinding *b = GetPool(env, argv[0]);
+  if (!b) return NULL;
+  mc_pool_stats s;
+  mc_pool_stats_get(b->core, &s);
+  napi_value out, classes;
+  napi_create_object(env, &out);
+  SetNum(env, out, "bytesInUse", (double)s.in_use);
+  SetNum(env, out, "bytesInUseRounded", (double)s.in_use_class);
+  SetNum(env, out, "bytesReserved", (double)s.reserved);
+  SetNum(env, out, "bytesMapped", (double)s.mapped);
+  SetNum(env, out, "peakBytesInUse", (double)s.peak_in_use);
+  SetNum(env, out, "peakBytesReserved", (double)s.peak_reserved);
+  SetNum(env, out, "maxBytes", (double)s.max_bytes);
+  SetNum(env, out, "liveAllocations", (double)s.live);
+  SetNum(env, out, "allocations", (double)s.allocs);
+  SetNum(env, out, "frees", (double)s.frees);
+  SetNum(env, out, "failedAllocations", (double)s.failed);
+  SetNum(env, out, "leaks", (double)s.leaks);
+  SetNum(env, out, "leakedBytes", (double)s.leaked_bytes);
+  SetNum(env, out, "regions", (double)s.regions);
+  SetNum(env, out, "slabs", (double)s.slabs);
+  SetNum(env, out, "trims", (double)s.trims);
+  SetNum(env, out, "decayedBytes", (double)s.decayed);
+  SetNum(env, out, "externalMemory", (double)b->external);
+  mc_pool_class_stats rows[MC_POOL_NCLASSES];
+  size_t n = mc_pool_class_stats_get(b->core, rows, MC_POOL_NCLASSES);
+  napi_create_array_with_length(env, n, &classes);
+  for (size_t i = 0; i < n; i++) {
+    napi_value row;
+    napi_create_object(env, &row);
+    SetNum(env, row, "size", (double)rows[i].size);
+    SetNum(env, row, "allocations", (double)rows[i].allocs);
+    SetNum(env, row, "live", (double)rows[i].live);
+    SetNum(env, row, "regions", (double)rows[i].regions);
+    SetNum(env, row, "free", (double)rows[i].cached);
+    napi_set_element(env, classes, (uint32_t)i, row);
+  }
+  napi_set_named_property(env, out, "classes", classes);
+  return out;
+}
+
+// poolClassSize(size) -> rounded size of the class serving `size` (0 if none)
+static napi_value PoolClassSize(napi_env env, napi_callback_info info) {
+  MC_ARGS(1);
+  double d;
+  MC_CALL(napi_get_value_double(env, argv[0], &d));
+  size_t cs = 0;
+  if (d >= 1 && d <= (double)MC_POOL_MAX_BYTES &&
+      mc_pool_class_of((size_t)d, &cs) < 0)
+    cs = 0;
+  return Num(env, (double)cs);
+}
+
+void InitPool(Napi::Env env, Napi::Object exports) {
+  napi_property_descriptor props[] = {
+      {"poolCreate", NULL, PoolCreate, NULL, NULL, NULL, napi_default, NULL},
+      {"poolClose", NULL, PoolClose, NULL, NULL, NULL, napi_default, NULL},
+      {"poolAllocSmall", NULL, PoolAllocSmall, NULL, NULL, NULL, napi_default, NULL},
+      {"poolAllocLarge", NULL, PoolAllocLarge, NULL, NULL, NULL, napi_default, NULL},
+      {"poolFree", NULL, PoolFree, NULL, NULL, NULL, napi_default, NULL},
+      {"poolOwns", NULL, PoolOwns, NULL, NULL, NULL, napi_default, NULL},
+      {"poolTrim", NULL, PoolTrim, NULL, NULL, NULL, napi_default, NULL},
+      {"poolDecay", NULL, PoolDecay, NULL, NULL, NULL, napi_default, NULL},
+      {"poolDrainLeaks", NULL, PoolDrainLeaks, NULL, NULL, NULL, napi_default, NULL},
+      {"poolStats", NULL, PoolStats, NULL, NULL, NULL, napi_default, NULL},
+      {"poolClassSize", NULL, PoolClassSize, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_status st = napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  if (st != napi_ok) Throw(env, "Error", "ERR_MEMCTL_NAPI", "cannot define pool functions");
+  exports.Set("POOL_SMALL_MAX", Napi::Number::New(env, MC_POOL_SMALL_MAX));
+  exports.Set("POOL_MAX_BYTES", Napi::Number::New(env, (double)MC_POOL_MAX_BYTES));
+}
 
 }  // namespace memctl

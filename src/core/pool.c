@@ -1,0 +1,539 @@
+#include "core/pool.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#define UNIT_SMALL 16u
+#define UNIT_LARGE 4096u
+#define IDLE_UNSTAMPED UINT64_MAX
+
+struct mc_pool {
+  mc_pool_config cfg;
+  mc_pool_region **regions;  /* by id; NULL for unused ids */
+  uint32_t cap;              /* length of regions[] */
+  uint32_t next_id;          /* ids below next_id have been handed out */
+  uint32_t *free_ids;        /* stack of released ids */
+  uint32_t nfree_ids;
+  mc_list cached[MC_POOL_NCLASSES];   /* large: free regions kept mapped */
+  mc_list usable[MC_POOL_NSMALL];     /* slabs with a free slot, not dying */
+  mc_pool_region *current[MC_POOL_NSMALL];
+  mc_pool_class_stats cls[MC_POOL_NCLASSES];
+  mc_pool_stats st;
+  uint32_t next_gen;          /* incarnations are unique pool-wide */
+};
+
+/* ---- size classes ---------------------------------------------------------- */
+
+/* Classes over n units: 1..8 linear, then four per doubling.  Returns the
+ * class index and stores the rounded unit count. */
+static uint32_t step_class(uint64_t n, uint64_t *rounded) {
+  if (n <= 8) {
+    *rounded = n;
+    return (uint32_t)n - 1;
+  }
+  int k = 63 - __builtin_clzll(n - 1);
+  uint64_t step = 1ull << (k - 2);
+  uint64_t r = (n + step - 1) & ~(step - 1);
+  *rounded = r;
+  return 8 + (uint32_t)(k - 3) * 4 + (uint32_t)((r - (1ull << k)) / step) - 1;
+}
+
+int mc_pool_class_of(size_t size, size_t *class_size) {
+  uint64_t r;
+  if (size == 0 || size > MC_POOL_MAX_BYTES) return -1;
+  if (size <= MC_POOL_SMALL_MAX) {
+    uint32_t c = step_class((size + UNIT_SMALL - 1) / UNIT_SMALL, &r);
+    *class_size = (size_t)r * UNIT_SMALL;
+    return (int)c;
+  }
+  uint32_t c = step_class((size + UNIT_LARGE - 1) / UNIT_LARGE, &r);
+  if (MC_POOL_NSMALL + c >= MC_POOL_NCLASSES) return -1;
+  *class_size = (size_t)r * UNIT_LARGE;
+  return MC_POOL_NSMALL + (int)c;
+}
+
+static uint64_t now_ms(mc_pool *p) {
+  if (p->cfg.clock_ms) return p->cfg.clock_ms(p->cfg.clock_arg);
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* ---- pool ------------------------------------------------------------------ */
+
+mc_pool *mc_pool_create(const mc_pool_config *cfg) {
+  if (!cfg || cfg->max_bytes == 0 || cfg->max_bytes > MC_POOL_MAX_BYTES)
+    return NULL;
+  mc_pool *p = calloc(1, sizeof *p);
+  if (!p) return NULL;
+  p->cfg = *cfg;
+  p->st.max_bytes = cfg->max_bytes;
+  for (int i = 0; i < MC_POOL_NCLASSES; i++) mc_list_init(&p->cached[i]);
+  for (int i = 0; i < MC_POOL_NSMALL; i++) mc_list_init(&p->usable[i]);
+  for (uint64_t n = 1; n <= MC_POOL_SMALL_MAX / UNIT_SMALL; n++) {
+    uint64_t r;
+    uint32_t c = step_class(n, &r);
+    p->cls[c].size = (size_t)r * UNIT_SMALL;
+  }
+  for (int c = MC_POOL_NSMALL; c < MC_POOL_NCLASSES; c++) p->cls[c].size = 0;
+  return p;
+}
+
+/* ---- budget ---------------------------------------------------------------- */
+
+static void region_destroy(mc_pool *p, mc_pool_region *r);
+
+static void purge_slab(mc_pool *p, mc_pool_region *r) {
+  /* The slab may still be viewed by freed JS slices: MADV_DONTNEED keeps the
+   * mapping valid (such reads see zeros) while giving the pages back. */
+  madvise(r->base, r->size, MADV_DONTNEED);
+  r->reserved = 0;
+  p->st.reserved -= r->size;
+}
+
+static int purgeable(const mc_pool_region *r) {
+  return r->kind == MC_POOL_SLAB && r->nlive == 0 && r->reserved && r->mapped;
+}
+
+/* Releases one idle region to make room: the largest cached large region
+ * first, else one empty slab.  Returns 0 when nothing idle is left. */
+static int evict_one(mc_pool *p) {
+  for (int c = MC_POOL_NCLASSES - 1; c >= MC_POOL_NSMALL; c--) {
+    if (!mc_list_empty(&p->cached[c])) {
+      region_destroy(p, MC_LIST_ENTRY(p->cached[c].next, mc_pool_region, link));
+      return 1;
+    }
+  }
+  for (int c = 0; c < MC_POOL_NSMALL; c++) {
+    for (mc_list *n = p->usable[c].next; n != &p->usable[c]; n = n->next) {
+      mc_pool_region *r = MC_LIST_ENTRY(n, mc_pool_region, link);
+      if (purgeable(r)) {
+        purge_slab(p, r);
+        return 1;
+      }
+    }
+  }
+  return 0;
+}
+
+/* Counts size against the budget, evicting idle memory if needed. */
+static int reserve(mc_pool *p, size_t size) {
+  if (size > p->cfg.max_bytes) return 0;
+  while (p->st.reserved + size > p->cfg.max_bytes)
+    if (!evict_one(p)) return 0;
+  p->st.reserved += size;
+  if (p->st.reserved > p->st.peak_reserved) p->st.peak_reserved = p->st.reserved;
+  return 1;
+}
+
+/* ---- regions --------------------------------------------------------------- */
+
+static int take_id(mc_pool *p, uint32_t *id) {
+  if (p->nfree_ids) {
+    *id = p->free_ids[--p->nfree_ids];
+    return 1;
+  }
+  if (p->next_id >= MC_POOL_MAX_REGIONS) return 0;
+  if (p->next_id == p->cap) {
+    uint32_t cap = p->cap ? p->cap * 2 : 64;
+    mc_pool_region **regions = realloc(p->regions, cap * sizeof *regions);
+    if (!regions) return 0;
+    p->regions = regions;
+    uint32_t *ids = realloc(p->free_ids, cap * sizeof *ids);
+    if (!ids) return 0;
+    p->free_ids = ids;
+    p->cap = cap;
+  }
+  *id = p->next_id++;
+  return 1;
+}
+
+static int slab_init(mc_pool_region *r, size_t slot_size) {
+  r->slot_size = (uint32_t)slot_size;
+  r->nslots = (uint32_t)(MC_POOL_SLAB_SIZE / slot_size);
+  r->free_slots = malloc(r->nslots * sizeof *r->free_slots);
+  r->slot_gen = calloc(r->nslots, sizeof *r->slot_gen);
+  r->slot_len = calloc(r->nslots, sizeof *r->slot_len);
+  if (!r->free_slots || !r->slot_gen || !r->slot_len) return 0;
+  /* Stack top is slot 0, so a fresh slab fills from its start. */
+  for (uint32_t i = 0; i < r->nslots; i++)
+    r->free_slots[i] = (uint16_t)(r->nslots - 1 - i);
+  r->nfree = r->nslots;
+  return 1;
+}
+
+static void region_free_meta(mc_pool_region *r) {
+  free(r->free_slots);
+  free(r->slot_gen);
+  free(r->slot_len);
+  free(r);
+}
+
+/* Makes a region of `size` bytes; *status says why on NULL. */
+static mc_pool_region *region_new(mc_pool *p, int kind, int cls, size_t size,
+                                  int *status) {
+  if (!reserve(p, size)) {
+    *status = MC_POOL_EXHAUSTED;
+    return NULL;
+  }
+  *status = MC_POOL_NOMEM;
+  uint32_t id;
+  mc_pool_region *r = calloc(1, sizeof *r);
+  if (!r || !take_id(p, &id)) goto fail;
+  r->kind = (uint8_t)kind;
+  r->cls = (uint16_t)cls;
+  r->size = size;
+  r->id = id;
+  r->reserved = 1;
+  r->state = MC_POOL_LIVE;
+  mc_list_init(&r->link);
+  if (kind == MC_POOL_SLAB && !slab_init(r, p->cls[cls].size)) {
+    p->free_ids[p->nfree_ids++] = id;
+    goto fail;
+  }
+  if (p->cfg.use_mmap) {
+    void *m = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) {
+      p->free_ids[p->nfree_ids++] = id;
+      goto fail;
+    }
+    r->base = m;
+    r->mapped = 1;
+  }
+  p->regions[id] = r;
+  p->st.mapped += size;
+  p->st.regions++;
+  if (kind == MC_POOL_SLAB) p->st.slabs++;
+  p->cls[cls].regions++;
+  *status = MC_POOL_OK;
+  return r;
+fail:
+  if (r) region_free_meta(r);
+  p->st.reserved -= size;
+  return NULL;
+}
+
+static void region_destroy(mc_pool *p, mc_pool_region *r) {
+  mc_list_remove(&r->link);
+  if (r->kind == MC_POOL_SLAB && p->current[r->cls] == r)
+    p->current[r->cls] = NULL;
+  if (r->mapped) munmap(r->base, r->size);
+  if (r->reserved) p->st.reserved -= r->size;
+  p->st.mapped -= r->size;
+  p->st.regions--;
+  if (r->kind == MC_POOL_SLAB) p->st.slabs--;
+  p->cls[r->cls].regions--;
+  p->regions[r->id] = NULL;
+  p->free_ids[p->nfree_ids++] = r->id;
+  region_free_meta(r);
+}
+
+void mc_pool_destroy(mc_pool *p) {
+  if (!p) return;
+  for (uint32_t i = 0; i < p->next_id; i++)
+    if (p->regions[i]) region_destroy(p, p->regions[i]);
+  free(p->regions);
+  free(p->free_ids);
+  free(p);
+}
+
+mc_pool_region *mc_pool_region_get(mc_pool *p, uint32_t id) {
+  return id < p->next_id ? p->regions[id] : NULL;
+}
+
+mc_pool_region *mc_pool_find_base(mc_pool *p, const void *base) {
+  for (uint32_t i = 0; i < p->next_id; i++)
+    if (p->regions[i] && p->regions[i]->base == base) return p->regions[i];
+  return NULL;
+}
+
+void mc_pool_each_region(mc_pool *p, void (*fn)(void *, mc_pool_region *),
+                         void *arg) {
+  for (uint32_t i = 0; i < p->next_id; i++)
+    if (p->regions[i]) fn(arg, p->regions[i]);
+}
+
+/* ---- accounting ------------------------------------------------------------ */
+
+static void count_alloc(mc_pool *p, int cls, size_t size, size_t class_size) {
+  p->st.in_use += size;
+  p->st.in_use_class += class_size;
+  if (p->st.in_use > p->st.peak_in_use) p->st.peak_in_use = p->st.in_use;
+  p->st.allocs++;
+  p->st.live++;
+  p->cls[cls].allocs++;
+  p->cls[cls].live++;
+}
+
+static void count_free(mc_pool *p, int cls, size_t size, size_t class_size) {
+  p->st.in_use -= size;
+  p->st.in_use_class -= class_size;
+  p->st.live--;
+  p->cls[cls].live--;
+}
+
+/* ---- large allocations ----------------------------------------------------- */
+
+int mc_pool_large_alloc(mc_pool *p, size_t size, mc_pool_region **out) {
+  size_t class_size = 0;
+  int cls = -1, status = MC_POOL_EXHAUSTED;
+  uint64_t r_units;
+  if (size == 0 || size > MC_POOL_MAX_BYTES) {
+    p->st.failed++;
+    return MC_POOL_INVALID;
+  }
+  cls = MC_POOL_NSMALL +
+        (int)step_class((size + UNIT_LARGE - 1) / UNIT_LARGE, &r_units);
+  class_size = (size_t)r_units * UNIT_LARGE;
+  if (cls >= MC_POOL_NCLASSES || class_size > p->cfg.max_bytes) {
+    p->st.failed++;
+    return MC_POOL_EXHAUSTED;
+  }
+  p->cls[cls].size = class_size;
+  mc_pool_region *r;
+  if (!mc_list_empty(&p->cached[cls])) {
+    r = MC_LIST_ENTRY(p->cached[cls].next, mc_pool_region, link);
+    mc_list_remove(&r->link);
+    r->state = MC_POOL_LIVE;
+    r->idle_since = 0;
+    if (p->cfg.zero_fill) memset(r->base, 0, size);
+  } else {
+    r = region_new(p, MC_POOL_LARGE, cls, class_size, &status);
+    if (!r) {
+      p->st.failed++;
+      return status;
+    }
+  }
+  r->gen = ++p->next_gen;
+  r->req = size;
+  count_alloc(p, cls, size, class_size);
+  *out = r;
+  return MC_POOL_OK;
+}
+
+void mc_pool_large_free(mc_pool *p, mc_pool_region *r) {
+  count_free(p, r->cls, r->req, r->size);
+  p->st.frees++;
+  r->req = 0;
+  if (!r->mapped) {
+    region_destroy(p, r);
+    return;
+  }
+  r->state = MC_POOL_CACHED;
+  r->idle_since = now_ms(p);
+  /* Most recently freed first: its pages are the likeliest to be warm. */
+  mc_list_insert_after(&p->cached[r->cls], &r->link);
+}
+
+/* ---- slabs ------------------------------------------------------------------ */
+
+mc_pool_region *mc_pool_slab_current(mc_pool *p, size_t size) {
+  size_t cs;
+  int cls = mc_pool_class_of(size, &cs);
+  if (cls < 0 || cls >= MC_POOL_NSMALL) return NULL;
+  mc_pool_region *r = p->current[cls];
+  return r && r->nfree ? r : NULL;
+}
+
+int mc_pool_slab_next(mc_pool *p, size_t size, mc_pool_region **out,
+                      int *created) {
+  size_t cs;
+  int cls = mc_pool_class_of(size, &cs), status;
+  if (!mc_pool_is_small(size) || cls < 0) return MC_POOL_INVALID;
+  p->current[cls] = NULL;
+  *created = 0;
+  mc_pool_region *r;
+  if (!mc_list_empty(&p->usable[cls])) {
+    r = MC_LIST_ENTRY(p->usable[cls].next, mc_pool_region, link);
+  } else {
+    r = region_new(p, MC_POOL_SLAB, cls, MC_POOL_SLAB_SIZE, &status);
+    if (!r) {
+      p->st.failed++;
+      return status;
+    }
+    r->gen = ++p->next_gen;
+    mc_list_push_back(&p->usable[cls], &r->link);
+    *created = 1;
+  }
+  p->current[cls] = r;
+  *out = r;
+  return MC_POOL_OK;
+}
+
+void mc_pool_slab_dying(mc_pool *p, mc_pool_region *r) {
+  if (r->kind != MC_POOL_SLAB) return;
+  r->state = MC_POOL_DYING;
+  mc_list_remove(&r->link);
+  if (p->current[r->cls] == r) p->current[r->cls] = NULL;
+}
+
+void mc_pool_slab_reset_current(mc_pool *p) {
+  memset(p->current, 0, sizeof p->current);
+}
+
+long mc_pool_slot_alloc(mc_pool *p, mc_pool_region *r, size_t size,
+                        uint64_t *tag) {
+  if (!r->reserved) {
+    if (!reserve(p, r->size)) {
+      p->st.failed++;
+      return MC_POOL_EXHAUSTED;
+    }
+    r->reserved = 1;
+  }
+  uint32_t s = r->free_slots[--r->nfree];
+  if (r->nfree == 0) mc_list_remove(&r->link);
+  r->nlive++;
+  r->idle_since = 0;
+  r->slot_len[s] = (uint32_t)size;
+  *tag = mc_pool_tag(r->id, s, r->slot_gen[s]);
+  unsigned char *mem = r->base + (size_t)s * r->slot_size;
+  if (p->cfg.zero_fill) memset(mem, 0, size);
+  count_alloc(p, r->cls, size, r->slot_size);
+  return (long)s * r->slot_size;
+}
+
+static void slot_free(mc_pool *p, mc_pool_region *r, uint32_t s) {
+  count_free(p, r->cls, r->slot_len[s], r->slot_size);
+  p->st.frees++;
+  r->slot_len[s] = 0;
+  r->slot_gen[s]++;
+  r->free_slots[r->nfree++] = (uint16_t)s;
+  if (r->nfree == 1 && r->state == MC_POOL_LIVE)
+    mc_list_push_back(&p->usable[r->cls], &r->link);
+  /* Reading the clock here would cost more than the free itself: an empty
+   * slab is stamped by the next decay pass instead (see release_idle). */
+  if (--r->nlive == 0) r->idle_since = IDLE_UNSTAMPED;
+}
+
+/* ---- lookups and frees ----------------------------------------------------- */
+
+int mc_pool_lookup(mc_pool *p, uint64_t tag, mc_pool_region **out,
+                   uint32_t *slot) {
+  uint32_t id = (uint32_t)(tag >> 12) & 0xFFFFFu;
+  uint32_t s = (uint32_t)tag & 0xFFFu;
+  uint32_t gen = (uint32_t)(tag >> 32);
+  if ((tag >> 53) != 0) return MC_POOL_FOREIGN;
+  mc_pool_region *r = mc_pool_region_get(p, id);
+  if (!r) return MC_POOL_FOREIGN;
+  if (r->kind == MC_POOL_LARGE) {
+    if (s != 0) return MC_POOL_FOREIGN;
+    if (r->state != MC_POOL_LIVE || (r->gen & MC_POOL_GEN_MASK) != gen)
+      return MC_POOL_FREED;
+  } else {
+    if (s >= r->nslots) return MC_POOL_FOREIGN;
+    if (!r->slot_len[s] || (r->slot_gen[s] & MC_POOL_GEN_MASK) != gen)
+      return MC_POOL_FREED;
+  }
+  *out = r;
+  if (slot) *slot = s;
+  return MC_POOL_OK;
+}
+
+int mc_pool_free_tag(mc_pool *p, uint64_t tag, size_t *size) {
+  mc_pool_region *r;
+  uint32_t s;
+  int st = mc_pool_lookup(p, tag, &r, &s);
+  if (st != MC_POOL_OK) return st;
+  if (r->kind == MC_POOL_LARGE) {
+    if (size) *size = r->req;
+    mc_pool_large_free(p, r);
+  } else {
+    if (size) *size = r->slot_len[s];
+    slot_free(p, r, s);
+  }
+  return MC_POOL_OK;
+}
+
+size_t mc_pool_region_collected(mc_pool *p, uint32_t id, uint32_t gen,
+                                int count_leaks, mc_pool_leak_fn leak,
+                                void *arg) {
+  mc_pool_region *r = mc_pool_region_get(p, id);
+  size_t n = 0;
+  if (!r || r->gen != gen) return 0;
+  if (r->kind == MC_POOL_LARGE) {
+    if (r->state != MC_POOL_LIVE) return 0;
+    if (count_leaks) {
+      p->st.leaks++;
+      p->st.leaked_bytes += r->req;
+      if (leak) leak(arg, r->req, mc_pool_tag(r->id, 0, r->gen));
+    }
+    mc_pool_large_free(p, r);
+    return count_leaks ? 1 : 0;
+  }
+  for (uint32_t s = 0; s < r->nslots; s++) {
+    if (!r->slot_len[s]) continue;
+    if (count_leaks) {
+      p->st.leaks++;
+      p->st.leaked_bytes += r->slot_len[s];
+      if (leak) leak(arg, r->slot_len[s], mc_pool_tag(r->id, s, r->slot_gen[s]));
+      n++;
+    }
+    slot_free(p, r, s);
+  }
+  region_destroy(p, r);
+  return n;
+}
+
+/* ---- returning memory ------------------------------------------------------ */
+
+static size_t release_idle(mc_pool *p, uint64_t min_idle) {
+  uint64_t now = now_ms(p);
+  size_t released = 0;
+  for (int c = MC_POOL_NSMALL; c < MC_POOL_NCLASSES; c++) {
+    mc_list *n = p->cached[c].next;
+    while (n != &p->cached[c]) {
+      mc_pool_region *r = MC_LIST_ENTRY(n, mc_pool_region, link);
+      n = n->next;
+      if (now - r->idle_since < min_idle) continue;
+      released += r->size;
+      region_destroy(p, r);
+    }
+  }
+  for (int c = 0; c < MC_POOL_NSMALL; c++) {
+    for (mc_list *n = p->usable[c].next; n != &p->usable[c]; n = n->next) {
+      mc_pool_region *r = MC_LIST_ENTRY(n, mc_pool_region, link);
+      if (!purgeable(r)) continue;
+      if (r->idle_since == IDLE_UNSTAMPED) r->idle_since = now;
+      if (now - r->idle_since < min_idle) continue;
+      released += r->size;
+      purge_slab(p, r);
+    }
+  }
+  return released;
+}
+
+void mc_pool_trim(mc_pool *p) {
+  release_idle(p, 0);
+  p->st.trims++;
+}
+
+size_t mc_pool_decay(mc_pool *p) {
+  size_t n = release_idle(p, p->cfg.decay_ms);
+  p->st.decayed += n;
+  return n;
+}
+
+void mc_pool_stats_get(const mc_pool *p, mc_pool_stats *out) { *out = p->st; }
+
+size_t mc_pool_class_stats_get(const mc_pool *p, mc_pool_class_stats *rows,
+                               size_t n) {
+  size_t k = 0;
+  for (int c = 0; c < MC_POOL_NCLASSES && k < n; c++) {
+    const mc_pool_class_stats *s = &p->cls[c];
+    if (!s->allocs && !s->regions) continue;
+    rows[k] = *s;
+    rows[k].cached = 0;
+    if (c < MC_POOL_NSMALL) {
+      for (const mc_list *l = p->usable[c].next; l != &p->usable[c]; l = l->next)
+        rows[k].cached += MC_LIST_ENTRY(l, mc_pool_region, link)->nfree;
+    } else {
+      for (const mc_list *l = p->cached[c].next; l != &p->cached[c]; l = l->next)
+        rows[k].cached++;
+    }
+    k++;
+  }
+  return k;
+}

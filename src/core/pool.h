@@ -1,0 +1,189 @@
+/* Budgeted buffer pool: the allocator behind memctl's Pool.
+ *
+ * Memory comes in regions.  A region is either
+ *   - a LARGE region holding one allocation larger than MC_POOL_SMALL_MAX, or
+ *   - a SLAB of MC_POOL_SLAB_SIZE bytes cut into equal slots of one small
+ *     size class.
+ * Size classes step finer than powers of two: four classes per doubling
+ * (after the first eight linear ones), in 16-byte units for slots and in
+ * pages for large regions, so rounding wastes at most 25% (usually less).
+ *
+ * Freed large regions stay mapped on a per-class free list, so the next
+ * allocation of that class reuses pages that are already faulted in.  Idle
+ * memory (cached large regions, empty slabs) goes back to the system on
+ * mc_pool_trim() and, per region, once it has been idle for decay_ms
+ * (mc_pool_decay()).
+ *
+ * Budget invariant: `reserved` (bytes of regions that may hold resident
+ * pages: live regions, cached regions, non-purged slabs) never exceeds
+ * max_bytes.  A region is counted before it is mapped, so the budget is never
+ * exceeded, not even by one page.
+ *
+ * Every allocation is named by a 53-bit tag (region id, slot, generation), so
+ * a stale or forged tag is recognised instead of freeing someone else's
+ * memory.  Slab memory may still be referenced by JavaScript views after its
+ * slots are freed, so a slab is unmapped only when its owner says the region
+ * is collected (mc_pool_region_collected) or at mc_pool_destroy().
+ *
+ * Single-threaded: one pool belongs to one JavaScript environment. */
+#ifndef MEMCTL_POOL_H
+#define MEMCTL_POOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/list.h"
+
+#define MC_POOL_SMALL_MAX 4096u
+#define MC_POOL_SLAB_SIZE 65536u
+#define MC_POOL_NSMALL 28 /* small classes: 16 B .. 4 KiB */
+#define MC_POOL_NCLASSES 128
+#define MC_POOL_MAX_REGIONS (1u << 20)
+#define MC_POOL_MAX_BYTES ((size_t)1 << 46)
+
+enum {
+  MC_POOL_OK = 0,
+  MC_POOL_EXHAUSTED = -1,  /* the budget cannot hold the allocation */
+  MC_POOL_NOMEM = -2,      /* the system refused memory */
+  MC_POOL_FOREIGN = -3,    /* the tag names no allocation of this pool */
+  MC_POOL_FREED = -4,      /* the tag names an allocation already freed */
+  MC_POOL_INVALID = -5,    /* bad size */
+};
+
+enum { MC_POOL_LARGE = 1, MC_POOL_SLAB = 2 };
+enum {
+  MC_POOL_LIVE = 1,    /* large: allocated; slab: usable */
+  MC_POOL_CACHED = 2,  /* large only: free, kept mapped for reuse */
+  MC_POOL_DYING = 3,   /* slab only: its JS object is gone, finalizer pending */
+};
+
+typedef struct mc_pool_region {
+  mc_list link;          /* class free list (cached large) or class slab list */
+  unsigned char *base;
+  size_t size;           /* bytes of the region (class size, page-rounded) */
+  uint32_t id;           /* index in the region table */
+  uint32_t gen;          /* incarnation; large: also the allocation's gen */
+  uint16_t cls;
+  uint8_t kind;
+  uint8_t state;
+  uint8_t reserved;      /* counted in pool->reserved (may hold resident pages) */
+  uint8_t mapped;        /* base came from mmap (else the owner supplied it) */
+  uint64_t idle_since;   /* ms: when it became cached / empty (0: not idle) */
+  void *user;            /* owner's data (the binding keeps a JS reference) */
+  size_t req;            /* large: requested bytes of the live allocation */
+  /* slab only */
+  uint32_t slot_size, nslots, nlive, nfree;
+  uint16_t *free_slots;  /* stack of free slot indices */
+  uint32_t *slot_gen;    /* generation per slot, bumped on free */
+  uint32_t *slot_len;    /* requested bytes per slot, 0 when free */
+} mc_pool_region;
+
+typedef struct mc_pool_config {
+  size_t max_bytes;
+  uint64_t decay_ms;            /* idle regions older than this are released */
+  int zero_fill;                /* alloc returns zeroed bytes */
+  int use_mmap;                 /* 0: the owner supplies region memory */
+  uint64_t (*clock_ms)(void *); /* NULL: monotonic clock */
+  void *clock_arg;
+} mc_pool_config;
+
+typedef struct mc_pool_class_stats {
+  size_t size;         /* class size in bytes */
+  uint64_t allocs;     /* allocations served by this class */
+  size_t live;         /* live allocations */
+  size_t regions;      /* regions of this class (slabs or large regions) */
+  size_t cached;       /* large: cached free regions; small: free slots */
+} mc_pool_class_stats;
+
+typedef struct mc_pool_stats {
+  size_t in_use;          /* requested bytes of live allocations */
+  size_t in_use_class;    /* class bytes of live allocations */
+  size_t reserved;        /* bytes counted against the budget */
+  size_t mapped;          /* address space held (reserved + purged slabs) */
+  size_t peak_in_use;
+  size_t peak_reserved;
+  size_t max_bytes;
+  uint64_t allocs, frees, failed, leaks, leaked_bytes, trims, decayed;
+  size_t live, regions, slabs;
+} mc_pool_stats;
+
+typedef struct mc_pool mc_pool;
+
+mc_pool *mc_pool_create(const mc_pool_config *cfg);
+/* Unmaps every mapped region.  The caller guarantees no view remains. */
+void mc_pool_destroy(mc_pool *p);
+
+/* Size classes.  mc_pool_class_of returns the class index (or -1 when size
+ * is 0 or above MC_POOL_MAX_BYTES) and stores the class size in *class_size. */
+int mc_pool_class_of(size_t size, size_t *class_size);
+static inline int mc_pool_is_small(size_t size) {
+  return size > 0 && size <= MC_POOL_SMALL_MAX;
+}
+
+/* Tags: gen (21 bits) << 32 | region id (20 bits) << 12 | slot (12 bits). */
+#define MC_POOL_GEN_MASK 0x1FFFFFu
+static inline uint64_t mc_pool_tag(uint32_t id, uint32_t slot, uint32_t gen) {
+  return ((uint64_t)(gen & MC_POOL_GEN_MASK) << 32) | ((uint64_t)id << 12) |
+         slot;
+}
+
+/* ---- large allocations ---------------------------------------------------
+ * Reuses a cached region of the class or maps a new one (evicting cached
+ * regions of other classes when the budget needs room).  When use_mmap is 0
+ * the region has base == NULL and the owner must set base. */
+int mc_pool_large_alloc(mc_pool *p, size_t size, mc_pool_region **out);
+/* Returns the region to its class cache (or releases it when unmapped). */
+void mc_pool_large_free(mc_pool *p, mc_pool_region *r);
+
+/* ---- small allocations ---------------------------------------------------
+ * The owner allocates from one "current" slab per class; when it is full,
+ * mc_pool_slab_next picks another usable slab of the class (or makes a new
+ * one: *created = 1) and makes it current. */
+mc_pool_region *mc_pool_slab_current(mc_pool *p, size_t size);
+int mc_pool_slab_next(mc_pool *p, size_t size, mc_pool_region **out,
+                      int *created);
+/* The slab's JS object is gone: nothing more is allocated from it. */
+void mc_pool_slab_dying(mc_pool *p, mc_pool_region *r);
+/* Forgets every current slab (the owner dropped its strong references). */
+void mc_pool_slab_reset_current(mc_pool *p);
+/* Takes a slot of r (r must have a free slot); returns its byte offset, or
+ * MC_POOL_EXHAUSTED when a purged slab cannot be re-reserved. */
+long mc_pool_slot_alloc(mc_pool *p, mc_pool_region *r, size_t size,
+                        uint64_t *tag);
+
+/* ---- lookups and frees ---------------------------------------------------- */
+/* Validates a tag: OK with *r (and *slot for slabs), FOREIGN or FREED. */
+int mc_pool_lookup(mc_pool *p, uint64_t tag, mc_pool_region **r,
+                   uint32_t *slot);
+/* Frees the allocation named by tag (large or slot); returns OK/FOREIGN/FREED
+ * and the requested size in *size. */
+int mc_pool_free_tag(mc_pool *p, uint64_t tag, size_t *size);
+mc_pool_region *mc_pool_region_get(mc_pool *p, uint32_t id);
+/* The region whose memory starts at base, or NULL (linear scan). */
+mc_pool_region *mc_pool_find_base(mc_pool *p, const void *base);
+
+/* The region's JS object was collected.  Every allocation still live in it
+ * is a leak: `leak` is called for each (may be NULL), it is counted and its
+ * memory returned.  `gen` is the region generation the object belonged to;
+ * a mismatch (region freed and reused since) makes this a no-op.  Returns
+ * the number of leaks. */
+typedef void (*mc_pool_leak_fn)(void *arg, size_t size, uint64_t tag);
+size_t mc_pool_region_collected(mc_pool *p, uint32_t id, uint32_t gen,
+                                int count_leaks, mc_pool_leak_fn leak,
+                                void *arg);
+
+/* ---- returning memory ------------------------------------------------------ */
+void mc_pool_trim(mc_pool *p);
+/* Releases regions idle for at least decay_ms; returns bytes released. */
+size_t mc_pool_decay(mc_pool *p);
+
+void mc_pool_stats_get(const mc_pool *p, mc_pool_stats *out);
+/* Fills up to n class rows (only classes ever used); returns the count. */
+size_t mc_pool_class_stats_get(const mc_pool *p, mc_pool_class_stats *rows,
+                               size_t n);
+
+/* Iterates over the regions (for the owner's cleanup). */
+void mc_pool_each_region(mc_pool *p, void (*fn)(void *arg, mc_pool_region *r),
+                         void *arg);
+
+#endif
