@@ -1,8 +1,169 @@
-// Binding for the leak core. (Filled in by the leak work.)
+// Binding for the leak core: one handle per watched series (the heap, or one
+// gauge). Called once per GC or timer tick, so plain node-addon-api is enough.
+//
+// Results go into a Float64Array the caller passes (see the OUT_* layout,
+// mirrored in lib/leak-watcher.js), so a GC costs no object allocation here.
 #include "binding/common.h"
+
+extern "C" {
+#include "core/leak.h"
+}
 
 namespace memctl {
 
-void InitLeak(Napi::Env env, Napi::Object exports) {}
+static const char kLeakKind[] = "LeakWatcher";
+
+enum {
+  OUT_NUM_FULL_GC, OUT_NUM_INC_GC, OUT_HEAP_COMPACTIONS, OUT_USAGE_TREND,
+  OUT_ESTIMATED_BASE, OUT_CURRENT_BASE, OUT_MIN, OUT_MAX, OUT_ANCIENT_BASE,
+  OUT_START, OUT_END, OUT_START_VALUE, OUT_END_VALUE, OUT_GROWTH, OUT_RATE,
+  OUT_SAMPLES, OUT_LENGTH
+};
+
+static void DestroyLeak(void *obj) { mc_leak_free((mc_leak *)obj); }
+
+// Rethrows the exception HandleGet/HandleOf left pending as a C++ exception.
+[[noreturn]] static void RethrowPending(napi_env env) {
+  napi_value err;
+  napi_get_and_clear_last_exception(env, &err);
+  throw Napi::Error(env, err);
+}
+
+static mc_leak *LeakArg(const Napi::CallbackInfo &info) {
+  mc_leak *l = (mc_leak *)HandleGet(info.Env(), info[0], kLeakKind);
+  if (!l) RethrowPending(info.Env());
+  return l;
+}
+
+static double NumberArg(const Napi::CallbackInfo &info, size_t i, const char *name) {
+  if (!info[i].IsNumber())
+    Throw(info.Env(), "TypeError", "ERR_MEMCTL_INVALID_ARG_TYPE",
+          std::string(name) + " must be a number");
+  return info[i].As<Napi::Number>().DoubleValue();
+}
+
+static double *OutArg(const Napi::CallbackInfo &info, size_t i) {
+  if (!info[i].IsTypedArray() ||
+      info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
+      info[i].As<Napi::Float64Array>().ElementLength() < OUT_LENGTH)
+    Throw(info.Env(), "TypeError", "ERR_MEMCTL_INVALID_ARG_TYPE",
+          "out must be a Float64Array of at least 16 elements");
+  return info[i].As<Napi::Float64Array>().Data();
+}
+
+static void WriteStats(const mc_leak *l, double *out) {
+  const mc_leak_stats *st = mc_leak_stats_get(l);
+  out[OUT_NUM_FULL_GC] = (double)st->num_full_gc;
+  out[OUT_NUM_INC_GC] = (double)st->num_inc_gc;
+  out[OUT_HEAP_COMPACTIONS] = (double)st->heap_compactions;
+  out[OUT_USAGE_TREND] = st->usage_trend;
+  out[OUT_ESTIMATED_BASE] = st->estimated_base;
+  out[OUT_CURRENT_BASE] = st->current_base;
+  out[OUT_MIN] = st->min;
+  out[OUT_MAX] = st->max;
+  out[OUT_ANCIENT_BASE] = st->ancient_base;
+}
+
+static void WriteEvent(const mc_leak *l, double *out) {
+  const mc_leak_event *ev = mc_leak_last_event(l);
+  out[OUT_START] = ev->start_ms;
+  out[OUT_END] = ev->end_ms;
+  out[OUT_START_VALUE] = ev->start_value;
+  out[OUT_END_VALUE] = ev->end_value;
+  out[OUT_GROWTH] = ev->growth;
+  out[OUT_RATE] = ev->rate_per_hour;
+  out[OUT_SAMPLES] = ev->samples;
+}
+
+// leakNew(detector, unit, consecutive, history, minPoints, minDurationMs,
+//         minGrowth, warmupMs, subject) -> handle
+static Napi::Value LeakNew(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  mc_leak_config c;
+  mc_leak_config_default(&c);
+  c.detector = (int)NumberArg(info, 0, "detector");
+  c.unit = (int)NumberArg(info, 1, "unit");
+  c.consecutive = (uint32_t)NumberArg(info, 2, "consecutive");
+  c.history = (uint32_t)NumberArg(info, 3, "history");
+  c.min_points = (uint32_t)NumberArg(info, 4, "minSamples");
+  c.min_duration_ms = NumberArg(info, 5, "minDuration");
+  c.min_growth = NumberArg(info, 6, "minGrowth");
+  c.warmup_ms = NumberArg(info, 7, "warmup");
+  if (!info[8].IsString())
+    Throw(env, "TypeError", "ERR_MEMCTL_INVALID_ARG_TYPE", "subject must be a string");
+  std::string subject = info[8].As<Napi::String>().Utf8Value();
+  c.subject = subject.c_str();
+  mc_leak *l = mc_leak_new(&c);
+  if (!l)
+    Throw(env, "RangeError", "ERR_MEMCTL_OUT_OF_RANGE",
+          "invalid leak detector settings (or out of memory)");
+  return Napi::Value(env, NewHandle(env, l, DestroyLeak, kLeakKind));
+}
+
+// leakFullGc(handle, tMs, used, out) -> true when a leak was found
+static Napi::Value LeakFullGc(const Napi::CallbackInfo &info) {
+  mc_leak *l = LeakArg(info);
+  double t = NumberArg(info, 1, "t"), used = NumberArg(info, 2, "used");
+  double *out = OutArg(info, 3);
+  int fired = mc_leak_full_gc(l, t, used);
+  WriteStats(l, out);
+  if (fired) WriteEvent(l, out);
+  return Napi::Boolean::New(info.Env(), fired != 0);
+}
+
+// leakSample(handle, tMs, value, exact, out) -> true when growth was found
+static Napi::Value LeakSample(const Napi::CallbackInfo &info) {
+  mc_leak *l = LeakArg(info);
+  double t = NumberArg(info, 1, "t"), v = NumberArg(info, 2, "value");
+  bool exact = info[3].ToBoolean();
+  double *out = OutArg(info, 4);
+  int fired = mc_leak_sample(l, t, v, exact);
+  if (fired) WriteEvent(l, out);
+  return Napi::Boolean::New(info.Env(), fired != 0);
+}
+
+// leakIncGc(handle, n)
+static Napi::Value LeakIncGc(const Napi::CallbackInfo &info) {
+  mc_leak *l = LeakArg(info);
+  double n = NumberArg(info, 1, "n");
+  if (n > 0) mc_leak_inc_gc(l, (uint64_t)n);
+  return info.Env().Undefined();
+}
+
+// leakStats(handle, out)
+static Napi::Value LeakStats(const Napi::CallbackInfo &info) {
+  mc_leak *l = LeakArg(info);
+  WriteStats(l, OutArg(info, 1));
+  return info.Env().Undefined();
+}
+
+// leakReason(handle) -> the latest report's text
+static Napi::Value LeakReason(const Napi::CallbackInfo &info) {
+  mc_leak *l = LeakArg(info);
+  return Napi::String::New(info.Env(), mc_leak_last_event(l)->reason);
+}
+
+static Napi::Value LeakReset(const Napi::CallbackInfo &info) {
+  mc_leak_reset(LeakArg(info));
+  return info.Env().Undefined();
+}
+
+// leakClose(handle) -> false when already closed
+static Napi::Value LeakClose(const Napi::CallbackInfo &info) {
+  Handle *h = HandleOf(info.Env(), info[0], kLeakKind);
+  if (!h) RethrowPending(info.Env());
+  return Napi::Boolean::New(info.Env(), HandleClose(info.Env(), h));
+}
+
+void InitLeak(Napi::Env env, Napi::Object exports) {
+  exports.Set("leakNew", Napi::Function::New(env, LeakNew, "leakNew"));
+  exports.Set("leakFullGc", Napi::Function::New(env, LeakFullGc, "leakFullGc"));
+  exports.Set("leakSample", Napi::Function::New(env, LeakSample, "leakSample"));
+  exports.Set("leakIncGc", Napi::Function::New(env, LeakIncGc, "leakIncGc"));
+  exports.Set("leakStats", Napi::Function::New(env, LeakStats, "leakStats"));
+  exports.Set("leakReason", Napi::Function::New(env, LeakReason, "leakReason"));
+  exports.Set("leakReset", Napi::Function::New(env, LeakReset, "leakReset"));
+  exports.Set("leakClose", Napi::Function::New(env, LeakClose, "leakClose"));
+}
 
 }  // namespace memctl
