@@ -6,15 +6,28 @@ import type { EventEmitter } from 'events';
 /** A snapshot source: a file path, a Readable stream or an async iterable of chunks. */
 export type SnapshotSource = string | Readable | AsyncIterable<Buffer | Uint8Array | string>;
 
-/** Progress of a parse (what the native parser reports). */
-export type ProgressCallback = (...progress: any[]) => void;
+/** Progress of a parse: bytes fed so far; totalBytes is the file size for paths, undefined for streams. */
+export type ProgressCallback = (progress: { bytesRead: number; totalBytes: number | undefined }) => void;
+
+export interface ParseOptions {
+  /** Called every 16 MiB and at the end. */
+  onProgress?: ProgressCallback;
+  /** Compute the dominator tree during the parse (off the JS thread). Default true. */
+  retained?: boolean;
+  /** Cap on the native bytes of the parsed structures (default 16 GiB): ERR_MEMCTL_SNAPSHOT_TOO_LARGE past it. */
+  maxMemory?: number;
+}
 
 export interface ClassSummary {
-  /** Constructor name for objects; `(type)` for other nodes, `(system)` for hidden ones (as DevTools groups them). */
+  /**
+   * As DevTools' Summary groups nodes: the node name for types object and
+   * native; "(system)" for hidden, "(compiled code)" for code, "(T)" for any
+   * other type T. Nodes of self size 0 are left out unless native.
+   */
   name: string;
   count: number;
   selfSize: number;
-  /** Sum of the retained sizes of the class's objects (DevTools' rule); 0 with retained: false. */
+  /** Sum of the retained sizes of members without a dominator ancestor of the same class; 0 with retained: false. */
   retainedSize: number;
 }
 
@@ -34,12 +47,17 @@ export interface SummaryOptions {
   top?: number;
 }
 
-/** A snapshot parsed by the native analyzer; its memory is off the V8 heap until close(). */
-export interface ParsedSnapshot {
+/** A snapshot parsed by the native analyzer; its memory is off the V8 heap until close() (or GC). */
+export class ParsedSnapshot {
+  private constructor();
   readonly nodeCount: number;
   readonly edgeCount: number;
   readonly totalSize: number;
+  /** Native bytes held (structures and strings). */
+  readonly nativeBytes: number;
+  readonly closed: boolean;
   summary(options?: SummaryOptions): SnapshotSummary;
+  /** Frees the native memory now; idempotent. Later calls throw ERR_MEMCTL_CLOSED. */
   close(): void;
 }
 
@@ -86,14 +104,25 @@ export function writeSnapshotAsync(filename?: string): Promise<string>;
 /** heapdump's default name for a snapshot written now: `heapdump-<sec>.<usec>.heapsnapshot`. */
 export function defaultSnapshotName(): string;
 
-/** Parses a snapshot with the native streaming parser; close() the result when done. */
-export function parseSnapshot(source: SnapshotSource, options?: { onProgress?: ProgressCallback }): Promise<ParsedSnapshot>;
+/**
+ * Parses a snapshot with the native streaming parser (chunks go to C as they
+ * arrive; the JSON document is never built); close() the result when done.
+ * Errors carry codes ERR_MEMCTL_SNAPSHOT_TRUNCATED, _CORRUPT, _NOT_A_SNAPSHOT,
+ * _BAD_META, _BAD_INDEX, _TOO_LARGE; file-system errors pass through.
+ */
+export function parseSnapshot(source: SnapshotSource, options?: ParseOptions): Promise<ParsedSnapshot>;
+
+/** Synchronous parse (blocks the thread): a file path, or snapshot bytes (a Buffer or an array of chunks). */
+export function parseSnapshotSync(source: string | Uint8Array | Array<Uint8Array | string>, options?: ParseOptions): ParsedSnapshot;
 
 /** Parses and summarizes a snapshot (then frees it). */
-export function analyzeSnapshot(source: SnapshotSource, options?: SummaryOptions & { onProgress?: ProgressCallback }): Promise<SnapshotSummary>;
+export function analyzeSnapshot(source: SnapshotSource, options?: SummaryOptions & ParseOptions): Promise<SnapshotSummary>;
 
-/** Diff of two snapshots of one process by node id, in memwatch's HeapDiff shape. */
-export function diffSnapshots(before: string | ParsedSnapshot, after: string | ParsedSnapshot, options?: { onProgress?: ProgressCallback }): Promise<HeapDiffResult>;
+/**
+ * Diff of two snapshots of one process by node id, in memwatch's HeapDiff
+ * shape; paths are parsed one after the other and freed afterwards.
+ */
+export function diffSnapshots(before: string | ParsedSnapshot, after: string | ParsedSnapshot, options?: Omit<ParseOptions, 'retained'>): Promise<HeapDiffResult>;
 
 /**
  * Leak candidates (memlab's method): objects allocated after `baseline`,
@@ -104,7 +133,7 @@ export function findLeaks(
   baseline: string | ParsedSnapshot,
   target: string | ParsedSnapshot,
   final: string | ParsedSnapshot,
-  options?: { top?: number; onProgress?: ProgressCallback },
+  options?: { top?: number } & Omit<ParseOptions, 'retained'>,
 ): Promise<LeakCandidate[]>;
 
 /**

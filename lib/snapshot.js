@@ -12,13 +12,10 @@ const {
   checkNumber, checkBoolean, optionalInteger,
 } = require('./errors');
 
-// The native analyzer is loaded on first use, so that writing snapshots (and
-// `require('memctl/heapdump')`) works even where only writing is needed.
-let nativeModule = null;
-function native() {
-  if (nativeModule === null) nativeModule = require('./snapshot-native');
-  return nativeModule;
-}
+// The native analyzer's contract; it loads the addon itself on first use, so
+// writing snapshots (and `require('memctl/heapdump')`) never needs the addon.
+const snapshotNative = require('./snapshot-native');
+const native = () => snapshotNative;
 
 // ---------------------------------------------------------------------------
 // Writing
@@ -91,10 +88,7 @@ function writeSnapshotAsync(filename) {
 // Analysis (wrappers over the native contract, with argument checks)
 
 function isParsedSnapshot(value) {
-  const mod = native();
-  if (mod.ParsedSnapshot && value instanceof mod.ParsedSnapshot) return true;
-  return value !== null && typeof value === 'object' && typeof value.summary === 'function' &&
-    typeof value.close === 'function' && typeof value.nodeCount === 'number';
+  return value instanceof snapshotNative.ParsedSnapshot;
 }
 
 function isSource(value) {
@@ -119,31 +113,29 @@ function checkSnapshotArg(name, value) {
   throw typeError('ERR_MEMCTL_INVALID_ARG_TYPE', `${name} must be a file path or a ParsedSnapshot, got ${describe(value)}`);
 }
 
-function checkProgress(options) {
-  if (options.onProgress !== undefined) checkFunction('options.onProgress', options.onProgress);
-  return options.onProgress;
+// The parse options lib/snapshot-native.js understands (it validates them).
+function parseOptionsOf(opts, retained) {
+  const out = { retained };
+  if (opts.onProgress !== undefined) out.onProgress = checkFunction('options.onProgress', opts.onProgress);
+  if (opts.maxMemory !== undefined) out.maxMemory = opts.maxMemory;
+  return out;
 }
 
 function checkTop(value) {
   if (value === undefined || value === Infinity) return Infinity;
-  return optionalInteger('options.top', value, Infinity, 0);
+  return optionalInteger('options.top', value, Infinity, 1, 2 ** 31 - 1);
 }
 
-/** Parses a snapshot (path, stream or async iterable) into a ParsedSnapshot; close() it when done. */
-function parseSnapshot(source, options) {
-  try {
-    checkSource('source', source);
-    const opts = checkOptions('options', options);
-    const onProgress = checkProgress(opts);
-    return native().parseSnapshot(source, onProgress ? { onProgress } : {});
-  } catch (err) {
-    return Promise.reject(err);
-  }
-}
-
-function checkSummaryOptions(opts) {
+/**
+ * Parses a snapshot (path, stream or async iterable) into a ParsedSnapshot;
+ * close() it when done. Options: onProgress({ bytesRead, totalBytes }),
+ * retained (default true: compute the dominator tree now), maxMemory.
+ */
+async function parseSnapshot(source, options) {
+  checkSource('source', source);
+  const opts = checkOptions('options', options);
   const retained = opts.retained === undefined ? true : checkBoolean('options.retained', opts.retained);
-  return { retained, top: checkTop(opts.top) };
+  return native().parseSnapshot(source, parseOptionsOf(opts, retained));
 }
 
 /**
@@ -153,11 +145,11 @@ function checkSummaryOptions(opts) {
 async function analyzeSnapshot(source, options) {
   checkSource('source', source);
   const opts = checkOptions('options', options);
-  const summaryOpts = checkSummaryOptions(opts);
-  const onProgress = checkProgress(opts);
-  const snap = await native().parseSnapshot(source, onProgress ? { onProgress } : {});
+  const retained = opts.retained === undefined ? true : checkBoolean('options.retained', opts.retained);
+  const top = checkTop(opts.top);
+  const snap = await native().parseSnapshot(source, parseOptionsOf(opts, retained));
   try {
-    return snap.summary(summaryOpts);
+    return snap.summary({ retained, top });
   } finally {
     snap.close();
   }
@@ -165,13 +157,13 @@ async function analyzeSnapshot(source, options) {
 
 // Runs fn over ParsedSnapshots, parsing the paths among `args` one at a time
 // (bounded memory) and closing only the snapshots parsed here.
-async function withParsed(args, onProgress, fn) {
+async function withParsed(args, parseOpts, fn) {
   const owned = [];
   try {
     const snaps = [];
     for (const arg of args) {
       if (typeof arg === 'string') {
-        const snap = await native().parseSnapshot(arg, onProgress ? { onProgress } : {});
+        const snap = await native().parseSnapshot(arg, parseOpts);
         owned.push(snap);
         snaps.push(snap);
       } else {
@@ -184,12 +176,21 @@ async function withParsed(args, onProgress, fn) {
   }
 }
 
+/**
+ * Synchronous parse (blocks the thread): a file path, or the snapshot bytes
+ * (a Buffer or an array of chunks). Prefer parseSnapshot outside of scripts.
+ */
+function parseSnapshotSync(source, options) {
+  if (typeof source === 'string') checkSource('source', source);
+  return snapshotNative.parseSnapshotSync(source, options);
+}
+
 /** memwatch's HeapDiff result for two snapshots of one process (paths or ParsedSnapshots). */
 async function diffSnapshots(before, after, options) {
   checkSnapshotArg('before', before);
   checkSnapshotArg('after', after);
-  const onProgress = checkProgress(checkOptions('options', options));
-  return withParsed([before, after], onProgress, ([a, b]) => native().diffSnapshots(a, b));
+  const opts = checkOptions('options', options);
+  return withParsed([before, after], parseOptionsOf(opts, false), ([a, b]) => native().diffSnapshots(a, b));
 }
 
 /**
@@ -202,9 +203,20 @@ async function findLeaks(baseline, target, final, options) {
   checkSnapshotArg('final', final);
   const opts = checkOptions('options', options);
   const top = checkTop(opts.top);
-  const onProgress = checkProgress(opts);
-  return withParsed([baseline, target, final], onProgress,
-    ([b, t, f]) => native().findLeaks(b, t, f, top === Infinity ? {} : { top }));
+  // Only the final snapshot needs retained sizes.
+  const parsed = [];
+  try {
+    const snaps = [];
+    for (const [arg, retained] of [[baseline, false], [target, false], [final, true]]) {
+      if (typeof arg !== 'string') { snaps.push(arg); continue; }
+      const snap = await native().parseSnapshot(arg, parseOptionsOf(opts, retained));
+      parsed.push(snap);
+      snaps.push(snap);
+    }
+    return native().findLeaks(snaps[0], snaps[1], snaps[2], top === Infinity ? {} : { top });
+  } finally {
+    for (const snap of parsed) snap.close();
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -232,48 +244,18 @@ function tempSnapshotName(tag) {
   return file;
 }
 
-// Synchronous diff of two snapshot files: with the native synchronous parser
-// when the addon offers one, otherwise in a worker thread while this thread
-// blocks on Atomics.wait (the result comes back through receiveMessageOnPort).
+// Synchronous diff of two snapshot files (memwatch's end() is synchronous):
+// the native parser's synchronous form, without retained sizes (a diff needs
+// ids, classes and self sizes only).
 function diffFilesSync(beforeFile, afterFile) {
   const mod = native();
-  if (typeof mod.parseSnapshotSync === 'function') {
-    const a = mod.parseSnapshotSync(beforeFile);
-    try {
-      const b = mod.parseSnapshotSync(afterFile);
-      try { return mod.diffSnapshots(a, b); } finally { b.close(); }
-    } finally {
-      a.close();
-    }
-  }
-  return runInWorkerSync('diff', [beforeFile, afterFile]);
-}
-
-function runInWorkerSync(op, files) {
-  const { Worker, MessageChannel, receiveMessageOnPort } = require('worker_threads');
-  const signal = new Int32Array(new SharedArrayBuffer(4));
-  const { port1, port2 } = new MessageChannel();
-  const worker = new Worker(path.join(__dirname, 'snapshot-worker.js'), {
-    workerData: { op, files, signal, port: port2 },
-    transferList: [port2],
-  });
+  const a = mod.parseSnapshotSync(beforeFile, { retained: false });
   try {
-    Atomics.wait(signal, 0, 0);
-    const msg = receiveMessageOnPort(port1);
-    if (!msg) throw error('ERR_MEMCTL_SNAPSHOT_WORKER', 'the snapshot worker ended without a result');
-    if (msg.message.error) throw reviveError(msg.message.error);
-    return msg.message.result;
+    const b = mod.parseSnapshotSync(afterFile, { retained: false });
+    try { return mod.diffSnapshots(a, b); } finally { b.close(); }
   } finally {
-    port1.close();
-    worker.terminate();
+    a.close();
   }
-}
-
-function reviveError(e) {
-  const Ctor = e.name === 'TypeError' ? TypeError : e.name === 'RangeError' ? RangeError : Error;
-  const err = new Ctor(e.message);
-  if (e.code) err.code = e.code;
-  return err;
 }
 
 /**
@@ -425,6 +407,8 @@ module.exports = {
   writeSnapshotAsync,
   defaultSnapshotName,
   parseSnapshot,
+  parseSnapshotSync,
+  ParsedSnapshot: snapshotNative.ParsedSnapshot,
   analyzeSnapshot,
   diffSnapshots,
   findLeaks,
