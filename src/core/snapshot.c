@@ -1,0 +1,1333 @@
+/* Streaming .heapsnapshot parser: see the design notes in snapshot.h. */
+#include "core/snapshot_internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_MAX_BYTES ((size_t)16 << 30)
+#define HEADER_MAX (1u << 20)   /* the "snapshot" header is a few KiB */
+#define SKIP_DEPTH_MAX 4096     /* nesting of skipped values */
+#define MAX_FIELDS 64           /* node/edge fields per row */
+
+/* ---- accounting ---------------------------------------------------------- */
+
+size_t mc_snap_mul(size_t n, size_t size) {
+  if (size && n > SIZE_MAX / size) return SIZE_MAX;
+  return n * size;
+}
+
+static int acct_reserve(mc_snap_acct *a, size_t n) {
+  if (n == SIZE_MAX || a->bytes + n > a->max || a->bytes + n < a->bytes) {
+    a->failed = 1;
+    return 0;
+  }
+  return 1;
+}
+
+static void acct_add(mc_snap_acct *a, size_t n) {
+  a->bytes += n;
+  if (a->bytes > a->peak) a->peak = a->bytes;
+}
+
+void *mc_snap_acct_alloc(mc_snap_acct *a, size_t n) {
+  if (!acct_reserve(a, n)) return NULL;
+  void *p = malloc(n ? n : 1);
+  if (!p) { a->failed = 2; return NULL; }
+  acct_add(a, n);
+  return p;
+}
+
+void *mc_snap_acct_calloc(mc_snap_acct *a, size_t n) {
+  if (!acct_reserve(a, n)) return NULL;
+  void *p = calloc(1, n ? n : 1);
+  if (!p) { a->failed = 2; return NULL; }
+  acct_add(a, n);
+  return p;
+}
+
+void *mc_snap_acct_realloc(mc_snap_acct *a, void *p, size_t old_n, size_t new_n) {
+  if (new_n > old_n && !acct_reserve(a, new_n - old_n)) return NULL;
+  void *q = realloc(p, new_n ? new_n : 1);
+  if (!q) { a->failed = 2; return NULL; }
+  a->bytes -= old_n;
+  acct_add(a, new_n);
+  return q;
+}
+
+void mc_snap_acct_free(mc_snap_acct *a, void *p, size_t n) {
+  if (!p) return;
+  free(p);
+  a->bytes -= n;
+}
+
+/* ---- status codes -------------------------------------------------------- */
+
+const char *mc_snap_status_code(mc_snap_status st) {
+  switch (st) {
+    case MC_SNAP_OK: return "OK";
+    case MC_SNAP_ETRUNCATED: return "ERR_MEMCTL_SNAPSHOT_TRUNCATED";
+    case MC_SNAP_ECORRUPT: return "ERR_MEMCTL_SNAPSHOT_CORRUPT";
+    case MC_SNAP_ENOTSNAPSHOT: return "ERR_MEMCTL_SNAPSHOT_NOT_A_SNAPSHOT";
+    case MC_SNAP_EBADMETA: return "ERR_MEMCTL_SNAPSHOT_BAD_META";
+    case MC_SNAP_EBADINDEX: return "ERR_MEMCTL_SNAPSHOT_BAD_INDEX";
+    case MC_SNAP_ETOOLARGE: return "ERR_MEMCTL_SNAPSHOT_TOO_LARGE";
+    case MC_SNAP_ENOMEM: return "ERR_MEMCTL_NO_MEMORY";
+    case MC_SNAP_EINVAL: return "ERR_MEMCTL_INVALID_STATE";
+  }
+  return "ERR_MEMCTL_SNAPSHOT_CORRUPT";
+}
+
+/* ---- a tiny JSON tree, for the header only -------------------------------- */
+
+enum { JV_NULL, JV_BOOL, JV_NUM, JV_STR, JV_ARR, JV_OBJ };
+
+typedef struct jv {
+  int type;
+  double num;
+  char *str;          /* JV_STR: NUL-terminated UTF-8 */
+  size_t len;
+  struct jv *kids;    /* JV_ARR / JV_OBJ values */
+  char **keys;        /* JV_OBJ keys */
+  size_t nkids;
+} jv;
+
+typedef struct {
+  const char *p, *end;
+  int depth;
+} jparse;
+
+static void jv_free(jv *v) {
+  if (!v) return;
+  free(v->str);
+  for (size_t i = 0; i < v->nkids; i++) {
+    jv_free(&v->kids[i]);
+    if (v->keys) free(v->keys[i]);
+  }
+  free(v->kids);
+  free(v->keys);
+  memset(v, 0, sizeof *v);
+}
+
+static void jp_ws(jparse *j) {
+  while (j->p < j->end && (*j->p == ' ' || *j->p == '\n' || *j->p == '\r' || *j->p == '\t')) j->p++;
+}
+
+static int hexval(int c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+static size_t utf8_put(char *out, uint32_t cp) {
+  if (cp < 0x80) { out[0] = (char)cp; return 1; }
+  if (cp < 0x800) {
+    out[0] = (char)(0xC0 | (cp >> 6));
+    out[1] = (char)(0x80 | (cp & 0x3F));
+    return 2;
+  }
+  if (cp < 0x10000) {
+    out[0] = (char)(0xE0 | (cp >> 12));
+    out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[2] = (char)(0x80 | (cp & 0x3F));
+    return 3;
+  }
+  out[0] = (char)(0xF0 | (cp >> 18));
+  out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+  out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+  out[3] = (char)(0x80 | (cp & 0x3F));
+  return 4;
+}
+
+static int jp_hex4(jparse *j, uint32_t *cu) {
+  if (j->end - j->p < 4) return 0;
+  uint32_t v = 0;
+  for (int i = 0; i < 4; i++) {
+    int h = hexval((unsigned char)j->p[i]);
+    if (h < 0) return 0;
+    v = v * 16 + (uint32_t)h;
+  }
+  j->p += 4;
+  *cu = v;
+  return 1;
+}
+
+/* Parses a string at j->p (after the opening quote) into a malloc'd buffer. */
+static int jp_string(jparse *j, char **out, size_t *out_len) {
+  size_t cap = 16, len = 0;
+  char *buf = malloc(cap);
+  if (!buf) return 0;
+  for (;;) {
+    if (j->p >= j->end) goto fail;
+    unsigned char c = (unsigned char)*j->p++;
+    if (cap - len < 8) {
+      char *nb = realloc(buf, cap * 2);
+      if (!nb) goto fail;
+      buf = nb;
+      cap *= 2;
+    }
+    if (c == '"') break;
+    if (c < 0x20) goto fail;
+    if (c != '\\') { buf[len++] = (char)c; continue; }
+    if (j->p >= j->end) goto fail;
+    c = (unsigned char)*j->p++;
+    switch (c) {
+      case '"': case '\\': case '/': buf[len++] = (char)c; break;
+      case 'b': buf[len++] = '\b'; break;
+      case 'f': buf[len++] = '\f'; break;
+      case 'n': buf[len++] = '\n'; break;
+      case 'r': buf[len++] = '\r'; break;
+      case 't': buf[len++] = '\t'; break;
+      case 'u': {
+        uint32_t cu;
+        if (!jp_hex4(j, &cu)) goto fail;
+        if (cu >= 0xD800 && cu < 0xDC00 && j->end - j->p >= 6 && j->p[0] == '\\' && j->p[1] == 'u') {
+          const char *save = j->p;
+          uint32_t lo;
+          j->p += 2;
+          if (jp_hex4(j, &lo) && lo >= 0xDC00 && lo < 0xE000) {
+            cu = 0x10000 + ((cu - 0xD800) << 10) + (lo - 0xDC00);
+          } else {
+            j->p = save;
+            cu = 0xFFFD;
+          }
+        } else if (cu >= 0xD800 && cu < 0xE000) {
+          cu = 0xFFFD;
+        }
+        len += utf8_put(buf + len, cu);
+        break;
+      }
+      default: goto fail;
+    }
+  }
+  buf[len] = 0;
+  *out = buf;
+  *out_len = len;
+  return 1;
+fail:
+  free(buf);
+  return 0;
+}
+
+static int jp_value(jparse *j, jv *v);
+
+static int jp_push(jv *v, size_t *cap) {
+  if (v->nkids < *cap) return 1;
+  size_t nc = *cap ? *cap * 2 : 4;
+  jv *nk = realloc(v->kids, nc * sizeof(jv));
+  if (!nk) return 0;
+  v->kids = nk;
+  if (v->type == JV_OBJ) {
+    char **nkeys = realloc(v->keys, nc * sizeof(char *));
+    if (!nkeys) return 0;
+    v->keys = nkeys;
+  }
+  *cap = nc;
+  return 1;
+}
+
+static int jp_container(jparse *j, jv *v, char close) {
+  size_t cap = 0;
+  jp_ws(j);
+  if (j->p < j->end && *j->p == close) { j->p++; return 1; }
+  for (;;) {
+    if (!jp_push(v, &cap)) return 0;
+    jv *kid = &v->kids[v->nkids];
+    memset(kid, 0, sizeof *kid);
+    if (v->type == JV_OBJ) {
+      size_t klen;
+      jp_ws(j);
+      if (j->p >= j->end || *j->p != '"') return 0;
+      j->p++;
+      if (!jp_string(j, &v->keys[v->nkids], &klen)) return 0;
+      v->nkids++;  /* owns the key from here on */
+      jp_ws(j);
+      if (j->p >= j->end || *j->p != ':') return 0;
+      j->p++;
+      if (!jp_value(j, kid)) return 0;
+    } else {
+      v->nkids++;
+      if (!jp_value(j, kid)) return 0;
+    }
+    jp_ws(j);
+    if (j->p >= j->end) return 0;
+    char c = *j->p++;
+    if (c == close) return 1;
+    if (c != ',') return 0;
+  }
+}
+
+static int jp_literal(jparse *j, const char *lit) {
+  size_t n = strlen(lit);
+  if ((size_t)(j->end - j->p) < n || memcmp(j->p, lit, n) != 0) return 0;
+  j->p += n;
+  return 1;
+}
+
+static int jp_number(jparse *j, jv *v) {
+  char tmp[64];
+  size_t n = 0;
+  while (j->p < j->end && n < sizeof tmp - 1) {
+    char c = *j->p;
+    if (!((c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E')) break;
+    tmp[n++] = c;
+    j->p++;
+  }
+  if (n == 0 || n == sizeof tmp - 1) return 0;
+  tmp[n] = 0;
+  char *endp;
+  v->num = strtod(tmp, &endp);
+  if (*endp) return 0;
+  v->type = JV_NUM;
+  return 1;
+}
+
+static int jp_value(jparse *j, jv *v) {
+  if (++j->depth > 64) return 0;
+  jp_ws(j);
+  if (j->p >= j->end) return 0;
+  int ok;
+  char c = *j->p;
+  if (c == '{' || c == '[') {
+    j->p++;
+    v->type = c == '{' ? JV_OBJ : JV_ARR;
+    ok = jp_container(j, v, c == '{' ? '}' : ']');
+  } else if (c == '"') {
+    j->p++;
+    v->type = JV_STR;
+    ok = jp_string(j, &v->str, &v->len);
+  } else if (c == 't' || c == 'f') {
+    v->type = JV_BOOL;
+    v->num = c == 't';
+    ok = jp_literal(j, c == 't' ? "true" : "false");
+  } else if (c == 'n') {
+    v->type = JV_NULL;
+    ok = jp_literal(j, "null");
+  } else {
+    ok = jp_number(j, v);
+  }
+  j->depth--;
+  return ok;
+}
+
+static const jv *jv_get(const jv *o, const char *key) {
+  if (!o || o->type != JV_OBJ) return NULL;
+  for (size_t i = 0; i < o->nkids; i++)
+    if (strcmp(o->keys[i], key) == 0) return &o->kids[i];
+  return NULL;
+}
+
+/* ---- the streaming parser ------------------------------------------------- */
+
+enum top_state {
+  T_BEGIN, T_OBJ_FIRST, T_EXPECT_KEY, T_KEY, T_COLON, T_VALUE,
+  T_INTS, T_STRS, T_RAW, T_AFTER_VALUE, T_DONE
+};
+
+enum section { SEC_NONE, SEC_HEADER, SEC_NODES, SEC_EDGES, SEC_STRINGS, SEC_SKIP };
+
+enum int_stage { I_OPEN, I_FIRST, I_NUM, I_AFTER_NUM, I_EXPECT };
+
+enum str_stage { S_OPEN, S_FIRST, S_EXPECT, S_IN, S_ESC, S_HEX, S_AFTER };
+
+enum role {
+  R_IGNORE, R_NTYPE, R_NNAME, R_NID, R_NSELF, R_NEDGES, R_ETYPE, R_ENAME, R_ETO
+};
+
+struct mc_snap_parser {
+  mc_snap *s;                 /* being filled; NULL after finish */
+  mc_snap_status status;
+  char msg[200];
+  uint64_t fed;
+  int state, section;
+  int seen_header, seen_nodes, seen_edges, seen_strings;
+  /* key */
+  char key[24];
+  uint32_t key_len;
+  int key_esc, key_long;
+  /* raw scanner (skip / header capture) */
+  uint32_t raw_depth;
+  uint8_t raw_in_str, raw_esc, raw_scalar;
+  uint8_t raw_stack[SKIP_DEPTH_MAX / 8];
+  char *hdr;
+  size_t hdr_len, hdr_cap;
+  /* header facts */
+  uint32_t nf, ef;            /* node / edge field counts */
+  uint8_t nrole[MAX_FIELDS], erole[MAX_FIELDS];
+  int64_t decl_nodes, decl_edges; /* -1 when absent */
+  int64_t root_index;
+  /* integer arrays */
+  int istage;
+  uint64_t acc;
+  uint32_t ndig;
+  uint32_t col;
+  uint64_t row;               /* current row in nodes / edges */
+  uint64_t ncap, ecap;        /* capacity in rows */
+  unsigned __int128 magic;    /* for to_node / nf */
+  /* strings */
+  int sstage;
+  uint32_t hex, hexn, hi;
+  size_t swpos;               /* write position in sbytes */
+};
+
+static mc_snap_status fail(mc_snap_parser *p, mc_snap_status st, const char *fmt, ...) {
+  if (p->status != MC_SNAP_OK) return p->status;
+  p->status = st;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(p->msg, sizeof p->msg, fmt, ap);
+  va_end(ap);
+  return st;
+}
+
+static mc_snap_status fail_alloc(mc_snap_parser *p) {
+  if (p->s->acct.failed == 2) return fail(p, MC_SNAP_ENOMEM, "out of memory");
+  return fail(p, MC_SNAP_ETOOLARGE, "the snapshot needs more than %zu bytes (maxMemory)", p->s->acct.max);
+}
+
+mc_snap_parser *mc_snap_parser_new(size_t max_bytes) {
+  mc_snap_parser *p = calloc(1, sizeof *p);
+  if (!p) return NULL;
+  p->s = calloc(1, sizeof *p->s);
+  if (!p->s) { free(p); return NULL; }
+  p->s->acct.max = max_bytes ? max_bytes : DEFAULT_MAX_BYTES;
+  p->decl_nodes = p->decl_edges = -1;
+  return p;
+}
+
+const char *mc_snap_parser_error(const mc_snap_parser *p) {
+  return p->status == MC_SNAP_OK ? "" : p->msg;
+}
+
+uint64_t mc_snap_parser_bytes(const mc_snap_parser *p) { return p->fed; }
+
+void mc_snap_parser_free(mc_snap_parser *p) {
+  if (!p) return;
+  mc_snap_free(p->s);
+  free(p->hdr);
+  free(p);
+}
+
+static int is_ws(unsigned c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+/* ---- header -------------------------------------------------------------- */
+
+static int find_str(const jv *arr, const char *name) {
+  for (size_t i = 0; i < arr->nkids; i++)
+    if (arr->kids[i].type == JV_STR && strcmp(arr->kids[i].str, name) == 0) return (int)i;
+  return -1;
+}
+
+static mc_snap_status copy_names(mc_snap_parser *p, const jv *list, char ***out, uint32_t *count,
+                                 const char *what) {
+  if (!list || list->type != JV_ARR || list->nkids == 0 || list->nkids > 255)
+    return fail(p, MC_SNAP_EBADMETA, "meta.%s: the type list must be an array of 1 to 255 names", what);
+  char **names = calloc(list->nkids, sizeof(char *));
+  if (!names) return fail(p, MC_SNAP_ENOMEM, "out of memory");
+  *out = names;
+  *count = (uint32_t)list->nkids;
+  for (size_t i = 0; i < list->nkids; i++) {
+    if (list->kids[i].type != JV_STR)
+      return fail(p, MC_SNAP_EBADMETA, "meta.%s: type names must be strings", what);
+    names[i] = strdup(list->kids[i].str);
+    if (!names[i]) return fail(p, MC_SNAP_ENOMEM, "out of memory");
+  }
+  return MC_SNAP_OK;
+}
+
+static int name_index(char **names, uint32_t n, const char *name) {
+  for (uint32_t i = 0; i < n; i++)
+    if (strcmp(names[i], name) == 0) return (int)i;
+  return -1;
+}
+
+/* Maps each field name to a role; returns the field count or 0 on error. */
+static mc_snap_status fields(mc_snap_parser *p, const jv *list, const char *what,
+                             const char *const *names, const uint8_t *roles, int nreq,
+                             uint8_t *out_roles, uint32_t *out_count, int *type_col) {
+  if (!list || list->type != JV_ARR || list->nkids == 0 || list->nkids > MAX_FIELDS)
+    return fail(p, MC_SNAP_EBADMETA, "meta.%s must be an array of 1 to %d field names", what, MAX_FIELDS);
+  for (size_t i = 0; i < list->nkids; i++) {
+    if (list->kids[i].type != JV_STR) return fail(p, MC_SNAP_EBADMETA, "meta.%s: field names must be strings", what);
+    out_roles[i] = R_IGNORE;
+  }
+  for (int r = 0; r < nreq; r++) {
+    int at = find_str(list, names[r]);
+    if (at < 0) return fail(p, MC_SNAP_EBADMETA, "meta.%s lacks the field \"%s\"", what, names[r]);
+    out_roles[at] = roles[r];
+    if (r == 0) *type_col = at;
+  }
+  *out_count = (uint32_t)list->nkids;
+  return MC_SNAP_OK;
+}
+
+static int64_t count_field(const jv *hdr, const char *key) {
+  const jv *v = jv_get(hdr, key);
+  if (!v || v->type != JV_NUM || v->num < 0 || v->num > 4294967295.0 || v->num != (double)(uint64_t)v->num)
+    return -1;
+  return (int64_t)v->num;
+}
+
+static mc_snap_status parse_header(mc_snap_parser *p) {
+  jparse j = { p->hdr, p->hdr + p->hdr_len, 0 };
+  jv root;
+  memset(&root, 0, sizeof root);
+  mc_snap_status st = MC_SNAP_OK;
+  if (!jp_value(&j, &root)) {
+    jv_free(&root);
+    return fail(p, MC_SNAP_ECORRUPT, "the \"snapshot\" header is not valid JSON");
+  }
+  const jv *meta = jv_get(&root, "meta");
+  if (root.type != JV_OBJ || !meta || meta->type != JV_OBJ) {
+    jv_free(&root);
+    return fail(p, MC_SNAP_ENOTSNAPSHOT, "\"snapshot\" has no \"meta\" object");
+  }
+  static const char *const nnames[] = { "type", "name", "id", "self_size", "edge_count" };
+  static const uint8_t nroles[] = { R_NTYPE, R_NNAME, R_NID, R_NSELF, R_NEDGES };
+  static const char *const enames[] = { "type", "name_or_index", "to_node" };
+  static const uint8_t eroles[] = { R_ETYPE, R_ENAME, R_ETO };
+  int ntc = -1, etc = -1;
+  mc_snap *s = p->s;
+  const jv *nt = jv_get(meta, "node_types"), *et = jv_get(meta, "edge_types");
+  if ((st = fields(p, jv_get(meta, "node_fields"), "node_fields", nnames, nroles, 5, p->nrole, &p->nf, &ntc)) ||
+      (st = fields(p, jv_get(meta, "edge_fields"), "edge_fields", enames, eroles, 3, p->erole, &p->ef, &etc)))
+    goto out;
+  if (!nt || nt->type != JV_ARR || nt->nkids <= (size_t)ntc || !et || et->type != JV_ARR || et->nkids <= (size_t)etc) {
+    st = fail(p, MC_SNAP_EBADMETA, "meta.node_types/edge_types must list the types of the \"type\" fields");
+    goto out;
+  }
+  if ((st = copy_names(p, &nt->kids[ntc], &s->ntype_names, &s->ntypes, "node_types")) ||
+      (st = copy_names(p, &et->kids[etc], &s->etype_names, &s->etypes, "edge_types")))
+    goto out;
+  s->t_object = name_index(s->ntype_names, s->ntypes, "object");
+  s->t_native = name_index(s->ntype_names, s->ntypes, "native");
+  s->t_hidden = name_index(s->ntype_names, s->ntypes, "hidden");
+  s->t_code = name_index(s->ntype_names, s->ntypes, "code");
+  s->t_synthetic = name_index(s->ntype_names, s->ntypes, "synthetic");
+  s->t_shape = name_index(s->ntype_names, s->ntypes, "object shape");
+  s->e_weak = name_index(s->etype_names, s->etypes, "weak");
+  s->e_shortcut = name_index(s->etype_names, s->etypes, "shortcut");
+  s->e_element = name_index(s->etype_names, s->etypes, "element");
+  s->e_hidden = name_index(s->etype_names, s->etypes, "hidden");
+  p->decl_nodes = count_field(&root, "node_count");
+  p->decl_edges = count_field(&root, "edge_count");
+  p->root_index = jv_get(&root, "root_index") ? count_field(&root, "root_index") : 0;
+  if (p->root_index < 0 || p->root_index % p->nf) {
+    st = fail(p, MC_SNAP_EBADINDEX, "snapshot.root_index is not a node index");
+    goto out;
+  }
+  /* q = v / nf for every v < 2^32: v * ceil(2^64 / nf) >> 64 (see the proof
+   * sketch in the notes: the error term stays below 1 / nf). */
+  p->magic = ((((unsigned __int128)1) << 64) / p->nf) + 1;
+out:
+  jv_free(&root);
+  return st;
+}
+
+/* ---- raw values (skipped or captured) ------------------------------------ */
+
+static void raw_start(mc_snap_parser *p) {
+  p->raw_depth = 0;
+  p->raw_in_str = p->raw_esc = p->raw_scalar = 0;
+}
+
+static int raw_push(mc_snap_parser *p, int is_obj) {
+  if (p->raw_depth >= SKIP_DEPTH_MAX) return 0;
+  uint32_t d = p->raw_depth++;
+  if (is_obj) p->raw_stack[d >> 3] |= (uint8_t)(1u << (d & 7));
+  else p->raw_stack[d >> 3] &= (uint8_t)~(1u << (d & 7));
+  return 1;
+}
+
+/* Scans one value; returns bytes consumed, sets *done at its end. A scalar
+ * ends at the first byte that cannot belong to it (not consumed). */
+static size_t raw_scan(mc_snap_parser *p, const unsigned char *b, size_t n, int *done) {
+  size_t i = 0;
+  *done = 0;
+  if (p->raw_depth == 0 && !p->raw_in_str && !p->raw_scalar) {
+    /* first byte of the value (whitespace already skipped) */
+    unsigned c = b[0];
+    if (c == '{' || c == '[') {
+      raw_push(p, c == '{');
+    } else if (c == '"') {
+      p->raw_in_str = 1;
+    } else if ((c >= '0' && c <= '9') || c == '-' || c == 't' || c == 'f' || c == 'n') {
+      p->raw_scalar = 1;
+    } else {
+      fail(p, MC_SNAP_ECORRUPT, "unexpected '%c' at byte %llu", c, (unsigned long long)p->fed);
+      return 0;
+    }
+    i = 1;
+  }
+  for (; i < n; i++) {
+    unsigned c = b[i];
+    if (p->raw_in_str) {
+      if (p->raw_esc) p->raw_esc = 0;
+      else if (c == '\\') p->raw_esc = 1;
+      else if (c == '"') {
+        p->raw_in_str = 0;
+        if (p->raw_depth == 0) { *done = 1; return i + 1; }
+      } else if (c < 0x20) {
+        fail(p, MC_SNAP_ECORRUPT, "control character in a string at byte %llu", (unsigned long long)(p->fed + i));
+        return i;
+      }
+      continue;
+    }
+    if (p->raw_scalar) {
+      if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '.' || c == '+' || c == '-' || c == 'E') continue;
+      p->raw_scalar = 0;
+      *done = 1;
+      return i;
+    }
+    if (c == '"') p->raw_in_str = 1;
+    else if (c == '{' || c == '[') {
+      if (!raw_push(p, c == '{')) {
+        fail(p, MC_SNAP_ECORRUPT, "values nested deeper than %d", SKIP_DEPTH_MAX);
+        return i;
+      }
+    } else if (c == '}' || c == ']') {
+      uint32_t d = p->raw_depth - 1;
+      int top_obj = (p->raw_stack[d >> 3] >> (d & 7)) & 1;
+      if (top_obj != (c == '}')) {
+        fail(p, MC_SNAP_ECORRUPT, "mismatched '%c' at byte %llu", c, (unsigned long long)(p->fed + i));
+        return i;
+      }
+      if (--p->raw_depth == 0) { *done = 1; return i + 1; }
+    } else if (!(is_ws(c) || c == ',' || c == ':' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+                 c == '.' || c == '+' || c == '-' || c == 'E')) {
+      fail(p, MC_SNAP_ECORRUPT, "unexpected '%c' at byte %llu", c, (unsigned long long)(p->fed + i));
+      return i;
+    }
+  }
+  return n;
+}
+
+static int hdr_append(mc_snap_parser *p, const unsigned char *b, size_t n) {
+  if (p->hdr_len + n > HEADER_MAX) return 0;
+  if (p->hdr_len + n > p->hdr_cap) {
+    size_t cap = p->hdr_cap ? p->hdr_cap : 4096;
+    while (cap < p->hdr_len + n) cap *= 2;
+    char *nh = realloc(p->hdr, cap);
+    if (!nh) return 0;
+    p->hdr = nh;
+    p->hdr_cap = cap;
+  }
+  memcpy(p->hdr + p->hdr_len, b, n);
+  p->hdr_len += n;
+  return 1;
+}
+
+/* ---- integer arrays ------------------------------------------------------ */
+
+static int grow_rows(mc_snap_parser *p, int nodes) {
+  mc_snap *s = p->s;
+  uint64_t cap = nodes ? p->ncap : p->ecap;
+  uint64_t ncap = cap ? cap + cap / 2 + 1024 : 1024;
+  if (ncap > UINT32_MAX - 1) ncap = UINT32_MAX - 1;
+  if (ncap <= cap) return 0;
+  mc_snap_acct *a = &s->acct;
+  if (nodes) {
+    void *t = mc_snap_acct_realloc(a, s->ntype, cap, ncap);
+    if (!t) return 0;
+    s->ntype = t;
+    if (!(t = mc_snap_acct_realloc(a, s->nname, cap * 4, ncap * 4))) return 0;
+    s->nname = t;
+    if (!(t = mc_snap_acct_realloc(a, s->nid, cap * 4, ncap * 4))) return 0;
+    s->nid = t;
+    if (!(t = mc_snap_acct_realloc(a, s->nself, cap * 8, ncap * 8))) return 0;
+    s->nself = t;
+    if (!(t = mc_snap_acct_realloc(a, s->first_edge, cap ? (cap + 1) * 4 : 0, (ncap + 1) * 4))) return 0;
+    s->first_edge = t;
+    p->ncap = ncap;
+  } else {
+    void *t = mc_snap_acct_realloc(a, s->etype, cap, ncap);
+    if (!t) return 0;
+    s->etype = t;
+    if (!(t = mc_snap_acct_realloc(a, s->ename, cap * 4, ncap * 4))) return 0;
+    s->ename = t;
+    if (!(t = mc_snap_acct_realloc(a, s->eto, cap * 4, ncap * 4))) return 0;
+    s->eto = t;
+    p->ecap = ncap;
+  }
+  return 1;
+}
+
+/* The first allocation uses the declared count so arrays are exact. */
+static int reserve_declared(mc_snap_parser *p, int nodes) {
+  int64_t decl = nodes ? p->decl_nodes : p->decl_edges;
+  if (decl <= 0) return 1;
+  uint64_t per_row = nodes ? 21 : 9;
+  if ((uint64_t)decl * per_row > p->s->acct.max - p->s->acct.bytes) return 1; /* grow lazily */
+  if (nodes) p->ncap = 0; else p->ecap = 0;
+  /* grow_rows adds cap/2 + 1024 to cap; emulate an exact first size */
+  mc_snap *s = p->s;
+  mc_snap_acct *a = &s->acct;
+  uint64_t n = (uint64_t)decl;
+  if (nodes) {
+    if (!(s->ntype = mc_snap_acct_alloc(a, n)) || !(s->nname = mc_snap_acct_alloc(a, n * 4)) ||
+        !(s->nid = mc_snap_acct_alloc(a, n * 4)) || !(s->nself = mc_snap_acct_alloc(a, n * 8)) ||
+        !(s->first_edge = mc_snap_acct_alloc(a, (n + 1) * 4)))
+      return 0;
+    p->ncap = n;
+  } else {
+    if (!(s->etype = mc_snap_acct_alloc(a, n)) || !(s->ename = mc_snap_acct_alloc(a, n * 4)) ||
+        !(s->eto = mc_snap_acct_alloc(a, n * 4)))
+      return 0;
+    p->ecap = n;
+  }
+  return 1;
+}
+
+static const uint64_t POW10[17] = {
+  1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull, 100000000ull,
+  1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull, 10000000000000ull,
+  100000000000000ull, 1000000000000000ull, 10000000000000000ull
+};
+
+static mc_snap_status commit_value(mc_snap_parser *p, uint64_t v, uint32_t nd) {
+  if (nd > 16) return fail(p, MC_SNAP_EBADINDEX, "a number in %s is too large", p->section == SEC_NODES ? "nodes" : "edges");
+  if (nd > 1 && v < POW10[nd - 1]) return fail(p, MC_SNAP_ECORRUPT, "a number with a leading zero at byte %llu", (unsigned long long)p->fed);
+  mc_snap *s = p->s;
+  uint32_t col = p->col;
+  uint64_t row = p->row;
+  if (p->section == SEC_NODES) {
+    if (col == 0 && row >= p->ncap) {
+      if (p->decl_nodes >= 0 && row >= (uint64_t)p->decl_nodes)
+        return fail(p, MC_SNAP_EBADINDEX, "more nodes than snapshot.node_count (%lld)", (long long)p->decl_nodes);
+      if (!grow_rows(p, 1)) return fail_alloc(p);
+    }
+    uint8_t role = p->nrole[col];
+    if (role != R_IGNORE && role != R_NSELF && v > UINT32_MAX)
+      return fail(p, MC_SNAP_EBADINDEX, "node %llu: a field value is above 2^32-1", (unsigned long long)row);
+    switch (role) {
+      case R_NTYPE:
+        if (v >= s->ntypes) return fail(p, MC_SNAP_EBADINDEX, "node %llu: type %llu is not in meta.node_types", (unsigned long long)row, (unsigned long long)v);
+        s->ntype[row] = (uint8_t)v;
+        break;
+      case R_NNAME: s->nname[row] = (uint32_t)v; break;
+      case R_NID: s->nid[row] = (uint32_t)v; break;
+      case R_NSELF: s->nself[row] = v; break;
+      case R_NEDGES: s->first_edge[row] = (uint32_t)v; break;
+      default: break;
+    }
+    if (++col == p->nf) { col = 0; p->row = row + 1; }
+  } else {
+    if (col == 0 && row >= p->ecap) {
+      if (p->decl_edges >= 0 && row >= (uint64_t)p->decl_edges)
+        return fail(p, MC_SNAP_EBADINDEX, "more edges than snapshot.edge_count (%lld)", (long long)p->decl_edges);
+      if (!grow_rows(p, 0)) return fail_alloc(p);
+    }
+    uint8_t role = p->erole[col];
+    if (role != R_IGNORE && v > UINT32_MAX)
+      return fail(p, MC_SNAP_EBADINDEX, "edge %llu: a field value is above 2^32-1", (unsigned long long)row);
+    switch (role) {
+      case R_ETYPE:
+        if (v >= s->etypes) return fail(p, MC_SNAP_EBADINDEX, "edge %llu: type %llu is not in meta.edge_types", (unsigned long long)row, (unsigned long long)v);
+        s->etype[row] = (uint8_t)v;
+        break;
+      case R_ENAME: s->ename[row] = (uint32_t)v; break;
+      case R_ETO: {
+        uint32_t q = (uint32_t)((v * p->magic) >> 64);
+        if ((uint64_t)q * p->nf != v)
+          return fail(p, MC_SNAP_EBADINDEX, "edge %llu: to_node %llu is not a multiple of the node field count %u", (unsigned long long)row, (unsigned long long)v, p->nf);
+        s->eto[row] = q;
+        break;
+      }
+      default: break;
+    }
+    if (++col == p->ef) { col = 0; p->row = row + 1; }
+  }
+  p->col = col;
+  return MC_SNAP_OK;
+}
+
+/* The hot loop: digits, commas and whitespace of "nodes" / "edges". */
+static size_t ints_run(mc_snap_parser *p, const unsigned char *b, size_t n, int *done) {
+  uint64_t acc = p->acc;
+  uint32_t nd = p->ndig;
+  int st = p->istage;
+  size_t i = 0;
+  *done = 0;
+  if (st == I_OPEN) {
+    if (b[0] != '[') {
+      fail(p, MC_SNAP_ENOTSNAPSHOT, "\"%s\" is not an array", p->section == SEC_NODES ? "nodes" : "edges");
+      return 0;
+    }
+    st = I_FIRST;
+    i = 1;
+  }
+  for (; i < n; i++) {
+    unsigned c = b[i];
+    unsigned d = c - '0';
+    if (d < 10) {
+      if (st == I_AFTER_NUM) goto bad;
+      acc = acc * 10 + d;
+      nd++;
+      st = I_NUM;
+      continue;
+    }
+    if (c == ',') {
+      if (st != I_NUM && st != I_AFTER_NUM) goto bad;
+      if (commit_value(p, acc, nd) != MC_SNAP_OK) return i;
+      acc = 0;
+      nd = 0;
+      st = I_EXPECT;
+      continue;
+    }
+    if (is_ws(c)) {
+      if (st == I_NUM) st = I_AFTER_NUM;
+      continue;
+    }
+    if (c == ']') {
+      if (st == I_NUM || st == I_AFTER_NUM) {
+        if (commit_value(p, acc, nd) != MC_SNAP_OK) return i;
+      } else if (st == I_EXPECT) {
+        goto bad;
+      }
+      acc = 0;
+      nd = 0;
+      *done = 1;
+      i++;
+      break;
+    }
+    goto bad;
+  }
+  p->acc = acc;
+  p->ndig = nd;
+  p->istage = st;
+  return i;
+bad:
+  fail(p, MC_SNAP_ECORRUPT, "unexpected '%c' in \"%s\" at byte %llu (only unsigned integers are allowed)",
+       b[i] >= 0x20 && b[i] < 0x7F ? b[i] : '?', p->section == SEC_NODES ? "nodes" : "edges",
+       (unsigned long long)(p->fed + i));
+  return i;
+}
+
+/* ---- strings ------------------------------------------------------------- */
+
+static int str_reserve(mc_snap_parser *p, size_t extra) {
+  mc_snap *s = p->s;
+  size_t need = p->swpos + extra;
+  if (need <= s->sbytes_cap) return 1;
+  size_t cap = s->sbytes_cap ? s->sbytes_cap : 65536;
+  while (cap < need) cap = cap + cap / 2;
+  char *nb = mc_snap_acct_realloc(&s->acct, s->sbytes, s->sbytes_cap, cap);
+  if (!nb) return 0;
+  s->sbytes = nb;
+  s->sbytes_cap = cap;
+  return 1;
+}
+
+/* Invariant: soff[scount] == swpos == where the next string starts. */
+static int str_begin(mc_snap_parser *p) {
+  mc_snap *s = p->s;
+  if ((size_t)s->scount + 2 > s->soff_cap) {
+    if (s->scount >= UINT32_MAX - 2) return 0;
+    size_t cap = s->soff_cap ? s->soff_cap * 2 : 4096;
+    size_t *no = mc_snap_acct_realloc(&s->acct, s->soff, s->soff_cap * sizeof(size_t), cap * sizeof(size_t));
+    if (!no) return 0;
+    if (!s->soff_cap) no[0] = 0;
+    s->soff = no;
+    s->soff_cap = cap;
+  }
+  return 1;
+}
+
+static int str_put(mc_snap_parser *p, const void *data, size_t n) {
+  if (!str_reserve(p, n)) return 0;
+  memcpy(p->s->sbytes + p->swpos, data, n);
+  p->swpos += n;
+  return 1;
+}
+
+static int str_cp(mc_snap_parser *p, uint32_t cp) {
+  char tmp[4];
+  return str_put(p, tmp, utf8_put(tmp, cp));
+}
+
+/* A pending high surrogate not followed by its low half becomes U+FFFD. */
+static int str_flush_hi(mc_snap_parser *p) {
+  if (!p->hi) return 1;
+  p->hi = 0;
+  return str_cp(p, 0xFFFD);
+}
+
+static int str_code_unit(mc_snap_parser *p, uint32_t cu) {
+  if (p->hi) {
+    if (cu >= 0xDC00 && cu < 0xE000) {
+      uint32_t cp = 0x10000 + ((p->hi - 0xD800) << 10) + (cu - 0xDC00);
+      p->hi = 0;
+      return str_cp(p, cp);
+    }
+    if (!str_flush_hi(p)) return 0;
+  }
+  if (cu >= 0xD800 && cu < 0xDC00) { p->hi = cu; return 1; }
+  if (cu >= 0xDC00 && cu < 0xE000) return str_cp(p, 0xFFFD);
+  return str_cp(p, cu);
+}
+
+/* Terminates the current string with a NUL and records where the next starts. */
+static int str_end(mc_snap_parser *p) {
+  static const char nul = 0;
+  if (!str_flush_hi(p) || !str_put(p, &nul, 1)) return 0;
+  mc_snap *s = p->s;
+  s->scount++;
+  s->soff[s->scount] = p->swpos;
+  return 1;
+}
+
+static size_t strs_run(mc_snap_parser *p, const unsigned char *b, size_t n, int *done) {
+  mc_snap *s = p->s;
+  size_t i = 0;
+  *done = 0;
+  while (i < n) {
+    unsigned c = b[i];
+    switch (p->sstage) {
+      case S_OPEN:
+        if (c != '[') { fail(p, MC_SNAP_ENOTSNAPSHOT, "\"strings\" is not an array"); return i; }
+        p->sstage = S_FIRST;
+        i++;
+        break;
+      case S_FIRST:
+      case S_EXPECT:
+        if (is_ws(c)) { i++; break; }
+        if (c == ']' && p->sstage == S_FIRST) { *done = 1; return i + 1; }
+        if (c != '"') goto bad;
+        if (!str_begin(p)) goto nomem;
+        p->sstage = S_IN;
+        i++;
+        break;
+      case S_IN: {
+        size_t j = i;
+        while (j < n && b[j] != '"' && b[j] != '\\' && b[j] >= 0x20) j++;
+        if (j > i) {
+          if (p->hi && !str_flush_hi(p)) goto nomem;
+          if (!str_put(p, b + i, j - i)) goto nomem;
+        }
+        i = j;
+        if (i == n) break;
+        c = b[i++];
+        if (c == '"') {
+          if (!str_end(p)) goto nomem;
+          p->sstage = S_AFTER;
+        } else if (c == '\\') {
+          p->sstage = S_ESC;
+        } else {
+          i--;
+          goto bad;
+        }
+        break;
+      }
+      case S_ESC: {
+        static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+        i++;
+        if (c == 'u') { p->sstage = S_HEX; p->hex = 0; p->hexn = 0; break; }
+        const char *at = memchr(from, (int)c, sizeof from - 1);
+        if (!at || !c) { i--; goto bad; }
+        if (!str_flush_hi(p) || !str_put(p, &to[at - from], 1)) goto nomem;
+        p->sstage = S_IN;
+        break;
+      }
+      case S_HEX: {
+        int h = hexval((int)c);
+        if (h < 0) goto bad;
+        i++;
+        p->hex = p->hex * 16 + (uint32_t)h;
+        if (++p->hexn == 4) {
+          if (!str_code_unit(p, p->hex)) goto nomem;
+          p->sstage = S_IN;
+        }
+        break;
+      }
+      case S_AFTER:
+        if (is_ws(c)) { i++; break; }
+        if (c == ',') { p->sstage = S_EXPECT; i++; break; }
+        if (c == ']') { *done = 1; return i + 1; }
+        goto bad;
+    }
+  }
+  return i;
+bad:
+  fail(p, MC_SNAP_ECORRUPT, "unexpected '%c' in \"strings\" at byte %llu",
+       b[i] >= 0x20 && b[i] < 0x7F ? b[i] : '?', (unsigned long long)(p->fed + i));
+  return i;
+nomem:
+  if (s->scount >= UINT32_MAX - 2) fail(p, MC_SNAP_ETOOLARGE, "more than 2^32-2 strings");
+  else fail_alloc(p);
+  return i;
+}
+
+/* ---- top level ----------------------------------------------------------- */
+
+static mc_snap_status begin_value(mc_snap_parser *p) {
+  const char *k = p->key_esc || p->key_long ? "" : p->key;
+  int sec = SEC_SKIP;
+  int *seen = NULL;
+  if (strcmp(k, "snapshot") == 0) { sec = SEC_HEADER; seen = &p->seen_header; }
+  else if (strcmp(k, "nodes") == 0) { sec = SEC_NODES; seen = &p->seen_nodes; }
+  else if (strcmp(k, "edges") == 0) { sec = SEC_EDGES; seen = &p->seen_edges; }
+  else if (strcmp(k, "strings") == 0) { sec = SEC_STRINGS; seen = &p->seen_strings; }
+  if (seen) {
+    if (*seen) return fail(p, MC_SNAP_ECORRUPT, "\"%s\" appears twice", k);
+    *seen = 1;
+  }
+  if ((sec == SEC_NODES || sec == SEC_EDGES) && !p->seen_header)
+    return fail(p, MC_SNAP_ENOTSNAPSHOT, "\"%s\" comes before the \"snapshot\" header with meta", k);
+  p->section = sec;
+  switch (sec) {
+    case SEC_NODES:
+    case SEC_EDGES:
+      if (!reserve_declared(p, sec == SEC_NODES)) return fail_alloc(p);
+      p->istage = I_OPEN;
+      p->acc = 0;
+      p->ndig = 0;
+      p->col = 0;
+      p->row = 0;
+      p->state = T_INTS;
+      break;
+    case SEC_STRINGS:
+      if (!str_begin(p)) return fail_alloc(p);
+      p->sstage = S_OPEN;
+      p->state = T_STRS;
+      break;
+    default:
+      raw_start(p);
+      p->hdr_len = 0;
+      p->state = T_RAW;
+  }
+  return MC_SNAP_OK;
+}
+
+static mc_snap_status end_value(mc_snap_parser *p) {
+  if (p->section == SEC_HEADER) {
+    if (p->hdr_len == 0 || p->hdr[0] != '{')
+      return fail(p, MC_SNAP_ENOTSNAPSHOT, "\"snapshot\" is not an object");
+    if (parse_header(p) != MC_SNAP_OK) return p->status;
+  } else if (p->section == SEC_NODES) {
+    p->s->n = (uint32_t)p->row;
+    if (p->col) return fail(p, MC_SNAP_EBADINDEX, "\"nodes\" length is not a multiple of the %u node fields", p->nf);
+  } else if (p->section == SEC_EDGES) {
+    p->s->m = (uint32_t)p->row;
+    if (p->col) return fail(p, MC_SNAP_EBADINDEX, "\"edges\" length is not a multiple of the %u edge fields", p->ef);
+  }
+  p->section = SEC_NONE;
+  p->state = T_AFTER_VALUE;
+  return MC_SNAP_OK;
+}
+
+static mc_snap_status feed_top(mc_snap_parser *p, const unsigned char *b, size_t n) {
+  size_t i = 0;
+  while (i < n && p->status == MC_SNAP_OK) {
+    unsigned c = b[i];
+    int done = 0;
+    size_t used;
+    switch (p->state) {
+      case T_BEGIN:
+        if (is_ws(c)) { i++; break; }
+        if (c != '{') return fail(p, MC_SNAP_ENOTSNAPSHOT, "not a heap snapshot: the input does not start with a JSON object");
+        p->state = T_OBJ_FIRST;
+        i++;
+        break;
+      case T_OBJ_FIRST:
+      case T_EXPECT_KEY:
+        if (is_ws(c)) { i++; break; }
+        if (c == '}' && p->state == T_OBJ_FIRST) { p->state = T_DONE; i++; break; }
+        if (c != '"') return fail(p, MC_SNAP_ECORRUPT, "expected a key at byte %llu", (unsigned long long)(p->fed + i));
+        p->key_len = 0;
+        p->key_esc = p->key_long = 0;
+        p->raw_esc = 0;
+        p->state = T_KEY;
+        i++;
+        break;
+      case T_KEY:
+        i++;
+        if (p->raw_esc) { p->raw_esc = 0; break; }
+        if (c == '\\') { p->raw_esc = 1; p->key_esc = 1; break; }
+        if (c < 0x20) return fail(p, MC_SNAP_ECORRUPT, "control character in a key");
+        if (c == '"') { p->key[p->key_len] = 0; p->state = T_COLON; break; }
+        if (p->key_len + 1 < sizeof p->key) p->key[p->key_len++] = (char)c;
+        else p->key_long = 1;
+        break;
+      case T_COLON:
+        if (is_ws(c)) { i++; break; }
+        if (c != ':') return fail(p, MC_SNAP_ECORRUPT, "expected ':' at byte %llu", (unsigned long long)(p->fed + i));
+        p->state = T_VALUE;
+        i++;
+        break;
+      case T_VALUE:
+        if (is_ws(c)) { i++; break; }
+        if (begin_value(p) != MC_SNAP_OK) return p->status;
+        break;
+      case T_INTS:
+        used = ints_run(p, b + i, n - i, &done);
+        i += used;
+        if (done && p->status == MC_SNAP_OK) end_value(p);
+        break;
+      case T_STRS:
+        used = strs_run(p, b + i, n - i, &done);
+        i += used;
+        if (done && p->status == MC_SNAP_OK) end_value(p);
+        break;
+      case T_RAW:
+        used = raw_scan(p, b + i, n - i, &done);
+        if (p->status != MC_SNAP_OK) return p->status;
+        if (p->section == SEC_HEADER && !hdr_append(p, b + i, used))
+          return fail(p, MC_SNAP_ENOTSNAPSHOT, "the \"snapshot\" header is larger than %u bytes", HEADER_MAX);
+        i += used;
+        if (done) end_value(p);
+        break;
+      case T_AFTER_VALUE:
+        if (is_ws(c)) { i++; break; }
+        if (c == ',') { p->state = T_EXPECT_KEY; i++; break; }
+        if (c == '}') { p->state = T_DONE; i++; break; }
+        return fail(p, MC_SNAP_ECORRUPT, "expected ',' or '}' at byte %llu", (unsigned long long)(p->fed + i));
+      case T_DONE:
+        if (is_ws(c)) { i++; break; }
+        return fail(p, MC_SNAP_ECORRUPT, "data after the end of the snapshot at byte %llu", (unsigned long long)(p->fed + i));
+    }
+  }
+  return p->status;
+}
+
+mc_snap_status mc_snap_parser_feed(mc_snap_parser *p, const void *data, size_t len) {
+  if (p->status != MC_SNAP_OK) return p->status;
+  if (!p->s) return fail(p, MC_SNAP_EINVAL, "the parser has finished");
+  mc_snap_status st = feed_top(p, data, len);
+  p->fed += len;
+  return st;
+}
+
+/* ---- finish: validation and first-edge indexes ---------------------------- */
+
+static mc_snap_status validate(mc_snap_parser *p) {
+  mc_snap *s = p->s;
+  uint32_t n = s->n, m = s->m;
+  if (n == 0) return fail(p, MC_SNAP_EBADINDEX, "the snapshot has no nodes");
+  if (p->decl_nodes >= 0 && (uint64_t)p->decl_nodes != n)
+    return fail(p, MC_SNAP_EBADINDEX, "%u nodes, but snapshot.node_count is %lld", n, (long long)p->decl_nodes);
+  if (p->decl_edges >= 0 && (uint64_t)p->decl_edges != m)
+    return fail(p, MC_SNAP_EBADINDEX, "%u edges, but snapshot.edge_count is %lld", m, (long long)p->decl_edges);
+  uint64_t root = (uint64_t)p->root_index / p->nf;
+  if (root >= n) return fail(p, MC_SNAP_EBADINDEX, "snapshot.root_index is past the last node");
+  s->root = (uint32_t)root;
+  uint64_t sum = 0, total = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t c = s->first_edge[i];
+    s->first_edge[i] = (uint32_t)sum;
+    sum += c;
+    if (sum > m) return fail(p, MC_SNAP_EBADINDEX, "the edge_count of the nodes add up to more than the %u edges", m);
+    if (s->nname[i] >= s->scount)
+      return fail(p, MC_SNAP_EBADINDEX, "node %u: name %u is not a string index (%u strings)", i, s->nname[i], s->scount);
+    total += s->nself[i];
+  }
+  if (sum != m) return fail(p, MC_SNAP_EBADINDEX, "the edge_count of the nodes add up to %llu, not to the %u edges", (unsigned long long)sum, m);
+  s->first_edge[n] = m;
+  s->total = total;
+  for (uint32_t e = 0; e < m; e++) {
+    if (s->eto[e] >= n) return fail(p, MC_SNAP_EBADINDEX, "edge %u: to_node is past the last node", e);
+    int t = s->etype[e];
+    if (t != s->e_element && t != s->e_hidden && s->ename[e] >= s->scount)
+      return fail(p, MC_SNAP_EBADINDEX, "edge %u: name %u is not a string index (%u strings)", e, s->ename[e], s->scount);
+  }
+  return MC_SNAP_OK;
+}
+
+mc_snap_status mc_snap_parser_finish(mc_snap_parser *p, mc_snap **out) {
+  *out = NULL;
+  if (p->status != MC_SNAP_OK) return p->status;
+  if (!p->s) return fail(p, MC_SNAP_EINVAL, "the parser has finished");
+  if (p->state == T_BEGIN) return fail(p, MC_SNAP_ENOTSNAPSHOT, "not a heap snapshot: the input is empty");
+  if (p->state != T_DONE)
+    return fail(p, MC_SNAP_ETRUNCATED, "the snapshot is truncated: the input ends inside it after %llu bytes",
+                (unsigned long long)p->fed);
+  if (!p->seen_header) return fail(p, MC_SNAP_ENOTSNAPSHOT, "not a heap snapshot: no \"snapshot\" header");
+  if (!p->seen_nodes || !p->seen_edges || !p->seen_strings)
+    return fail(p, MC_SNAP_ENOTSNAPSHOT, "not a heap snapshot: \"%s\" is missing",
+                !p->seen_nodes ? "nodes" : !p->seen_edges ? "edges" : "strings");
+  if (validate(p) != MC_SNAP_OK) return p->status;
+  mc_snap_status st = mc_snap_build_classes(p->s);
+  if (st != MC_SNAP_OK) return fail(p, st, st == MC_SNAP_ENOMEM ? "out of memory" : "the classes need more than maxMemory");
+  *out = p->s;
+  p->s = NULL;
+  free(p->hdr);
+  p->hdr = NULL;
+  return MC_SNAP_OK;
+}
+
+/* ---- classes ------------------------------------------------------------- */
+
+static uint64_t hash_bytes(const char *b, size_t n) {
+  uint64_t h = 1469598103934665603ull;
+  for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)b[i]) * 1099511628211ull;
+  return h;
+}
+
+typedef struct {
+  uint32_t *slots;   /* class index + 1, 0 = empty */
+  uint32_t mask;
+} name_table;
+
+static mc_snap_status class_add(mc_snap *s, name_table *t, uint32_t *cap, const char *name, size_t len,
+                                uint32_t *out) {
+  uint64_t h = hash_bytes(name, len);
+  for (uint32_t i = (uint32_t)h & t->mask;; i = (i + 1) & t->mask) {
+    uint32_t c = t->slots[i];
+    if (!c) break;
+    const mc_snap_class *k = &s->cls[c - 1];
+    if (k->name_len == len && memcmp(k->name, name, len) == 0) { *out = c - 1; return MC_SNAP_OK; }
+  }
+  if (s->ncls_count == *cap) {
+    uint32_t nc = *cap * 2;
+    mc_snap_class *ncls = mc_snap_acct_realloc(&s->acct, s->cls, (size_t)*cap * sizeof *ncls, (size_t)nc * sizeof *ncls);
+    if (!ncls) return s->acct.failed == 2 ? MC_SNAP_ENOMEM : MC_SNAP_ETOOLARGE;
+    s->cls = ncls;
+    *cap = nc;
+  }
+  if ((s->ncls_count + 1) * 2 > t->mask + 1) {
+    uint32_t nsize = (t->mask + 1) * 2;
+    uint32_t *ns = mc_snap_acct_calloc(&s->acct, (size_t)nsize * 4);
+    if (!ns) return s->acct.failed == 2 ? MC_SNAP_ENOMEM : MC_SNAP_ETOOLARGE;
+    for (uint32_t c = 0; c < s->ncls_count; c++) {
+      uint64_t hh = hash_bytes(s->cls[c].name, s->cls[c].name_len);
+      uint32_t i = (uint32_t)hh & (nsize - 1);
+      while (ns[i]) i = (i + 1) & (nsize - 1);
+      ns[i] = c + 1;
+    }
+    mc_snap_acct_free(&s->acct, t->slots, (size_t)(t->mask + 1) * 4);
+    t->slots = ns;
+    t->mask = nsize - 1;
+  }
+  uint32_t i = (uint32_t)h & t->mask;
+  while (t->slots[i]) i = (i + 1) & t->mask;
+  uint32_t id = s->ncls_count++;
+  t->slots[i] = id + 1;
+  mc_snap_class *k = &s->cls[id];
+  memset(k, 0, sizeof *k);
+  k->name = name;
+  k->name_len = (uint32_t)len;
+  *out = id;
+  return MC_SNAP_OK;
+}
+
+/* The class name of a non-object type, as DevTools' className() gives it. */
+static char *type_class_name(const mc_snap *s, int t) {
+  if (t == s->t_hidden) return strdup("(system)");
+  if (t == s->t_code) return strdup("(compiled code)");
+  const char *tn = s->ntype_names[t];
+  size_t n = strlen(tn);
+  char *r = malloc(n + 3);
+  if (!r) return NULL;
+  r[0] = '(';
+  memcpy(r + 1, tn, n);
+  r[n + 1] = ')';
+  r[n + 2] = 0;
+  return r;
+}
+
+mc_snap_status mc_snap_build_classes(mc_snap *s) {
+  mc_snap_acct *a = &s->acct;
+  mc_snap_status st = MC_SNAP_ENOMEM;
+  uint32_t cap = 64;
+  uint32_t type_cls[256];
+  name_table t = { NULL, 63 };
+  uint32_t *str2cls = NULL;
+  s->cls = mc_snap_acct_alloc(a, cap * sizeof(mc_snap_class));
+  s->ncls = mc_snap_acct_alloc(a, (size_t)s->n * 4);
+  t.slots = mc_snap_acct_calloc(a, 64 * 4);
+  str2cls = mc_snap_acct_alloc(a, mc_snap_mul(s->scount, 4));
+  s->cls_owned = calloc(s->ntypes, sizeof(char *));
+  if (!s->cls || !s->ncls || !t.slots || !str2cls || !s->cls_owned) goto out;
+  memset(str2cls, 0xFF, (size_t)s->scount * 4);
+  for (uint32_t i = 0; i < s->ntypes; i++) type_cls[i] = MC_SNAP_NONE;
+  for (uint32_t i = 0; i < s->n; i++) {
+    int ty = s->ntype[i];
+    uint32_t c;
+    if (ty == s->t_object || ty == s->t_native) {
+      uint32_t sn = s->nname[i];
+      c = str2cls[sn];
+      if (c == MC_SNAP_NONE) {
+        const char *name = s->sbytes + s->soff[sn];
+        if ((st = class_add(s, &t, &cap, name, s->soff[sn + 1] - s->soff[sn] - 1, &c))) goto out;
+        str2cls[sn] = c;
+      }
+    } else {
+      c = type_cls[ty];
+      if (c == MC_SNAP_NONE) {
+        char *name = type_class_name(s, ty);
+        if (!name) { st = MC_SNAP_ENOMEM; goto out; }
+        s->cls_owned[s->cls_owned_count++] = name;
+        if ((st = class_add(s, &t, &cap, name, strlen(name), &c))) goto out;
+        type_cls[ty] = c;
+      }
+    }
+    s->ncls[i] = c;
+    if (s->nself[i] || ty == s->t_native) {
+      s->cls[c].count++;
+      s->cls[c].self_size += s->nself[i];
+    }
+  }
+  st = MC_SNAP_OK;
+out:
+  if (st == MC_SNAP_ENOMEM && a->failed == 1) st = MC_SNAP_ETOOLARGE;
+  mc_snap_acct_free(a, t.slots, (size_t)(t.mask + 1) * 4);
+  mc_snap_acct_free(a, str2cls, (size_t)s->scount * 4);
+  return st;
+}
+
+/* ---- read access ---------------------------------------------------------- */
+
+void mc_snap_free(mc_snap *s) {
+  if (!s) return;
+  free(s->ntype); free(s->nname); free(s->nid); free(s->nself); free(s->first_edge);
+  free(s->etype); free(s->ename); free(s->eto);
+  free(s->sbytes); free(s->soff);
+  for (uint32_t i = 0; i < s->ntypes && s->ntype_names; i++) free(s->ntype_names[i]);
+  for (uint32_t i = 0; i < s->etypes && s->etype_names; i++) free(s->etype_names[i]);
+  free(s->ntype_names); free(s->etype_names);
+  for (uint32_t i = 0; i < s->cls_owned_count; i++) free(s->cls_owned[i]);
+  free(s->cls_owned);
+  free(s->ncls); free(s->cls);
+  free(s->dom); free(s->ret); free(s->bfs_edge);
+  free(s);
+}
+
+uint32_t mc_snap_node_count(const mc_snap *s) { return s->n; }
+uint32_t mc_snap_edge_count(const mc_snap *s) { return s->m; }
+uint64_t mc_snap_total_size(const mc_snap *s) { return s->total; }
+size_t mc_snap_memory(const mc_snap *s) { return s->acct.bytes; }
+size_t mc_snap_peak_memory(const mc_snap *s) { return s->acct.peak; }
+uint32_t mc_snap_node_id(const mc_snap *s, uint32_t node) { return s->nid[node]; }
+uint64_t mc_snap_node_self_size(const mc_snap *s, uint32_t node) { return s->nself[node]; }
+const char *mc_snap_node_type(const mc_snap *s, uint32_t node) { return s->ntype_names[s->ntype[node]]; }
+uint32_t mc_snap_node_class(const mc_snap *s, uint32_t node) { return s->ncls[node]; }
+uint32_t mc_snap_node_first_edge(const mc_snap *s, uint32_t node) { return s->first_edge[node]; }
+const char *mc_snap_edge_type(const mc_snap *s, uint32_t edge) { return s->etype_names[s->etype[edge]]; }
+uint32_t mc_snap_edge_to(const mc_snap *s, uint32_t edge) { return s->eto[edge]; }
+uint32_t mc_snap_string_count(const mc_snap *s) { return s->scount; }
+uint32_t mc_snap_class_count(const mc_snap *s) { return s->ncls_count; }
+const mc_snap_class *mc_snap_classes(const mc_snap *s) { return s->cls; }
+
+const char *mc_snap_string(const mc_snap *s, uint32_t i, size_t *len) {
+  if (len) *len = s->soff[i + 1] - s->soff[i] - 1;
+  return s->sbytes + s->soff[i];
+}
+
+const char *mc_snap_node_name(const mc_snap *s, uint32_t node, size_t *len) {
+  return mc_snap_string(s, s->nname[node], len);
+}
+
+const char *mc_snap_edge_name(const mc_snap *s, uint32_t edge, char *buf, size_t *len) {
+  int t = s->etype[edge];
+  if (t == s->e_element || t == s->e_hidden) {
+    int n = snprintf(buf, 12, "%u", s->ename[edge]);
+    if (len) *len = (size_t)n;
+    return buf;
+  }
+  return mc_snap_string(s, s->ename[edge], len);
+}
+
+int mc_snap_node_counted(const mc_snap *s, uint32_t node) {
+  return s->nself[node] != 0 || (int)s->ntype[node] == s->t_native;
+}

@@ -1,0 +1,66 @@
+/* Internal layout of a parsed snapshot, shared by snapshot.c (parser) and
+ * snapshot_graph.c (dominators, diff, leaks). Not part of the API. */
+#ifndef MEMCTL_CORE_SNAPSHOT_INTERNAL_H
+#define MEMCTL_CORE_SNAPSHOT_INTERNAL_H
+
+#include "core/snapshot.h"
+
+#define MC_SNAP_NONE UINT32_MAX
+
+/* Byte accounting against a cap; peak is the high-water mark. */
+typedef struct {
+  size_t bytes, peak, max;
+  int failed; /* 1: ETOOLARGE, 2: ENOMEM */
+} mc_snap_acct;
+
+void *mc_snap_acct_alloc(mc_snap_acct *a, size_t n);
+void *mc_snap_acct_calloc(mc_snap_acct *a, size_t n);
+void *mc_snap_acct_realloc(mc_snap_acct *a, void *p, size_t old_n, size_t new_n);
+void mc_snap_acct_free(mc_snap_acct *a, void *p, size_t n);
+/* Overflow-checked n * size (SIZE_MAX on overflow: fails the allocation). */
+size_t mc_snap_mul(size_t n, size_t size);
+
+struct mc_snap {
+  mc_snap_acct acct;
+  uint32_t n, m;            /* nodes, edges */
+  uint32_t root;            /* root ordinal (snapshot.root_index / F, else 0) */
+  /* node columns */
+  uint8_t *ntype;
+  uint32_t *nname, *nid;
+  uint64_t *nself;
+  uint32_t *first_edge;     /* n + 1 entries */
+  /* edge columns */
+  uint8_t *etype;
+  uint32_t *ename, *eto;    /* eto: target ordinal */
+  /* strings: string i is sbytes[soff[i] .. soff[i+1]-1), NUL at soff[i+1]-1 */
+  char *sbytes;
+  size_t *soff;
+  uint32_t scount;
+  size_t sbytes_cap, soff_cap;
+  /* meta */
+  char **ntype_names, **etype_names;
+  uint32_t ntypes, etypes;
+  int t_object, t_native, t_hidden, t_code, t_synthetic, t_shape;
+  int e_weak, e_shortcut, e_element, e_hidden;
+  uint64_t total;
+  /* classes */
+  uint32_t *ncls;           /* class per node */
+  mc_snap_class *cls;
+  uint32_t ncls_count;
+  char **cls_owned;         /* names built here ("(string)"), freed with s */
+  uint32_t cls_owned_count;
+  /* analysis */
+  int has_ret, dom_mode;
+  uint32_t *dom;            /* immediate dominator ordinal */
+  uint64_t *ret;            /* retained size */
+  uint32_t *bfs_edge;       /* BFS parent edge per node (NONE: root/unreached) */
+};
+
+/* Builds the class table (snapshot.c). */
+mc_snap_status mc_snap_build_classes(mc_snap *s);
+/* An edge that counts for dominators and retainer paths. */
+static inline int mc_snap_essential(const mc_snap *s, uint32_t from, uint8_t type) {
+  return (int)type != s->e_weak && ((int)type != s->e_shortcut || from == s->root);
+}
+
+#endif
