@@ -71,7 +71,7 @@
 
 const fs = require('fs');
 const {
-  typeError, checkOptions, checkFunction, optionalInteger, checkBoolean, describe,
+  typeError, checkOptions, checkFunction, optionalInteger, checkBoolean, checkOneOf, describe,
 } = require('./errors');
 
 let native = null;
@@ -152,7 +152,8 @@ function parseOptions(options) {
   const onProgress = o.onProgress === undefined ? null : checkFunction('options.onProgress', o.onProgress);
   const retained = o.retained === undefined ? true : checkBoolean('options.retained', o.retained);
   const maxMemory = optionalInteger('options.maxMemory', o.maxMemory, DEFAULT_MAX_MEMORY, 1 << 20);
-  return { onProgress, retained, maxMemory };
+  const dominators = o.dominators === undefined ? 'devtools' : checkOneOf('options.dominators', o.dominators, ['devtools', 'plain']);
+  return { onProgress, retained, maxMemory, mode: dominators === 'plain' ? 1 : 0 };
 }
 
 function toChunk(chunk) {
@@ -189,6 +190,10 @@ function progressReporter(onProgress, totalBytes) {
  *   thread). When false, summary({ retained: true }) and findLeaks compute it
  *   on first use, synchronously.
  *   maxMemory (default 16 GiB): cap on native bytes for the parsed structures.
+ *   dominators (default 'devtools'): 'devtools' applies DevTools' page-owned
+ *   rule (objects reachable from the global objects ignore retainers that are
+ *   not, except the root: JSHeapSnapshot._markPageOwnedNodes); 'plain' leaves
+ *   it out, as memlab does (its flags mark nearly every node).
  * @returns {Promise<ParsedSnapshot>}
  */
 async function parseSnapshot(source, options) {
@@ -215,7 +220,7 @@ async function parseSnapshot(source, options) {
       report(bytesRead, false);
     }
     report(bytesRead, true);
-    const handle = await n.snapshotParserFinish(parser, o.retained);
+    const handle = await n.snapshotParserFinish(parser, o.retained, o.mode);
     return new ParsedSnapshot(handle, CONSTRUCT);
   } finally {
     n.snapshotParserClose(parser);
@@ -256,7 +261,7 @@ function parseSnapshotSync(source, options) {
     } else {
       feedFileSync(n, parser, source, o.onProgress);
     }
-    const handle = n.snapshotParserFinishSync(parser, o.retained);
+    const handle = n.snapshotParserFinishSync(parser, o.retained, o.mode);
     return new ParsedSnapshot(handle, CONSTRUCT);
   } finally {
     n.snapshotParserClose(parser);

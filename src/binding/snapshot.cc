@@ -1,8 +1,373 @@
-// Binding for the snapshot core. (Filled in by the snapshot work.)
+// Binding for the heap-snapshot core (src/core/snapshot.h). Thin: converts
+// arguments and results. Feeding is synchronous (each call parses one chunk,
+// well under a millisecond for 1 MiB), so JS streams drive the parser without
+// blocking the loop for long; the end of the parse (validation, classes) and
+// the dominator tree run in napi_async_work, off the JS thread, returning a
+// promise. The parser object is detached from its handle while the work runs,
+// so nothing on the JS side can free it under the worker thread.
 #include "binding/common.h"
+
+#include <string.h>
+
+#include <vector>
+
+extern "C" {
+#include "core/snapshot.h"
+}
 
 namespace memctl {
 
-void InitSnapshot(Napi::Env env, Napi::Object exports) {}
+static const char kParser[] = "SnapshotParser";
+static const char kSnapshot[] = "Snapshot";
+
+static void DestroyParser(void *p) { mc_snap_parser_free((mc_snap_parser *)p); }
+static void DestroySnapshot(void *s) { mc_snap_free((mc_snap *)s); }
+static void NoDestroy(void *) {}
+
+static const char *StatusKind(mc_snap_status st) {
+  return st == MC_SNAP_EINVAL ? "Error" : "Error";
+}
+
+[[noreturn]] static void ThrowStatus(Napi::Env env, mc_snap_status st, const char *msg) {
+  Throw(env, StatusKind(st), mc_snap_status_code(st), msg && *msg ? msg : mc_snap_status_code(st));
+}
+
+// External memory accounting so the GC sees what a snapshot holds.
+static void OnSnapshotDestroy(napi_env env, Handle *h) {
+  int64_t change;
+  napi_adjust_external_memory(env, -(int64_t)(intptr_t)h->user, &change);
+  h->user = nullptr;
+}
+
+static void SyncExternal(napi_env env, Handle *h) {
+  int64_t now = (int64_t)mc_snap_memory((mc_snap *)h->obj), change;
+  napi_adjust_external_memory(env, now - (int64_t)(intptr_t)h->user, &change);
+  h->user = (void *)(intptr_t)now;
+}
+
+static Napi::Value WrapSnapshot(napi_env env, mc_snap *s) {
+  Handle *h = nullptr;
+  napi_value v = NewHandle(env, s, DestroySnapshot, kSnapshot, &h);
+  h->on_destroy = OnSnapshotDestroy;
+  SyncExternal(env, h);
+  return Napi::Value(env, v);
+}
+
+#define MC_GET(type, var, value, kind)                                   \
+  type *var = (type *)HandleGet(env, value, kind);                      \
+  if (!var) return env.Undefined();
+
+static Napi::Value ParserNew(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  double max = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 0;
+  mc_snap_parser *p = mc_snap_parser_new(max > 0 ? (size_t)max : 0);
+  if (!p) Throw(env, "Error", "ERR_MEMCTL_NO_MEMORY", "out of memory");
+  return Napi::Value(env, NewHandle(env, p, DestroyParser, kParser));
+}
+
+static Napi::Value ParserFeed(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  MC_GET(mc_snap_parser, p, info[0], kParser);
+  if (!info[1].IsTypedArray() && !info[1].IsBuffer())
+    Throw(env, "TypeError", "ERR_MEMCTL_INVALID_ARG_TYPE", "chunk must be a Buffer or Uint8Array");
+  Napi::TypedArray ta = info[1].As<Napi::TypedArray>();
+  const uint8_t *data = (const uint8_t *)ta.ArrayBuffer().Data() + ta.ByteOffset();
+  mc_snap_status st = mc_snap_parser_feed(p, data, ta.ByteLength());
+  if (st != MC_SNAP_OK) ThrowStatus(env, st, mc_snap_parser_error(p));
+  return env.Undefined();
+}
+
+static Napi::Value ParserClose(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Handle *h = HandleOf(env, info[0], kParser);
+  if (!h) return env.Undefined();
+  HandleClose(env, h);
+  return env.Undefined();
+}
+
+// Takes the parser out of its handle (the handle reads as closed afterwards).
+static mc_snap_parser *DetachParser(Napi::Env env, Napi::Value v) {
+  Handle *h = HandleOf(env, v, kParser);
+  if (!h) return nullptr;
+  if (!h->obj) {
+    ThrowRaw(env, "Error", "ERR_MEMCTL_CLOSED", "the parser is closed");
+    return nullptr;
+  }
+  mc_snap_parser *p = (mc_snap_parser *)h->obj;
+  h->destroy = NoDestroy;
+  HandleClose(env, h);
+  return p;
+}
+
+struct FinishJob {
+  mc_snap_parser *parser;
+  bool retained;
+  mc_snap_dom_mode mode;
+  mc_snap *snap;
+  mc_snap_status status;
+  std::string message;
+  napi_deferred deferred;
+  napi_async_work work;
+};
+
+// Runs on a worker thread: no Node-API calls here.
+static void FinishRun(FinishJob *job) {
+  job->status = mc_snap_parser_finish(job->parser, &job->snap);
+  if (job->status != MC_SNAP_OK) {
+    job->message = mc_snap_parser_error(job->parser);
+    return;
+  }
+  if (job->retained) {
+    job->status = mc_snap_compute_retained(job->snap, job->mode);
+    if (job->status != MC_SNAP_OK)
+      job->message = job->status == MC_SNAP_ECORRUPT
+                         ? "the dominator computation does not converge on this graph"
+                         : "the dominator tree needs more memory than maxMemory allows";
+  }
+}
+
+static void FinishExecute(napi_env, void *data) { FinishRun((FinishJob *)data); }
+
+static void FinishComplete(napi_env env, napi_status status, void *data) {
+  FinishJob *job = (FinishJob *)data;
+  mc_snap_parser_free(job->parser);
+  napi_delete_async_work(env, job->work);
+  if (status != napi_ok || job->status != MC_SNAP_OK) {
+    mc_snap_free(job->snap);
+    mc_snap_status st = job->status != MC_SNAP_OK ? job->status : MC_SNAP_EINVAL;
+    Napi::Error err = MakeError(env, StatusKind(st), mc_snap_status_code(st),
+                                job->message.empty() ? "the parse was cancelled" : job->message);
+    napi_reject_deferred(env, job->deferred, err.Value());
+  } else {
+    try {
+      Napi::Value v = WrapSnapshot(env, job->snap);
+      napi_resolve_deferred(env, job->deferred, v);
+    } catch (const Napi::Error &e) {
+      napi_reject_deferred(env, job->deferred, e.Value());
+    }
+  }
+  delete job;
+}
+
+static mc_snap_dom_mode ModeArg(const Napi::Value &v) {
+  return v.IsNumber() && v.As<Napi::Number>().Int32Value() == 1 ? MC_SNAP_DOM_PLAIN : MC_SNAP_DOM_DEVTOOLS;
+}
+
+static Napi::Value ParserFinish(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  mc_snap_parser *p = DetachParser(env, info[0]);
+  if (!p) return env.Undefined();
+  FinishJob *job = new FinishJob();
+  job->parser = p;
+  job->retained = info[1].ToBoolean();
+  job->mode = ModeArg(info[2]);
+  napi_value promise, name;
+  if (napi_create_promise(env, &job->deferred, &promise) != napi_ok ||
+      napi_create_string_utf8(env, "memctl.parseSnapshot", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_async_work(env, nullptr, name, FinishExecute, FinishComplete, job, &job->work) != napi_ok ||
+      napi_queue_async_work(env, job->work) != napi_ok) {
+    mc_snap_parser_free(p);
+    delete job;
+    Throw(env, "Error", "ERR_MEMCTL_NAPI", "cannot queue the snapshot analysis");
+  }
+  return Napi::Value(env, promise);
+}
+
+static Napi::Value ParserFinishSync(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  mc_snap_parser *p = DetachParser(env, info[0]);
+  if (!p) return env.Undefined();
+  FinishJob job{};
+  job.parser = p;
+  job.retained = info[1].ToBoolean();
+  job.mode = ModeArg(info[2]);
+  FinishRun(&job);
+  mc_snap_parser_free(p);
+  if (job.status != MC_SNAP_OK) {
+    mc_snap_free(job.snap);
+    ThrowStatus(env, job.status, job.message.c_str());
+  }
+  return WrapSnapshot(env, job.snap);
+}
+
+static Napi::Value Info(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  MC_GET(mc_snap, s, info[0], kSnapshot);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("nodeCount", Napi::Number::New(env, mc_snap_node_count(s)));
+  o.Set("edgeCount", Napi::Number::New(env, mc_snap_edge_count(s)));
+  o.Set("totalSize", Napi::Number::New(env, (double)mc_snap_total_size(s)));
+  o.Set("nativeBytes", Napi::Number::New(env, (double)mc_snap_memory(s)));
+  o.Set("peakBytes", Napi::Number::New(env, (double)mc_snap_peak_memory(s)));
+  o.Set("hasRetained", Napi::Boolean::New(env, mc_snap_has_retained(s)));
+  return o;
+}
+
+static void EnsureRetained(Napi::Env env, Napi::Value hv, mc_snap *s) {
+  if (mc_snap_has_retained(s)) return;
+  mc_snap_status st = mc_snap_compute_retained(s, MC_SNAP_DOM_DEVTOOLS);
+  if (st != MC_SNAP_OK)
+    ThrowStatus(env, st, st == MC_SNAP_ECORRUPT ? "the dominator computation does not converge on this graph"
+                                                : "the dominator tree needs more memory than maxMemory allows");
+  SyncExternal(env, HandleOf(env, hv, kSnapshot));
+}
+
+static Napi::String Str(Napi::Env env, const char *s, size_t len) {
+  return Napi::String::New(env, s, len);
+}
+
+static Napi::Value Summary(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  MC_GET(mc_snap, s, info[0], kSnapshot);
+  bool retained = info[1].ToBoolean();
+  uint32_t top = info[2].IsNumber() ? info[2].As<Napi::Number>().Uint32Value() : 0;
+  if (retained) EnsureRetained(env, info[0], s);
+  uint32_t ncls = mc_snap_class_count(s);
+  std::vector<uint32_t> idx(ncls + 1);
+  uint32_t k = mc_snap_sorted_classes(s, retained, idx.data(), top ? top : ncls);
+  const mc_snap_class *cls = mc_snap_classes(s);
+  Napi::Array out = Napi::Array::New(env, k);
+  for (uint32_t i = 0; i < k; i++) {
+    const mc_snap_class &c = cls[idx[i]];
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("name", Str(env, c.name, c.name_len));
+    o.Set("count", Napi::Number::New(env, c.count));
+    o.Set("selfSize", Napi::Number::New(env, (double)c.self_size));
+    o.Set("retainedSize", Napi::Number::New(env, retained ? (double)c.retained_size : 0));
+    out[i] = o;
+  }
+  return out;
+}
+
+static Napi::Value Close(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Handle *h = HandleOf(env, info[0], kSnapshot);
+  if (h) HandleClose(env, h);
+  return env.Undefined();
+}
+
+static Napi::Value IsClosed(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Handle *h = HandleOf(env, info[0], kSnapshot);
+  if (!h) return env.Undefined();
+  return Napi::Boolean::New(env, h->obj == nullptr);
+}
+
+static Napi::Value Diff(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  MC_GET(mc_snap, a, info[0], kSnapshot);
+  MC_GET(mc_snap, b, info[1], kSnapshot);
+  mc_snap_diff d;
+  mc_snap_status st = mc_snap_diff_compute(a, b, &d);
+  if (st != MC_SNAP_OK) ThrowStatus(env, st, "out of memory");
+  Napi::Object o = Napi::Object::New(env);
+  Napi::Object before = Napi::Object::New(env), after = Napi::Object::New(env);
+  before.Set("nodes", Napi::Number::New(env, d.before_nodes));
+  before.Set("sizeBytes", Napi::Number::New(env, (double)d.before_size));
+  after.Set("nodes", Napi::Number::New(env, d.after_nodes));
+  after.Set("sizeBytes", Napi::Number::New(env, (double)d.after_size));
+  o.Set("before", before);
+  o.Set("after", after);
+  o.Set("allocatedNodes", Napi::Number::New(env, d.allocated));
+  o.Set("freedNodes", Napi::Number::New(env, d.freed));
+  Napi::Array details = Napi::Array::New(env, d.item_count);
+  for (uint32_t i = 0; i < d.item_count; i++) {
+    const mc_snap_diff_item &it = d.items[i];
+    Napi::Object x = Napi::Object::New(env);
+    x.Set("what", Str(env, it.name, it.name_len));
+    x.Set("sizeBytes", Napi::Number::New(env, (double)it.size_delta));
+    x.Set("added", Napi::Number::New(env, it.added));
+    x.Set("removed", Napi::Number::New(env, it.removed));
+    details[i] = x;
+  }
+  o.Set("details", details);
+  mc_snap_diff_free(&d);
+  return o;
+}
+
+static Napi::Object PathNode(Napi::Env env, const mc_snap *s, uint32_t v) {
+  Napi::Object n = Napi::Object::New(env);
+  size_t len;
+  const char *name = mc_snap_node_name(s, v, &len);
+  n.Set("name", Str(env, name, len));
+  n.Set("type", Napi::String::New(env, mc_snap_node_type(s, v)));
+  n.Set("id", Napi::Number::New(env, mc_snap_node_id(s, v)));
+  return n;
+}
+
+static Napi::Array RetainerPath(Napi::Env env, mc_snap *s, uint32_t node) {
+  mc_snap_status st;
+  uint32_t len = mc_snap_path_to(s, node, nullptr, 0, &st);
+  if (st != MC_SNAP_OK) ThrowStatus(env, st, "out of memory");
+  if (len == UINT32_MAX) return Napi::Array::New(env, 0);
+  std::vector<uint32_t> edges(len + 1);
+  mc_snap_path_to(s, node, edges.data(), len, &st);
+  Napi::Array path = Napi::Array::New(env, len + 1);
+  uint32_t from = len ? mc_snap_edge_from(s, edges[0]) : node;
+  Napi::Object first = Napi::Object::New(env);
+  first.Set("node", PathNode(env, s, from));
+  first.Set("edge", env.Null());
+  path[(uint32_t)0] = first;
+  for (uint32_t i = 0; i < len; i++) {
+    char buf[16];
+    size_t elen;
+    const char *ename = mc_snap_edge_name(s, edges[i], buf, &elen);
+    Napi::Object edge = Napi::Object::New(env);
+    edge.Set("name", Str(env, ename, elen));
+    edge.Set("type", Napi::String::New(env, mc_snap_edge_type(s, edges[i])));
+    Napi::Object step = Napi::Object::New(env);
+    step.Set("node", PathNode(env, s, mc_snap_edge_to(s, edges[i])));
+    step.Set("edge", edge);
+    path[i + 1] = step;
+  }
+  return path;
+}
+
+static Napi::Value Leaks(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  MC_GET(mc_snap, a, info[0], kSnapshot);
+  MC_GET(mc_snap, b, info[1], kSnapshot);
+  MC_GET(mc_snap, c, info[2], kSnapshot);
+  uint32_t top = info[3].IsNumber() ? info[3].As<Napi::Number>().Uint32Value() : 0;
+  EnsureRetained(env, info[2], c);
+  mc_snap_leaks l;
+  mc_snap_status st = mc_snap_leaks_compute(a, b, c, &l);
+  if (st != MC_SNAP_OK) ThrowStatus(env, st, "out of memory");
+  uint32_t k = top && top < l.count ? top : l.count;
+  const mc_snap_class *cls = mc_snap_classes(c);
+  Napi::Array out = Napi::Array::New(env, k);
+  try {
+    for (uint32_t i = 0; i < k; i++) {
+      const mc_snap_leak &g = l.items[i];
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("name", Str(env, cls[g.cls].name, cls[g.cls].name_len));
+      o.Set("count", Napi::Number::New(env, g.count));
+      o.Set("selfSize", Napi::Number::New(env, (double)g.self_size));
+      o.Set("retainedSize", Napi::Number::New(env, (double)g.retained_size));
+      o.Set("retainerPath", RetainerPath(env, c, g.sample));
+      out[i] = o;
+    }
+  } catch (...) {
+    mc_snap_leaks_free(&l);
+    throw;
+  }
+  mc_snap_leaks_free(&l);
+  SyncExternal(env, HandleOf(env, info[2], kSnapshot));
+  return out;
+}
+
+void InitSnapshot(Napi::Env env, Napi::Object exports) {
+  exports.Set("snapshotParserNew", Napi::Function::New(env, ParserNew, "snapshotParserNew"));
+  exports.Set("snapshotParserFeed", Napi::Function::New(env, ParserFeed, "snapshotParserFeed"));
+  exports.Set("snapshotParserClose", Napi::Function::New(env, ParserClose, "snapshotParserClose"));
+  exports.Set("snapshotParserFinish", Napi::Function::New(env, ParserFinish, "snapshotParserFinish"));
+  exports.Set("snapshotParserFinishSync", Napi::Function::New(env, ParserFinishSync, "snapshotParserFinishSync"));
+  exports.Set("snapshotInfo", Napi::Function::New(env, Info, "snapshotInfo"));
+  exports.Set("snapshotSummary", Napi::Function::New(env, Summary, "snapshotSummary"));
+  exports.Set("snapshotClose", Napi::Function::New(env, Close, "snapshotClose"));
+  exports.Set("snapshotIsClosed", Napi::Function::New(env, IsClosed, "snapshotIsClosed"));
+  exports.Set("snapshotDiff", Napi::Function::New(env, Diff, "snapshotDiff"));
+  exports.Set("snapshotLeaks", Napi::Function::New(env, Leaks, "snapshotLeaks"));
+}
 
 }  // namespace memctl
