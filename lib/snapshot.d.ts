@@ -16,6 +16,12 @@ export interface ParseOptions {
   retained?: boolean;
   /** Cap on the native bytes of the parsed structures (default 16 GiB): ERR_MEMCTL_SNAPSHOT_TOO_LARGE past it. */
   maxMemory?: number;
+  /**
+   * 'devtools' (default): DevTools' page-owned rule (objects reachable from the
+   * global objects ignore retainers outside that set, except the root);
+   * 'plain': only the weak/shortcut edge rules, as memlab computes.
+   */
+  dominators?: 'devtools' | 'plain';
 }
 
 export interface ClassSummary {

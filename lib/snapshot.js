@@ -118,6 +118,7 @@ function parseOptionsOf(opts, retained) {
   const out = { retained };
   if (opts.onProgress !== undefined) out.onProgress = checkFunction('options.onProgress', opts.onProgress);
   if (opts.maxMemory !== undefined) out.maxMemory = opts.maxMemory;
+  if (opts.dominators !== undefined) out.dominators = opts.dominators;
   return out;
 }
 
@@ -129,7 +130,8 @@ function checkTop(value) {
 /**
  * Parses a snapshot (path, stream or async iterable) into a ParsedSnapshot;
  * close() it when done. Options: onProgress({ bytesRead, totalBytes }),
- * retained (default true: compute the dominator tree now), maxMemory.
+ * retained (default true: compute the dominator tree now), maxMemory,
+ * dominators ('devtools', the default, or 'plain').
  */
 async function parseSnapshot(source, options) {
   checkSource('source', source);

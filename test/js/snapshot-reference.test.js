@@ -10,8 +10,8 @@ const ref = require('./helpers/snapshot-reference');
 // 0 root -element-> 1 (GC roots); 0 -shortcut-> A; 1 -> B; A -> C; B -> C;
 // C -> D; A -weak-> E (only weakly held); B -shortcut-> F (a shortcut not from
 // the root does not count); G -> H, G unreachable; Z: size 0, unreachable.
-// Every node the root cannot reach is a child of the root in the dominator
-// tree (lib/snapshot-native.js), H included.
+// As in DevTools, nodes without retainers that count (E, F, G, Z) hang from
+// the root, and what they hold hangs from them (H under G).
 function handGraph() {
   const obj = (name, id, self, edges = []) => ({ type: 'object', name, id, self, edges });
   const e = (type, name, to) => ({ type, name, to });
@@ -36,9 +36,14 @@ function handGraph() {
 test('reference: dominators and retained sizes of a hand-checked graph', () => {
   for (const layout of [gen.V8_LAYOUT, gen.randomLayout(7), gen.randomLayout(8)]) {
     const snap = ref.load(gen.serialize(handGraph(), layout));
-    const { idom, size } = ref.retained(snap);
-    assert.deepStrictEqual([...idom], [0, 0, 0, 1, 0, 4, 0, 0, 0, 0, 0, 4]);
-    assert.deepStrictEqual(size, [365, 20, 10, 20, 75, 40, 50, 60, 70, 80, 0, 5]);
+    const plain = ref.retained(snap, 'plain');
+    assert.deepStrictEqual([...plain.idom], [0, 0, 0, 1, 0, 4, 0, 0, 0, 8, 0, 4]);
+    assert.deepStrictEqual(plain.size, [365, 20, 10, 20, 75, 40, 50, 60, 150, 80, 0, 5]);
+    // DevTools' page-owned rule: A (a global) and what it holds are page-owned;
+    // B is not, so B's edge into C does not count and A dominates C.
+    const devtools = ref.retained(snap, 'devtools');
+    assert.deepStrictEqual([...devtools.idom], [0, 0, 0, 1, 2, 4, 0, 0, 0, 8, 0, 4]);
+    assert.deepStrictEqual(devtools.size, [365, 20, 85, 20, 75, 40, 50, 60, 150, 80, 0, 5]);
   }
 });
 
@@ -48,7 +53,7 @@ test('reference: class histogram skips size-0 nodes and counts nested members on
   assert.strictEqual(s.edgeCount, 10);
   assert.strictEqual(s.totalSize, 365);
   assert.deepStrictEqual(s.classes, [
-    { name: 'Baz', count: 3, selfSize: 210, retainedSize: 210 },
+    { name: 'Baz', count: 3, selfSize: 210, retainedSize: 210 }, // H is under G
     { name: 'Foo', count: 4, selfSize: 65, retainedSize: 105 },
     { name: 'Bar', count: 2, selfSize: 90, retainedSize: 90 },
   ]);

@@ -58,7 +58,8 @@ function randomEdge(r, from, to, nodeCount) {
 /**
  * A random heap graph: node 0 is the root (synthetic, name ""), node 1 is
  * "(GC roots)"; `count` nodes in all. Some nodes are unreachable, some only
- * through weak edges or non-root shortcuts.
+ * through weak edges or non-root shortcuts, unless options.reachable: then
+ * the root reaches every node over edges that count.
  * @returns {{ nodes: { type, name, id, self, edges: { type, name, to }[] }[] }}
  */
 function randomGraph(seed, count = 200, options = {}) {
@@ -69,7 +70,41 @@ function randomGraph(seed, count = 200, options = {}) {
   let nextId = options.firstId || 5;
   for (let i = 2; i < n; i++) { nodes.push(randomNode(r, nextId)); nextId += 2 * (1 + r.int(3)); }
   addRandomEdges(r, nodes, options.edgesPerNode || 2.5);
+  if (options.reachable) connect(nodes);
   return { nodes, nextId };
+}
+
+// The nodes the root reaches over the edges that count for dominators, under
+// DevTools' page-owned rule (a subset of what the plain rule reaches).
+function reachedFromRoot(nodes) {
+  const owned = new Uint8Array(nodes.length);
+  const stack = nodes[0].edges.filter((e) => e.type === 'shortcut').map((e) => e.to);
+  for (const v of stack) owned[v] = 1;
+  while (stack.length) {
+    for (const e of nodes[stack.pop()].edges) if (e.type !== 'weak' && !owned[e.to]) { owned[e.to] = 1; stack.push(e.to); }
+  }
+  const seen = new Uint8Array(nodes.length);
+  const todo = [0];
+  seen[0] = 1;
+  while (todo.length) {
+    const u = todo.pop();
+    for (const e of nodes[u].edges) {
+      const counts = e.type !== 'weak' && (e.type !== 'shortcut' || u === 0) && !(u !== 0 && owned[e.to] && !owned[u]);
+      if (counts && !seen[e.to]) { seen[e.to] = 1; todo.push(e.to); }
+    }
+  }
+  return seen;
+}
+
+// Gives the root an element edge to each node it cannot reach otherwise, so
+// that dominators are defined by the graph alone (no orphan conventions).
+function connect(nodes) {
+  for (;;) {
+    const seen = reachedFromRoot(nodes);
+    const missing = seen.indexOf(0);
+    if (missing === -1) return;
+    nodes[0].edges.push({ type: 'element', name: nodes[0].edges.length, to: missing });
+  }
 }
 
 function addRandomEdges(r, nodes, perNode) {
@@ -93,7 +128,7 @@ function addRandomEdges(r, nodes, perNode) {
  * allocates new ones (fresh, higher ids), keeps the rest with their ids and
  * rewires edges at random.
  */
-function evolve(graph, seed, { freeRatio = 0.2, allocate = 50 } = {}) {
+function evolve(graph, seed, { freeRatio = 0.2, allocate = 50, reachable = false } = {}) {
   const r = rng(seed);
   const kept = graph.nodes.slice(0, 2).map((x) => ({ ...x, edges: [] }));
   for (const node of graph.nodes.slice(2)) {
@@ -102,6 +137,7 @@ function evolve(graph, seed, { freeRatio = 0.2, allocate = 50 } = {}) {
   let nextId = graph.nextId;
   for (let i = 0; i < allocate; i++) { kept.push(randomNode(r, nextId)); nextId += 2; }
   addRandomEdges(r, kept, 2.5);
+  if (reachable) connect(kept);
   return { nodes: kept, nextId };
 }
 

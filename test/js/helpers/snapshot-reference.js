@@ -52,23 +52,36 @@ function className(node) {
 const inHistogram = (node) => node.self > 0 || node.type === 'native';
 const essential = (from, edge) => edge.type !== 'weak' && (edge.type !== 'shortcut' || from === 0);
 
-// Successors over the edges that count, with the root given a virtual edge to
-// every node it cannot reach (DevTools' treatment of unreachable nodes).
-function successors(snap) {
-  const succ = snap.nodes.map((n) => n.edges.filter((e) => essential(n.index, e)).map((e) => e.to));
-  const reached = reachable(succ, 0);
-  for (let i = 1; i < snap.nodes.length; i++) if (!reached[i]) succ[0].push(i);
-  return { succ, reached };
+// DevTools' page-owned nodes (JSHeapSnapshot._markPageOwnedNodes): the root's
+// shortcut children (the global objects) and everything reachable from them
+// over non-weak edges.
+function pageOwned(snap) {
+  const flags = new Uint8Array(snap.nodes.length);
+  const stack = [];
+  for (const e of snap.nodes[0].edges) {
+    if (e.type === 'shortcut' && !flags[e.to]) { flags[e.to] = 1; stack.push(e.to); }
+  }
+  while (stack.length) {
+    for (const e of snap.nodes[stack.pop()].edges) {
+      if (e.type !== 'weak' && !flags[e.to]) { flags[e.to] = 1; stack.push(e.to); }
+    }
+  }
+  return flags;
 }
 
-function reachable(succ, root) {
-  const seen = new Uint8Array(succ.length);
-  const stack = [root];
-  seen[root] = 1;
-  while (stack.length) {
-    for (const t of succ[stack.pop()]) if (!seen[t]) { seen[t] = 1; stack.push(t); }
-  }
-  return seen;
+// Successors over the edges that count for dominators: not weak, shortcuts
+// only from the root, and in 'devtools' mode not from a node outside the
+// page-owned set into one inside it (except from the root). As in DevTools,
+// a node no edge that counts points to (only weak retainers, or none) hangs
+// from the root: the root gets an edge to it.
+function successors(snap, mode) {
+  const flags = mode === 'devtools' ? pageOwned(snap) : null;
+  const keep = (from, e) => essential(from, e) && !(flags && from !== 0 && flags[e.to] && !flags[from]);
+  const succ = snap.nodes.map((n) => n.edges.filter((e) => keep(n.index, e)).map((e) => e.to));
+  const retained = new Uint8Array(snap.nodes.length);
+  for (const n of snap.nodes) for (const e of n.edges) if (essential(n.index, e)) retained[e.to] = 1;
+  for (let v = 1; v < snap.nodes.length; v++) if (!retained[v]) succ[0].push(v);
+  return succ;
 }
 
 function postorder(succ) {
@@ -90,7 +103,10 @@ function postorder(succ) {
   return order;
 }
 
-// Cooper, Harvey, Kennedy: "A Simple, Fast Dominance Algorithm".
+// Cooper, Harvey, Kennedy: "A Simple, Fast Dominance Algorithm", over the
+// nodes reachable from the root, iterated to the fixed point; the others
+// (cycles nothing reachable points into) are children of the root and their
+// edges play no part (DevTools' result for them).
 function dominators(succ) {
   const n = succ.length;
   const order = postorder(succ);
@@ -100,6 +116,7 @@ function dominators(succ) {
   succ.forEach((ts, v) => { for (const t of ts) preds[t].push(v); });
   const idom = new Int32Array(n).fill(-1);
   idom[0] = 0;
+  for (let v = 0; v < n; v++) if (po[v] === -1) preds[v] = [];
   const intersect = (a, b) => {
     while (a !== b) {
       while (po[a] < po[b]) a = idom[a];
@@ -114,32 +131,43 @@ function dominators(succ) {
       if (v === 0) continue;
       let d = -1;
       for (const p of preds[v]) {
-        if (idom[p] === -1) continue;
+        if (idom[p] === -1 || po[p] === -1) continue;
         d = d === -1 ? p : intersect(p, d);
       }
       if (d !== idom[v]) { idom[v] = d; changed = true; }
     }
   }
-  return { idom, order };
+  for (let v = 0; v < n; v++) if (idom[v] === -1) idom[v] = 0;
+  return { idom, order: [...order.slice(0, -1), ...unreached(po), 0] };
 }
 
-/** Dominators and retained sizes of every node. */
-function retained(snap) {
-  if (snap._retained) return snap._retained;
-  const { succ, reached } = successors(snap);
+function unreached(po) {
+  const out = [];
+  for (let v = 0; v < po.length; v++) if (po[v] === -1) out.push(v);
+  return out;
+}
+
+/**
+ * Dominators and retained sizes of every node; mode 'devtools' (DevTools'
+ * page-owned rule, the analyzer's default) or 'plain'.
+ */
+function retained(snap, mode = 'devtools') {
+  snap._retained = snap._retained || {};
+  if (snap._retained[mode]) return snap._retained[mode];
+  const succ = successors(snap, mode);
   const { idom, order } = dominators(succ);
   const size = snap.nodes.map((n) => n.self);
   for (const v of order) if (v !== 0) size[idom[v]] += size[v];
   const children = Array.from({ length: snap.nodes.length }, () => []);
   for (let v = 1; v < snap.nodes.length; v++) children[idom[v]].push(v);
-  snap._retained = { idom, size, children, reached, succ };
-  return snap._retained;
+  snap._retained[mode] = { idom, size, children };
+  return snap._retained[mode];
 }
 
 // Sum of retained sizes per group over the members (group(node) !== null)
 // that have no dominator-tree ancestor in the same group.
-function groupRetained(snap, group) {
-  const { size, children } = retained(snap);
+function groupRetained(snap, group, mode) {
+  const { size, children } = retained(snap, mode);
   const onPath = new Map();
   const sums = new Map();
   const stack = [[0, false]];
@@ -163,7 +191,7 @@ function groupRetained(snap, group) {
 const byRetainedThenName = (a, b) => b.retainedSize - a.retainedSize || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 const bySelfThenName = (a, b) => b.selfSize - a.selfSize || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
-function summary(snap, { retained: withRetained = true } = {}) {
+function summary(snap, { retained: withRetained = true, dominators: mode = 'devtools' } = {}) {
   const classes = new Map();
   for (const node of snap.nodes) {
     if (!inHistogram(node)) continue;
@@ -174,7 +202,7 @@ function summary(snap, { retained: withRetained = true } = {}) {
     classes.set(name, c);
   }
   if (withRetained) {
-    const sums = groupRetained(snap, (n) => (inHistogram(n) ? className(n) : null));
+    const sums = groupRetained(snap, (n) => (inHistogram(n) ? className(n) : null), mode);
     for (const c of classes.values()) c.retainedSize = sums.get(c.name) || 0;
   }
   return {
@@ -248,11 +276,11 @@ function distances(snap) {
 }
 
 /** Leak groups: { name, count, selfSize, retainedSize, maxRetained, members, distance } sorted like findLeaks. */
-function leaks(baseline, target, final) {
+function leaks(baseline, target, final, mode = 'devtools') {
   const baseIds = new Set(baseline.nodes.map((n) => n.id));
   const targetIds = new Set(target.nodes.map((n) => n.id));
   const dist = distances(final);
-  const { size } = retained(final);
+  const { size } = retained(final, mode);
   const isLeak = (n) => !baseIds.has(n.id) && targetIds.has(n.id) && dist[n.index] !== -1 &&
     !INTERNAL_TYPES.has(n.type) && inHistogram(n);
   const groups = new Map();
@@ -266,7 +294,7 @@ function leaks(baseline, target, final) {
     g.maxRetained = Math.max(g.maxRetained, size[n.index]);
     groups.set(name, g);
   }
-  const sums = groupRetained(final, (n) => (isLeak(n) ? className(n) : null));
+  const sums = groupRetained(final, (n) => (isLeak(n) ? className(n) : null), mode);
   for (const g of groups.values()) g.retainedSize = sums.get(g.name) || 0;
   return { groups: [...groups.values()].sort(byRetainedThenName), dist, retainedSizes: size };
 }
