@@ -50,8 +50,15 @@
  * the global objects - ignore retainers that are not page-owned, except the
  * root). Unreachable nodes are handled as DevTools does (the ones with only
  * weak retainers start extra DFS trees; a node whose dominator is never
- * found gets the root). The iteration is bounded: on pathological input it
- * stops with MC_SNAP_ECORRUPT instead of hanging.
+ * found gets the root). One deliberate difference: DevTools only recomputes
+ * nodes whose retainers' dominators changed, which can stop before the
+ * fixpoint (a chain can shorten above a retainer without its immediate
+ * dominator changing; test_dominators_match_definition_on_random_graphs found
+ * such graphs) and leave some dominators too deep. After DevTools' pass we
+ * sweep all nodes until nothing changes, so the result is the true dominator
+ * tree; where DevTools' pass was already exact the extra sweep changes
+ * nothing. The iteration is bounded: on pathological input it stops with
+ * MC_SNAP_ECORRUPT instead of hanging.
  * Class retained size = sum of the retained sizes of the members with no
  * counted ancestor of the same class in the dominator tree
  * (HeapSnapshot._calculateClassesRetainedSize).

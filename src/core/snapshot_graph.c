@@ -231,16 +231,23 @@ static mc_snap_status build_dominators(dom_work *w) {
     if (mc_snap_essential(s, root, s->etype[e])) affected[w->ord2post[s->eto[e]]] = 1;
   uint64_t budget = 1000 * ((uint64_t)n + s->m) + 100000000ull, steps = 0;
   mc_snap_status st = MC_SNAP_OK;
+  /* Phase 0 is DevTools' iteration: only nodes whose retainers changed are
+   * recomputed. That can stop early: a node's intersection depends on whole
+   * dominator chains, and a chain can shorten without the node's retainers'
+   * immediate dominators changing. Phase 1 sweeps every node until nothing
+   * changes, which reaches the true fixpoint (the dominator tree). */
+  for (int phase = 0; phase < 2 && st == MC_SNAP_OK; phase++) {
   int changed = 1;
   while (changed && st == MC_SNAP_OK) {
     changed = 0;
     steps += n;
+    if (phase == 1) memset(affected, 1, n);
     for (uint32_t pi = rootp; pi-- > 0;) {
       if (!affected[pi]) continue;
       affected[pi] = 0;
       if (dom[pi] == rootp) continue;
       uint32_t u = w->post2ord[pi];
-      int uflag = !w->flags || w->flags[u];
+      int uflag = w->flags && w->flags[u]; /* page-owned rule applies */
       uint32_t nd = none;
       int orphan = 1;
       for (uint32_t r = w->rfirst[u]; r < w->rfirst[u + 1]; r++) {
@@ -269,6 +276,7 @@ static mc_snap_status build_dominators(dom_work *w) {
       steps += w->rfirst[u + 1] - w->rfirst[u] + 1;
     }
     if (steps > budget) st = MC_SNAP_ECORRUPT;
+  }
   }
 out:
   mc_snap_acct_free(a, affected, n);

@@ -1,0 +1,566 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/snapshot.h"
+#include "snapgen.h"
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static mc_snap_status parse_chunks(const char *text, size_t len, size_t chunk, size_t max_bytes, mc_snap **out,
+                                   char *msg, size_t msg_len) {
+  mc_snap_parser *p = mc_snap_parser_new(max_bytes);
+  assert_non_null(p);
+  mc_snap_status st = MC_SNAP_OK;
+  for (size_t i = 0; i < len && st == MC_SNAP_OK; i += chunk)
+    st = mc_snap_parser_feed(p, text + i, len - i < chunk ? len - i : chunk);
+  if (st == MC_SNAP_OK) st = mc_snap_parser_finish(p, out);
+  else *out = NULL;
+  if (msg) snprintf(msg, msg_len, "%s", mc_snap_parser_error(p));
+  mc_snap_parser_free(p);
+  return st;
+}
+
+static mc_snap *parse_ok(const char *text, size_t len) {
+  mc_snap *s = NULL;
+  char msg[256];
+  mc_snap_status st = parse_chunks(text, len, len ? len : 1, 0, &s, msg, sizeof msg);
+  if (st != MC_SNAP_OK) fail_msg("parse failed: %s: %s", mc_snap_status_code(st), msg);
+  return s;
+}
+
+static mc_snap_status parse_status(const char *text) {
+  mc_snap *s = NULL;
+  mc_snap_status st = parse_chunks(text, strlen(text), strlen(text) ? strlen(text) : 1, 0, &s, NULL, 0);
+  mc_snap_free(s);
+  return st;
+}
+
+static const mc_snap_class *class_named(const mc_snap *s, const char *name) {
+  for (uint32_t c = 0; c < mc_snap_class_count(s); c++)
+    if (strcmp(mc_snap_classes(s)[c].name, name) == 0) return &mc_snap_classes(s)[c];
+  return NULL;
+}
+
+/* A graph with every rule the dominator code has to get right:
+ *   0 root (synthetic)  -element-> 1 A, 2 B; -shortcut-> 7 G ("global")
+ *   A -> C, B -> C, C -> D, A -shortcut-> D (a shortcut off the root: ignored)
+ *   A -weak-> E, E -> F       (E is only weakly held: a child of the root)
+ *   G -> H, B -> H            (DevTools mode ignores B -> H: H is page-owned, B is not)
+ *   H -> I, I -> J, J -> K    (a chain of class "Link": class retained counts I only)
+ *   9 (code), 10 (string), 11 (hidden), 12 native with self size 0, 13 object with size 0 */
+static const char *const g_strings[] = { "", "A", "B", "C", "D", "E", "F", "global", "H", "Link", "x", "p", "q",
+                                         "Doc", "y\\n\\u00e9" };
+static const sg_node g_nodes[] = {
+  { NT_SYNTHETIC, 0, 1, 0 },  { NT_OBJECT, 1, 3, 10 },   { NT_OBJECT, 2, 5, 20 },  { NT_OBJECT, 3, 7, 30 },
+  { NT_OBJECT, 4, 9, 40 },    { NT_OBJECT, 5, 11, 50 },  { NT_OBJECT, 6, 13, 60 }, { NT_OBJECT, 7, 15, 70 },
+  { NT_OBJECT, 8, 17, 80 },   { NT_CODE, 10, 19, 90 },   { NT_STRING, 14, 21, 100 }, { NT_HIDDEN, 10, 23, 110 },
+  { NT_NATIVE, 13, 25, 0 },   { NT_OBJECT, 10, 27, 0 },  { NT_OBJECT, 9, 29, 5 },  { NT_OBJECT, 9, 31, 6 },
+  { NT_OBJECT, 9, 33, 7 },
+};
+enum { A = 1, B, C, D, E, F, G, H, CODE, STR, HID, NAT, ZERO, I1, I2, I3 };
+static const sg_edge g_edges[] = {
+  { 0, ET_ELEMENT, 1, A },        { 0, ET_ELEMENT, 2, B },       { 0, ET_SHORTCUT, 7, G },
+  { 0, ET_ELEMENT, 3, CODE },     { 0, ET_ELEMENT, 4, STR },     { 0, ET_ELEMENT, 5, HID },
+  { 0, ET_ELEMENT, 6, NAT },      { 0, ET_ELEMENT, 7, ZERO },
+  { A, ET_PROPERTY, 11, C },      { A, ET_SHORTCUT, 12, D },     { A, ET_WEAK, 11, E },
+  { B, ET_PROPERTY, 11, C },      { B, ET_INTERNAL, 12, H },
+  { C, ET_HIDDEN, 0, D },
+  { E, ET_CONTEXT, 11, F },
+  { G, ET_PROPERTY, 8, H },
+  { H, ET_PROPERTY, 9, I1 },      { I1, ET_PROPERTY, 9, I2 },    { I2, ET_PROPERTY, 9, I3 },
+};
+#define NN ((int)(sizeof g_nodes / sizeof g_nodes[0]))
+#define NE ((int)(sizeof g_edges / sizeof g_edges[0]))
+#define NS ((int)(sizeof g_strings / sizeof g_strings[0]))
+
+static char *graph_text(int permuted, size_t *len) {
+  return sg_write(g_nodes, NN, g_edges, NE, g_strings, NS, permuted, len);
+}
+
+/* ---- parsing --------------------------------------------------------------- */
+
+static void test_parses_nodes_edges_and_strings(void **state) {
+  (void)state;
+  size_t len;
+  char *text = graph_text(0, &len);
+  mc_snap *s = parse_ok(text, len);
+  assert_int_equal(mc_snap_node_count(s), NN);
+  assert_int_equal(mc_snap_edge_count(s), NE);
+  assert_int_equal(mc_snap_string_count(s), NS);
+  uint64_t total = 0;
+  for (int i = 0; i < NN; i++) total += g_nodes[i].self;
+  assert_int_equal(mc_snap_total_size(s), total);
+  size_t nlen;
+  assert_string_equal(mc_snap_node_name(s, B, &nlen), "B");
+  assert_int_equal(nlen, 1);
+  assert_string_equal(mc_snap_node_type(s, CODE), "code");
+  assert_int_equal(mc_snap_node_id(s, G), 15);
+  assert_int_equal(mc_snap_node_self_size(s, H), 80);
+  /* edges: node B's first edge goes to C with name "p" */
+  uint32_t e = mc_snap_node_first_edge(s, B);
+  char buf[16];
+  assert_int_equal(mc_snap_edge_to(s, e), C);
+  assert_string_equal(mc_snap_edge_name(s, e, buf, NULL), "p");
+  assert_string_equal(mc_snap_edge_type(s, e), "property");
+  assert_int_equal(mc_snap_edge_from(s, e), B);
+  /* element and hidden edges carry an index, not a string */
+  assert_string_equal(mc_snap_edge_name(s, 1, buf, NULL), "2");
+  /* escapes in strings: "y\n\u00e9" */
+  assert_string_equal(mc_snap_string(s, 14, &nlen), "y\n\xc3\xa9");
+  assert_int_equal(nlen, 4);
+  mc_snap_free(s);
+  free(text);
+}
+
+static void compare_snapshots(const mc_snap *a, const mc_snap *b) {
+  assert_int_equal(mc_snap_node_count(a), mc_snap_node_count(b));
+  assert_int_equal(mc_snap_edge_count(a), mc_snap_edge_count(b));
+  assert_int_equal(mc_snap_total_size(a), mc_snap_total_size(b));
+  for (uint32_t i = 0; i < mc_snap_node_count(a); i++) {
+    assert_int_equal(mc_snap_node_id(a, i), mc_snap_node_id(b, i));
+    assert_string_equal(mc_snap_node_type(a, i), mc_snap_node_type(b, i));
+    assert_string_equal(mc_snap_node_name(a, i, NULL), mc_snap_node_name(b, i, NULL));
+    assert_int_equal(mc_snap_node_first_edge(a, i), mc_snap_node_first_edge(b, i));
+    assert_int_equal(mc_snap_node_retained(a, i), mc_snap_node_retained(b, i));
+  }
+  for (uint32_t e = 0; e < mc_snap_edge_count(a); e++) {
+    char b1[16], b2[16];
+    assert_int_equal(mc_snap_edge_to(a, e), mc_snap_edge_to(b, e));
+    assert_string_equal(mc_snap_edge_type(a, e), mc_snap_edge_type(b, e));
+    assert_string_equal(mc_snap_edge_name(a, e, b1, NULL), mc_snap_edge_name(b, e, b2, NULL));
+  }
+  for (uint32_t i = 0; i < mc_snap_string_count(a); i++) {
+    size_t l1, l2;
+    const char *s1 = mc_snap_string(a, i, &l1), *s2 = mc_snap_string(b, i, &l2);
+    assert_int_equal(l1, l2);
+    assert_memory_equal(s1, s2, l1);
+  }
+}
+
+static void test_field_order_comes_from_meta(void **state) {
+  (void)state;
+  size_t l1, l2;
+  char *t1 = graph_text(0, &l1), *t2 = graph_text(1, &l2);
+  mc_snap *a = parse_ok(t1, l1), *b = parse_ok(t2, l2);
+  assert_int_equal(mc_snap_compute_retained(a, MC_SNAP_DOM_DEVTOOLS), MC_SNAP_OK);
+  assert_int_equal(mc_snap_compute_retained(b, MC_SNAP_DOM_DEVTOOLS), MC_SNAP_OK);
+  compare_snapshots(a, b);
+  mc_snap_free(a);
+  mc_snap_free(b);
+  free(t1);
+  free(t2);
+}
+
+static void test_chunks_split_anywhere(void **state) {
+  (void)state;
+  size_t len;
+  char *text = graph_text(0, &len);
+  mc_snap *whole = parse_ok(text, len);
+  assert_int_equal(mc_snap_compute_retained(whole, MC_SNAP_DOM_DEVTOOLS), MC_SNAP_OK);
+  /* two chunks split at every offset */
+  for (size_t cut = 0; cut <= len; cut++) {
+    mc_snap_parser *p = mc_snap_parser_new(0);
+    assert_int_equal(mc_snap_parser_feed(p, text, cut), MC_SNAP_OK);
+    assert_int_equal(mc_snap_parser_feed(p, text + cut, len - cut), MC_SNAP_OK);
+    mc_snap *s;
+    assert_int_equal(mc_snap_parser_finish(p, &s), MC_SNAP_OK);
+    assert_int_equal(mc_snap_compute_retained(s, MC_SNAP_DOM_DEVTOOLS), MC_SNAP_OK);
+    compare_snapshots(whole, s);
+    mc_snap_free(s);
+    mc_snap_parser_free(p);
+  }
+  /* fixed chunk sizes, down to one byte at a time */
+  for (size_t chunk = 1; chunk <= 13; chunk++) {
+    mc_snap *s;
+    assert_int_equal(parse_chunks(text, len, chunk, 0, &s, NULL, 0), MC_SNAP_OK);
+    assert_int_equal(mc_snap_compute_retained(s, MC_SNAP_DOM_DEVTOOLS), MC_SNAP_OK);
+    compare_snapshots(whole, s);
+    mc_snap_free(s);
+  }
+  mc_snap_free(whole);
+  free(text);
+}
+
+static void test_string_escapes_and_surrogates(void **state) {
+  (void)state;
+  static const char *const strs[] = {
+    "plain", "q\\\"b\\\\s\\/", "\\b\\f\\n\\r\\t", "\\u0041\\u00e9\\u20ac", "\\ud83d\\ude00",
+    "\\ud800", "\\udc00x", "\\ud800\\u0041", "\\ud800\\n", "", "\xc3\xa9 raw utf-8",
+  };
+  static const char *const want[] = {
+    "plain", "q\"b\\s/", "\b\f\n\r\t", "A\xc3\xa9\xe2\x82\xac", "\xf0\x9f\x98\x80",
+    "\xef\xbf\xbd", "\xef\xbf\xbdx", "\xef\xbf\xbd" "A", "\xef\xbf\xbd\n", "", "\xc3\xa9 raw utf-8",
+  };
+  sg_node nodes[] = { { NT_SYNTHETIC, 0, 1, 0 } };
+  size_t len;
+  char *text = sg_write(nodes, 1, NULL, 0, strs, 11, 0, &len);
+  for (size_t chunk = 1; chunk <= len; chunk += (chunk < 8 ? 1 : 37)) {
+    mc_snap *s;
+    assert_int_equal(parse_chunks(text, len, chunk, 0, &s, NULL, 0), MC_SNAP_OK);
+    assert_int_equal(mc_snap_string_count(s), 11);
+    for (int i = 0; i < 11; i++) {
+      size_t l;
+      const char *got = mc_snap_string(s, (uint32_t)i, &l);
+      assert_int_equal(l, strlen(want[i]));
+      assert_memory_equal(got, want[i], l);
+    }
+    mc_snap_free(s);
+  }
+  free(text);
+}
+
+/* ---- classes and retained sizes ------------------------------------------------ */
+
+static void test_class_histogram_follows_devtools(void **state) {
+  (void)state;
+  size_t len;
+  char *text = graph_text(0, &len);
+  mc_snap *s = parse_ok(text, len);
+  const mc_snap_class *c;
+  assert_non_null(c = class_named(s, "A"));
+  assert_int_equal(c->count, 1);
+  assert_int_equal(c->self_size, 10);
+  assert_non_null(c = class_named(s, "(compiled code)"));
+  assert_int_equal(c->self_size, 90);
+  assert_non_null(c = class_named(s, "(string)"));
+  assert_int_equal(c->count, 1);
+  assert_non_null(c = class_named(s, "(system)"));
+  assert_int_equal(c->self_size, 110);
+  assert_non_null(c = class_named(s, "Doc"));   /* native with size 0 still counts */
+  assert_int_equal(c->count, 1);
+  assert_non_null(c = class_named(s, "x"));     /* the object of size 0 does not */
+  assert_int_equal(c->count, 0);
+  assert_non_null(c = class_named(s, "(synthetic)"));
+  assert_int_equal(c->count, 0);
+  assert_non_null(c = class_named(s, "Link"));
+  assert_int_equal(c->count, 3);
+  assert_int_equal(c->self_size, 18);
+  /* sorted by self size: (system) 110 first, then (string) 100 */
+  uint32_t idx[4];
+  assert_int_equal(mc_snap_sorted_classes(s, 0, idx, 2), 2);
+  assert_string_equal(mc_snap_classes(s)[idx[0]].name, "(system)");
+  assert_string_equal(mc_snap_classes(s)[idx[1]].name, "(string)");
+  mc_snap_free(s);
+  free(text);
+}
+
+static void test_dominators_devtools_rules(void **state) {
+  (void)state;
+  size_t len;
+  char *text = graph_text(0, &len);
+  mc_snap *s = parse_ok(text, len);
+  assert_int_equal(mc_snap_compute_retained(s, MC_SNAP_DOM_DEVTOOLS), MC_SNAP_OK);
+  assert_int_equal(mc_snap_node_dominator(s, A), 0);
+  assert_int_equal(mc_snap_node_dominator(s, C), 0);      /* two retainers */
+  assert_int_equal(mc_snap_node_dominator(s, D), C);      /* A's shortcut to D does not count */
+  assert_int_equal(mc_snap_node_dominator(s, E), 0);      /* only weakly held */
+  assert_int_equal(mc_snap_node_dominator(s, F), E);
+  assert_int_equal(mc_snap_node_dominator(s, H), G);      /* B -> H ignored: page-owned rule */
+  assert_int_equal(mc_snap_node_dominator(s, I3), I2);
+  assert_int_equal(mc_snap_node_retained(s, D), 40);
+  assert_int_equal(mc_snap_node_retained(s, C), 70);
+  assert_int_equal(mc_snap_node_retained(s, A), 10);
+  assert_int_equal(mc_snap_node_retained(s, E), 110);
+  assert_int_equal(mc_snap_node_retained(s, I1), 18);
+  assert_int_equal(mc_snap_node_retained(s, H), 98);
+  assert_int_equal(mc_snap_node_retained(s, G), 168);
+  assert_int_equal(mc_snap_node_retained(s, 0), mc_snap_total_size(s));
+  /* class retained: nested members of one class count once */
+  assert_int_equal(class_named(s, "Link")->retained_size, 18);
+  assert_int_equal(class_named(s, "global")->retained_size, 168);
+  assert_int_equal(class_named(s, "H")->retained_size, 98);
+  /* plain mode: B -> H counts, so H hangs off the root */
+  assert_int_equal(mc_snap_compute_retained(s, MC_SNAP_DOM_PLAIN), MC_SNAP_OK);
+  assert_int_equal(mc_snap_node_dominator(s, H), 0);
+  assert_int_equal(mc_snap_node_retained(s, G), 70);
+  assert_int_equal(mc_snap_node_retained(s, 0), mc_snap_total_size(s));
+  mc_snap_free(s);
+  free(text);
+}
+
+/* Random graphs, all reachable from the root: compare with the definition
+ * (w is dominated by v iff w is unreachable from the root once v is gone). */
+static uint32_t rng_state = 12345;
+static uint32_t rnd(uint32_t n) {
+  rng_state = rng_state * 1103515245u + 12345u;
+  return (rng_state >> 8) % n;
+}
+
+static void reach(int n, const sg_edge *edges, int ne, int removed, char *seen) {
+  int stack[64], top = 0;
+  memset(seen, 0, (size_t)n);
+  seen[0] = 1;
+  stack[top++] = 0;
+  while (top) {
+    int u = stack[--top];
+    for (int e = 0; e < ne; e++) {
+      const sg_edge *x = &edges[e];
+      if (x->from != u || x->type == ET_WEAK || (x->type == ET_SHORTCUT && u != 0)) continue;
+      if (x->to == removed || seen[x->to]) continue;
+      seen[x->to] = 1;
+      stack[top++] = x->to;
+    }
+  }
+}
+
+static void test_dominators_match_definition_on_random_graphs(void **state) {
+  (void)state;
+  static const char *const strs[] = { "", "a", "b", "c" };
+  for (int round = 0; round < 300; round++) {
+    int n = 2 + (int)rnd(30);
+    sg_node nodes[32];
+    sg_edge edges[200];
+    int ne = 0;
+    for (int i = 0; i < n; i++) {
+      nodes[i].type = i == 0 ? NT_SYNTHETIC : (int)rnd(2) ? NT_OBJECT : NT_ARRAY;
+      nodes[i].name = rnd(4);
+      nodes[i].id = (uint32_t)i * 2 + 1;
+      nodes[i].self = i == 0 ? 0 : 1 + rnd(100);
+    }
+    /* a random tree keeps everything reachable; extra edges of every type */
+    int parent[32];
+    for (int i = 1; i < n; i++) parent[i] = (int)rnd((uint32_t)i);
+    int extra = (int)rnd((uint32_t)(3 * n));
+    for (int u = 0; u < n; u++) {
+      for (int i = 1; i < n; i++)
+        if (parent[i] == u) edges[ne++] = (sg_edge){ u, (int)rnd(2) ? ET_PROPERTY : ET_ELEMENT, 1, i };
+      for (int k = 0; k < extra / n + 1 && ne < 200; k++) {
+        static const int types[] = { ET_CONTEXT, ET_ELEMENT, ET_PROPERTY, ET_INTERNAL, ET_HIDDEN, ET_SHORTCUT, ET_WEAK };
+        int t = types[rnd(7)];
+        if (u == 0 && t == ET_SHORTCUT) t = ET_ELEMENT; /* no user roots: both modes agree */
+        edges[ne++] = (sg_edge){ u, t, 2, (int)rnd((uint32_t)n) };
+      }
+    }
+    size_t len;
+    char *text = sg_write(nodes, n, edges, ne, strs, 4, (int)rnd(2), &len);
+    mc_snap *s = parse_ok(text, len);
+    assert_int_equal(mc_snap_compute_retained(s, (mc_snap_dom_mode)rnd(2)), MC_SNAP_OK);
+    char seen[32];
+    for (int v = 0; v < n; v++) {
+      uint64_t want = nodes[v].self;
+      reach(n, edges, ne, v, seen);
+      for (int w = 0; w < n; w++)
+        if (w != v && !seen[w] && v != 0) want += nodes[w].self;
+      if (v == 0) want = mc_snap_total_size(s);
+      if (mc_snap_node_retained(s, (uint32_t)v) != want) {
+        fprintf(stderr, "round %d node %d: got %llu want %llu (dom %u)\n%.*s\n", round, v,
+                (unsigned long long)mc_snap_node_retained(s, (uint32_t)v), (unsigned long long)want,
+                mc_snap_node_dominator(s, (uint32_t)v), (int)len, text);
+        for (int w = 0; w < n; w++) fprintf(stderr, "dom(%d)=%u ", w, mc_snap_node_dominator(s, (uint32_t)w));
+      }
+      assert_int_equal(mc_snap_node_retained(s, (uint32_t)v), want);
+    }
+    mc_snap_free(s);
+    free(text);
+  }
+}
+
+/* ---- diff and leaks ------------------------------------------------------------ */
+
+static mc_snap *small_snapshot(const uint32_t *ids, const uint32_t *names, int n) {
+  static const char *const strs[] = { "", "Foo", "Bar", "leak" };
+  sg_node nodes[16];
+  sg_edge edges[16];
+  nodes[0] = (sg_node){ NT_SYNTHETIC, 0, 1, 0 };
+  for (int i = 1; i <= n; i++) {
+    nodes[i] = (sg_node){ NT_OBJECT, names[i - 1], ids[i - 1], 8u * names[i - 1] };
+    edges[i - 1] = (sg_edge){ 0, ET_PROPERTY, 3, i };
+  }
+  size_t len;
+  char *text = sg_write(nodes, n + 1, edges, n, strs, 4, 0, &len);
+  mc_snap *s = parse_ok(text, len);
+  free(text);
+  return s;
+}
+
+static void test_diff_by_node_id(void **state) {
+  (void)state;
+  const uint32_t ia[] = { 3, 5, 7, 9 }, na[] = { 1, 1, 2, 2 };
+  const uint32_t ib[] = { 5, 9, 11, 13, 15 }, nb[] = { 1, 2, 1, 1, 2 };
+  mc_snap *a = small_snapshot(ia, na, 4), *b = small_snapshot(ib, nb, 5);
+  mc_snap_diff d;
+  assert_int_equal(mc_snap_diff_compute(a, b, &d), MC_SNAP_OK);
+  assert_int_equal(d.before_nodes, 4);
+  assert_int_equal(d.after_nodes, 5);
+  assert_int_equal(d.before_size, 8 + 8 + 16 + 16);
+  assert_int_equal(d.after_size, 8 + 16 + 8 + 8 + 16);
+  assert_int_equal(d.freed, 2);      /* ids 3 (Foo), 7 (Bar) */
+  assert_int_equal(d.allocated, 3);  /* 11, 13 (Foo), 15 (Bar) */
+  assert_int_equal(d.item_count, 2);
+  /* Foo: +2 -1 -> +8 bytes; Bar: +1 -1 -> 0; sorted by |size| */
+  assert_string_equal(d.items[0].name, "Foo");
+  assert_int_equal(d.items[0].added, 2);
+  assert_int_equal(d.items[0].removed, 1);
+  assert_int_equal(d.items[0].size_delta, 8);
+  assert_string_equal(d.items[1].name, "Bar");
+  assert_int_equal(d.items[1].size_delta, 0);
+  mc_snap_diff_free(&d);
+  mc_snap_free(a);
+  mc_snap_free(b);
+}
+
+static void test_leaks_from_three_snapshots(void **state) {
+  (void)state;
+  const uint32_t i0[] = { 3, 5 }, n0[] = { 1, 1 };
+  const uint32_t i1[] = { 3, 5, 7, 9, 11 }, n1[] = { 1, 1, 2, 2, 1 };
+  const uint32_t i2[] = { 3, 7, 9, 13 }, n2[] = { 1, 2, 2, 1 };
+  mc_snap *s0 = small_snapshot(i0, n0, 2), *s1 = small_snapshot(i1, n1, 5), *s2 = small_snapshot(i2, n2, 4);
+  mc_snap_leaks l;
+  assert_int_equal(mc_snap_leaks_compute(s0, s1, s2, &l), MC_SNAP_OK);
+  /* 7 and 9 (Bar): new since the baseline, seen in target, alive in final.
+   * 11 was freed, 13 is newer than the target. */
+  assert_int_equal(l.count, 1);
+  const mc_snap_class *c = &mc_snap_classes(s2)[l.items[0].cls];
+  assert_string_equal(c->name, "Bar");
+  assert_int_equal(l.items[0].count, 2);
+  assert_int_equal(l.items[0].self_size, 32);
+  assert_int_equal(l.items[0].retained_size, 32);
+  uint32_t path[4];
+  mc_snap_status st;
+  assert_int_equal(mc_snap_path_to(s2, l.items[0].sample, path, 4, &st), 1);
+  assert_int_equal(st, MC_SNAP_OK);
+  assert_int_equal(mc_snap_edge_to(s2, path[0]), l.items[0].sample);
+  assert_int_equal(mc_snap_edge_from(s2, path[0]), 0);
+  assert_int_equal(mc_snap_path_to(s2, 0, path, 4, &st), 0);
+  mc_snap_leaks_free(&l);
+  mc_snap_free(s0);
+  mc_snap_free(s1);
+  mc_snap_free(s2);
+}
+
+/* ---- bad input ------------------------------------------------------------------ */
+
+#define META "{\"snapshot\":{\"meta\":{\"node_fields\":[\"type\",\"name\",\"id\",\"self_size\",\"edge_count\"]," \
+  "\"node_types\":[[\"synthetic\",\"object\"],\"string\",\"number\",\"number\",\"number\"]," \
+  "\"edge_fields\":[\"type\",\"name_or_index\",\"to_node\"],\"edge_types\":[[\"element\",\"property\",\"weak\"],\"string_or_number\",\"node\"]}"
+#define OKDOC META ",\"node_count\":2,\"edge_count\":1},\"nodes\":[0,0,1,0,1,1,1,3,8,0],\"edges\":[1,1,5],\"strings\":[\"\",\"Foo\"]}"
+
+static void test_bad_inputs_have_codes(void **state) {
+  (void)state;
+  static const struct { const char *text; mc_snap_status want; } cases[] = {
+    { OKDOC, MC_SNAP_OK },
+    { "", MC_SNAP_ENOTSNAPSHOT },
+    { "hello", MC_SNAP_ENOTSNAPSHOT },
+    { "[1,2,3]", MC_SNAP_ENOTSNAPSHOT },
+    { "{}", MC_SNAP_ENOTSNAPSHOT },
+    { "{\"a\":1}", MC_SNAP_ENOTSNAPSHOT },
+    { "{\"snapshot\":{}}", MC_SNAP_ENOTSNAPSHOT },
+    { "{\"snapshot\":5,\"nodes\":[]}", MC_SNAP_ENOTSNAPSHOT },
+    { "{\"nodes\":[0]}", MC_SNAP_ENOTSNAPSHOT },
+    { META ",\"node_count\":2,\"edge_count\":1},\"nodes\":[0,0,1,0,1,1,1,3,8,0],\"edges\":[1,1,5]}", MC_SNAP_ENOTSNAPSHOT },
+    { META ",\"node_count\":2,\"edge_count\":1},\"nodes\":{},\"edges\":[1,1,5],\"strings\":[]}", MC_SNAP_ENOTSNAPSHOT },
+    /* meta */
+    { "{\"snapshot\":{\"meta\":{\"node_fields\":[\"type\",\"name\",\"id\",\"edge_count\"],\"node_types\":[[\"object\"]],"
+      "\"edge_fields\":[\"type\",\"name_or_index\",\"to_node\"],\"edge_types\":[[\"weak\"]]}},\"nodes\":[],\"edges\":[],\"strings\":[]}",
+      MC_SNAP_EBADMETA },
+    { "{\"snapshot\":{\"meta\":{\"node_fields\":[\"type\",\"name\",\"id\",\"self_size\",\"edge_count\"],\"node_types\":[\"x\"],"
+      "\"edge_fields\":[\"type\",\"name_or_index\",\"to_node\"],\"edge_types\":[[\"weak\"]]}},\"nodes\":[],\"edges\":[],\"strings\":[]}",
+      MC_SNAP_EBADMETA },
+    { "{\"snapshot\":{\"meta\":{\"node_fields\":[\"type\",\"name\",\"id\",\"self_size\",\"edge_count\"],\"node_types\":[[1]],"
+      "\"edge_fields\":[\"type\",\"name_or_index\",\"to_node\"],\"edge_types\":[[\"weak\"]]}},\"nodes\":[],\"edges\":[],\"strings\":[]}",
+      MC_SNAP_EBADMETA },
+    { "{\"snapshot\":{\"meta\":{\"node_fields\":[\"type\",\"name\",\"id\",\"self_size\",\"edge_count\"],\"node_types\":[[\"object\"]],"
+      "\"edge_fields\":[\"type\",\"to_node\"],\"edge_types\":[[\"weak\"]]}},\"nodes\":[],\"edges\":[],\"strings\":[]}",
+      MC_SNAP_EBADMETA },
+    { "{\"snapshot\":{\"meta\":[1]}}", MC_SNAP_ENOTSNAPSHOT },
+    { "{\"snapshot\":{\"meta\":{,}}}", MC_SNAP_ECORRUPT },
+    /* indexes and counts */
+    { META ",\"node_count\":2,\"edge_count\":1},\"nodes\":[0,0,1,0,1,1,1,3,8,0],\"edges\":[1,1,4],\"strings\":[\"\",\"Foo\"]}", MC_SNAP_EBADINDEX },
+    { META ",\"node_count\":2,\"edge_count\":1},\"nodes\":[0,0,1,0,1,1,1,3,8,0],\"edges\":[1,1,10],\"strings\":[\"\",\"Foo\"]}", MC_SNAP_EBADINDEX },
+    { META ",\"node_count\":3,\"edge_count\":1},\"nodes\":[0,0,1,0,1,1,1,3,8,0],\"edges\":[1,1,5],\"strings\":[\"\",\"Foo\"]}", MC_SNAP_EBADINDEX },
+    { META ",\"node_count\":1,\"edge_count\":1},\"nodes\":[0,0,1,0,1,1,1,3,8,0],\"edges\":[1,1,5],\"strings\":[\"\",\"Foo\"]}", MC_SNAP_EBADINDEX },
+    { META ",\"node_count\":2,\"edge_count\":2},\"nodes\":[0,0,1,0,1,1,1,3,8,0],\"edges\":[1,1,5],\"strings\":[\"\",\"Foo\"]}", MC_SNAP_EBADINDEX },
+    { META ",\"node_count\":2,\"edge_count\":1},\"nodes\":[0,0,1,0,2,1,1,3,8,0],\"edges\":[1,1,5],\"strings\":[\"\",\"Foo\"]}", MC_SNAP_EBADINDEX },
+    { META ",\"node_count\":2,\"edge_count\":1},\"nodes\":[0,0,1,0,1,1,2,3,8,0],\"edges\":[1,1,5],\"strings\":[\"\",\"Foo\"]}", MC_SNAP_EBADINDEX },
+    { META ",\"node_count\":2,\"edge_count\":1},\"nodes\":[0,0,1,0,1,1,1,3,8,0],\"edges\":[1,2,5],\"strings\":[\"\",\"Foo\"]}", MC_SNAP_EBADINDEX },
+    { META ",\"node_count\":2,\"edge_count\":1},\"nodes\":[0,0,1,0,1,2,1,3,8,0],\"edges\":[1,1,5],\"strings\":[\"\",\"Foo\"]}", MC_SNAP_EBADINDEX },
+    { META ",\"node_count\":2,\"edge_count\":1},\"nodes\":[0,0,1,0,1,1,1,3,8,0],\"edges\":[3,1,5],\"strings\":[\"\",\"Foo\"]}", MC_SNAP_EBADINDEX },
+    { META ",\"node_count\":2,\"edge_count\":1},\"nodes\":[0,0,1,0,1,1,1,4294967296,8,0],\"edges\":[1,1,5],\"strings\":[\"\",\"Foo\"]}", MC_SNAP_EBADINDEX },
+    { META ",\"node_count\":2,\"edge_count\":1},\"nodes\":[0,0,1,0,1,1,1,3,99999999999999999,0],\"edges\":[1,1,5],\"strings\":[\"\",\"Foo\"]}", MC_SNAP_EBADINDEX },
+    { META ",\"node_count\":2,\"edge_count\":1},\"nodes\":[0,0,1,0,1,1,1,3,8],\"edges\":[1,1,5],\"strings\":[\"\",\"Foo\"]}", MC_SNAP_EBADINDEX },
+    { META ",\"node_count\":0,\"edge_count\":0},\"nodes\":[],\"edges\":[],\"strings\":[]}", MC_SNAP_EBADINDEX },
+    /* JSON syntax */
+    { META ",\"node_count\":2,\"edge_count\":1},\"nodes\":[0,0,1,0,1,1,1,-3,8,0],\"edges\":[1,1,5],\"strings\":[\"\",\"Foo\"]}", MC_SNAP_ECORRUPT },
+    { META ",\"node_count\":2,\"edge_count\":1},\"nodes\":[0,0,1,0,1,1,1,3.5,8,0],\"edges\":[1,1,5],\"strings\":[\"\",\"Foo\"]}", MC_SNAP_ECORRUPT },
+    { META ",\"node_count\":2,\"edge_count\":1},\"nodes\":[0,0,1,0,1,1,1,3 3,8,0],\"edges\":[1,1,5],\"strings\":[\"\",\"Foo\"]}", MC_SNAP_ECORRUPT },
+    { META ",\"node_count\":2,\"edge_count\":1},\"nodes\":[0,0,1,0,1,1,1,3,8,0,],\"edges\":[1,1,5],\"strings\":[\"\",\"Foo\"]}", MC_SNAP_ECORRUPT },
+    { META ",\"node_count\":2,\"edge_count\":1},\"nodes\":[0,0,1,0,1,1,1,03,8,0],\"edges\":[1,1,5],\"strings\":[\"\",\"Foo\"]}", MC_SNAP_ECORRUPT },
+    { META ",\"node_count\":2,\"edge_count\":1},\"nodes\":[0,,0,1,0,1,1,1,3,8,0],\"edges\":[1,1,5],\"strings\":[\"\",\"Foo\"]}", MC_SNAP_ECORRUPT },
+    { META ",\"node_count\":2,\"edge_count\":1},\"nodes\":[0,0,1,0,1,1,1,3,8,0],\"edges\":[1,1,5],\"strings\":[\"\",\"F\\xo\"]}", MC_SNAP_ECORRUPT },
+    { META ",\"node_count\":2,\"edge_count\":1},\"nodes\":[0,0,1,0,1,1,1,3,8,0],\"edges\":[1,1,5],\"strings\":[\"\",\"F\\u00zz\"]}", MC_SNAP_ECORRUPT },
+    { META ",\"node_count\":2,\"edge_count\":1},\"nodes\":[0,0,1,0,1,1,1,3,8,0],\"edges\":[1,1,5],\"strings\":[\"\",\"F\no\"]}", MC_SNAP_ECORRUPT },
+    { META ",\"node_count\":2,\"edge_count\":1},\"nodes\":[0,0,1,0,1,1,1,3,8,0],\"edges\":[1,1,5],\"strings\":[\"\" \"Foo\"]}", MC_SNAP_ECORRUPT },
+    { META ",\"node_count\":2,\"edge_count\":1},\"nodes\":[0,0,1,0,1,1,1,3,8,0],\"edges\":[1,1,5],\"strings\":[\"\",\"Foo\"]}x", MC_SNAP_ECORRUPT },
+    { META ",\"node_count\":2,\"edge_count\":1},\"nodes\":[0,0,1,0,1,1,1,3,8,0],\"nodes\":[],\"edges\":[1,1,5],\"strings\":[\"\",\"Foo\"]}", MC_SNAP_ECORRUPT },
+    { META ",\"node_count\":2,\"edge_count\":1},\"x\":[1,2}],\"nodes\":[0,0,1,0,1,1,1,3,8,0],\"edges\":[1,1,5],\"strings\":[\"\",\"Foo\"]}", MC_SNAP_ECORRUPT },
+    { META ",\"node_count\":2,\"edge_count\":1} \"nodes\":[0,0,1,0,1,1,1,3,8,0],\"edges\":[1,1,5],\"strings\":[\"\",\"Foo\"]}", MC_SNAP_ECORRUPT },
+    /* skipped sections of any shape are fine */
+    { META ",\"node_count\":2,\"edge_count\":1},\"samples\":[{\"a\":[\"]\",null,true,-1.5e3]}],\"x\":\"}\",\"y\":false,"
+      "\"nodes\":[0,0,1,0,1,1,1,3,8,0],\"edges\":[1,1,5],\"strings\":[\"\",\"Foo\"]}", MC_SNAP_OK },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    mc_snap_status got = parse_status(cases[i].text);
+    if (got != cases[i].want)
+      fail_msg("case %zu: got %s, want %s", i, mc_snap_status_code(got), mc_snap_status_code(cases[i].want));
+  }
+}
+
+static void test_every_truncation_is_reported(void **state) {
+  (void)state;
+  size_t len;
+  char *text = graph_text(0, &len);
+  for (size_t cut = 0; cut < len; cut++) {
+    mc_snap *s = NULL;
+    mc_snap_status st = parse_chunks(text, cut, cut ? cut : 1, 0, &s, NULL, 0);
+    if (cut == 0) assert_int_equal(st, MC_SNAP_ENOTSNAPSHOT);
+    else if (st != MC_SNAP_ETRUNCATED) fail_msg("cut at %zu: %s", cut, mc_snap_status_code(st));
+    assert_null(s);
+  }
+  free(text);
+}
+
+static void test_memory_cap_and_failed_parser(void **state) {
+  (void)state;
+  size_t len;
+  char *text = graph_text(0, &len);
+  mc_snap *s;
+  assert_int_equal(parse_chunks(text, len, len, 200, &s, NULL, 0), MC_SNAP_ETOOLARGE);
+  /* a failed parser keeps its status */
+  mc_snap_parser *p = mc_snap_parser_new(0);
+  assert_int_equal(mc_snap_parser_feed(p, "nope", 4), MC_SNAP_ENOTSNAPSHOT);
+  assert_int_equal(mc_snap_parser_feed(p, text, len), MC_SNAP_ENOTSNAPSHOT);
+  assert_int_equal(mc_snap_parser_finish(p, &s), MC_SNAP_ENOTSNAPSHOT);
+  assert_true(strlen(mc_snap_parser_error(p)) > 0);
+  mc_snap_parser_free(p);
+  /* a finished parser refuses more input */
+  p = mc_snap_parser_new(0);
+  assert_int_equal(mc_snap_parser_feed(p, text, len), MC_SNAP_OK);
+  assert_int_equal(mc_snap_parser_finish(p, &s), MC_SNAP_OK);
+  assert_int_equal(mc_snap_parser_feed(p, " ", 1), MC_SNAP_EINVAL);
+  mc_snap_parser_free(p);
+  mc_snap_free(s);
+  free(text);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_parses_nodes_edges_and_strings),
+    cmocka_unit_test(test_field_order_comes_from_meta),
+    cmocka_unit_test(test_chunks_split_anywhere),
+    cmocka_unit_test(test_string_escapes_and_surrogates),
+    cmocka_unit_test(test_class_histogram_follows_devtools),
+    cmocka_unit_test(test_dominators_devtools_rules),
+    cmocka_unit_test(test_dominators_match_definition_on_random_graphs),
+    cmocka_unit_test(test_diff_by_node_id),
+    cmocka_unit_test(test_leaks_from_three_snapshots),
+    cmocka_unit_test(test_bad_inputs_have_codes),
+    cmocka_unit_test(test_every_truncation_is_reported),
+    cmocka_unit_test(test_memory_cap_and_failed_parser),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
