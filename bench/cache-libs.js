@@ -189,4 +189,6 @@ async function loadLib(name) {
   return lib.load();
 }
 
-module.exports = { LIBS, CACHE_LIBS, LIMITABLE_LIBS, loadLib, FifoMap, ClassicLimitableMap, PREALLOC_UNBOUNDED };
+module.exports = {
+  LIBS, CACHE_LIBS, LIMITABLE_LIBS, loadLib, requirePeer, FifoMap, ClassicLimitableMap, PREALLOC_UNBOUNDED,
+};
