@@ -1,3 +1,367 @@
 'use strict';
-// (Filled in by the cache work.)
-module.exports = {};
+// LRUCache and LimitableMap: caches whose keys and values live in C memory
+// (src/core/cache.c). The V8 heap holds only the small JS object and a handle.
+const v8 = require('node:v8');
+const native = require('./native');
+const {
+  typeError, rangeError, checkInteger, checkOptions, checkBoolean, checkFunction,
+  checkOneOf, describe,
+} = require('./errors');
+const { track } = require('./offheap');
+
+// Byte-valued entries come back through a per-environment scratch Buffer: the
+// native get copies them there and returns SENTINEL, and takeBytes() copies
+// them into a fresh Buffer (much cheaper than creating the Buffer natively).
+const SENTINEL = Object.freeze({ memctl: 'scratch' });
+const SCRATCH = Buffer.allocUnsafeSlow(64 * 1024);
+const META = new Uint32Array(3); // [length, tag, overflow]
+native.cacheInit(SENTINEL, SCRATCH, META);
+
+const VAL_SERIAL = 8;
+const SET_NEEDS_SERIAL = 1;
+const SET_LOGGED = 2;
+const NEWEST_FIRST = 0;
+const OLDEST_FIRST = 1;
+const GET_ALLOW_STALE = 4;
+const TTL_MAX = 2 ** 46;
+const BATCH = 512;
+
+const { cacheGet, cacheSet, cacheSetEx, cacheHas, cacheDelete, cachePeek, cacheGetEx } = native;
+
+function takeBytes() {
+  const len = META[0];
+  if (META[2] !== 0) {
+    const big = native.cacheTakeOverflow();
+    return META[1] === VAL_SERIAL ? v8.deserialize(big) : big;
+  }
+  if (META[1] === VAL_SERIAL) return v8.deserialize(SCRATCH.subarray(0, len));
+  const out = Buffer.allocUnsafe(len);
+  SCRATCH.copy(out, 0, 0, len);
+  return out;
+}
+
+const fromNative = (v) => (v === SENTINEL ? takeBytes() : v);
+const fromList = (v, serial) => (serial ? v8.deserialize(v) : v);
+
+function serialize(value) {
+  try {
+    return v8.serialize(value);
+  } catch (err) {
+    const e = typeError('ERR_MEMCTL_INVALID_VALUE', `cannot copy ${describe(value)} into the cache: ${err.message}`);
+    e.cause = err;
+    throw e;
+  }
+}
+
+function checkTtl(name, ttl) {
+  return checkInteger(name, ttl, 0, TTL_MAX);
+}
+
+class LRUCache {
+  #h;
+  #max;
+  #maxBytes;
+  #ttl;
+  #allowStale;
+  #updateAgeOnGet;
+  #onEvict;
+  #dispose;
+  #log;
+  #policy;
+
+  /**
+   * @param {{ max?: number, maxBytes?: number, ttl?: number, updateAgeOnGet?: boolean,
+   *   allowStale?: boolean, onEvict?: Function, dispose?: Function, policy?: 'lru'|'fifo' }} options
+   */
+  constructor(options) {
+    const o = checkOptions('options', options);
+    const max = o.max === undefined ? 0 : checkInteger('options.max', o.max, 1);
+    const maxBytes = o.maxBytes === undefined ? 0 : checkInteger('options.maxBytes', o.maxBytes, 1);
+    if (!max && !maxBytes) {
+      throw typeError('ERR_MEMCTL_MISSING_OPTION', 'LRUCache needs options.max or options.maxBytes (or both)');
+    }
+    const ttl = o.ttl === undefined ? 0 : checkTtl('options.ttl', o.ttl);
+    const allowStale = o.allowStale === undefined ? false : checkBoolean('options.allowStale', o.allowStale);
+    const updateAgeOnGet = o.updateAgeOnGet === undefined ? false
+      : checkBoolean('options.updateAgeOnGet', o.updateAgeOnGet);
+    const onEvict = o.onEvict === undefined ? undefined : checkFunction('options.onEvict', o.onEvict);
+    const dispose = o.dispose === undefined ? undefined : checkFunction('options.dispose', o.dispose);
+    const policy = o.policy === undefined ? 'lru' : checkOneOf('options.policy', o.policy, ['lru', 'fifo']);
+    this.#max = max;
+    this.#maxBytes = maxBytes;
+    this.#ttl = ttl;
+    this.#allowStale = allowStale;
+    this.#updateAgeOnGet = updateAgeOnGet;
+    this.#onEvict = onEvict;
+    this.#dispose = dispose;
+    this.#log = onEvict !== undefined || dispose !== undefined;
+    this.#policy = policy;
+    this.#h = native.cacheCreate({
+      policy, max, maxBytes, ttl, updateAgeOnGet, allowStale, log: this.#log,
+    });
+    track('cache', this);
+  }
+
+  get max() { return this.#max; }
+  get maxBytes() { return this.#maxBytes; }
+  get ttl() { return this.#ttl; }
+  get allowStale() { return this.#allowStale; }
+  get updateAgeOnGet() { return this.#updateAgeOnGet; }
+  get policy() { return this.#policy; }
+  get size() { return native.cacheSize(this.#h); }
+  get [Symbol.toStringTag]() { return 'LRUCache'; }
+
+  get(key, options) {
+    if (options === undefined) {
+      const v = cacheGet(this.#h, key);
+      if (this.#log) this.#drain();
+      return v === SENTINEL ? takeBytes() : v;
+    }
+    const o = checkOptions('options', options);
+    const allow = o.allowStale === undefined ? this.#allowStale : checkBoolean('options.allowStale', o.allowStale);
+    const v = cacheGetEx(this.#h, key, allow ? GET_ALLOW_STALE : 0);
+    if (this.#log) this.#drain();
+    return fromNative(v);
+  }
+
+  set(key, value, options) {
+    let r;
+    if (options === undefined) {
+      r = cacheSet(this.#h, key, value);
+      if (r === SET_NEEDS_SERIAL) r = cacheSetEx(this.#h, key, serialize(value), -1, true);
+    } else {
+      const o = checkOptions('options', options);
+      const ttl = o.ttl === undefined ? -1 : checkTtl('options.ttl', o.ttl);
+      r = cacheSetEx(this.#h, key, value, ttl, false);
+      if (r === SET_NEEDS_SERIAL) r = cacheSetEx(this.#h, key, serialize(value), ttl, true);
+    }
+    if (r === SET_LOGGED) this.#drain();
+    return this;
+  }
+
+  has(key) {
+    return cacheHas(this.#h, key);
+  }
+
+  peek(key, options) {
+    if (options !== undefined) {
+      const o = checkOptions('options', options);
+      if (o.allowStale !== undefined && checkBoolean('options.allowStale', o.allowStale) !== this.#allowStale) {
+        const info = this.#infoRaw(key);
+        if (info === undefined || (!o.allowStale && info.stale)) return undefined;
+        return info.value;
+      }
+    }
+    return fromNative(cachePeek(this.#h, key));
+  }
+
+  delete(key) {
+    const r = cacheDelete(this.#h, key);
+    if (this.#log) this.#drain();
+    return r;
+  }
+
+  clear() {
+    native.cacheClear(this.#h);
+  }
+
+  /** Removes and returns the least recently used value (undefined if empty). */
+  pop() {
+    const r = native.cachePop(this.#h);
+    if (this.#log) this.#drain();
+    return r === undefined ? undefined : fromList(r[1], r[2]);
+  }
+
+  /** Removes every expired entry; true if any was removed. */
+  purgeStale() {
+    const n = native.cachePurgeStale(this.#h);
+    if (this.#log) this.#drain();
+    return n > 0;
+  }
+
+  /** Remaining ttl in ms: Infinity without a ttl, 0 if absent or expired. */
+  getRemainingTTL(key) {
+    const info = this.#infoRaw(key);
+    if (info === undefined) return 0;
+    if (!info.ttl) return Infinity;
+    return Math.max(0, info.expiresAt - info.now);
+  }
+
+  #infoRaw(key) {
+    const r = native.cacheInfo(this.#h, key);
+    if (r === undefined) return undefined;
+    const [value, serial, ttl, expiresAt, now] = r;
+    return { value: fromList(value, serial), ttl, expiresAt, now, stale: expiresAt !== 0 && now > expiresAt };
+  }
+
+  /** { value, ttl?, start? } as lru-cache's info(): ttl is the remaining ms. */
+  info(key) {
+    const i = this.#infoRaw(key);
+    if (i === undefined || (i.stale && !this.#allowStale)) return undefined;
+    const entry = { value: i.value };
+    if (i.ttl) {
+      entry.ttl = i.expiresAt - i.now;
+      entry.start = Date.now();
+    }
+    return entry;
+  }
+
+  * #walk(dir, mode) {
+    const h = this.#h;
+    const stride = mode === 1 ? 1 : 3;
+    let after;
+    for (;;) {
+      const arr = native.cacheList(h, dir, mode, after, BATCH, this.#allowStale);
+      for (let i = 0; i < arr.length; i += stride) {
+        if (mode === 1) yield arr[i];
+        else if (mode === 2) yield fromList(arr[i + 1], arr[i + 2]);
+        else yield [arr[i], fromList(arr[i + 1], arr[i + 2])];
+      }
+      if (arr.length < BATCH * stride) return;
+      after = arr[arr.length - stride];
+    }
+  }
+
+  /** Keys, most recently used first (as lru-cache). */
+  keys() { return this.#walk(NEWEST_FIRST, 1); }
+  values() { return this.#walk(NEWEST_FIRST, 2); }
+  entries() { return this.#walk(NEWEST_FIRST, 3); }
+  /** Least recently used first. */
+  rkeys() { return this.#walk(OLDEST_FIRST, 1); }
+  rvalues() { return this.#walk(OLDEST_FIRST, 2); }
+  rentries() { return this.#walk(OLDEST_FIRST, 3); }
+  [Symbol.iterator]() { return this.entries(); }
+
+  forEach(fn, thisArg) {
+    checkFunction('fn', fn);
+    for (const [k, v] of this.entries()) fn.call(thisArg, v, k, this);
+  }
+
+  rforEach(fn, thisArg) {
+    checkFunction('fn', fn);
+    for (const [k, v] of this.rentries()) fn.call(thisArg, v, k, this);
+  }
+
+  /** lru-cache's dump format: [key, { value, ttl?, start? }][], oldest first. */
+  dump() {
+    const out = [];
+    const h = this.#h;
+    const clock = native.cacheNow(h);
+    const wall = Date.now();
+    let after;
+    for (;;) {
+      const arr = native.cacheList(h, OLDEST_FIRST, 7, after, BATCH, true);
+      for (let i = 0; i < arr.length; i += 5) {
+        const entry = { value: fromList(arr[i + 1], arr[i + 2]) };
+        const ttl = arr[i + 3];
+        if (ttl) {
+          entry.ttl = ttl;
+          entry.start = Math.floor(wall - (clock - (arr[i + 4] - ttl)));
+        }
+        out.push([arr[i], entry]);
+      }
+      if (arr.length < BATCH * 5) return out;
+      after = arr[arr.length - 5];
+    }
+  }
+
+  /** Clears the cache, then sets the entries of dump() in order. */
+  load(entries) {
+    if (!Array.isArray(entries)) {
+      throw typeError('ERR_MEMCTL_INVALID_ARG_TYPE', `entries must be an array, got ${describe(entries)}`);
+    }
+    this.clear();
+    const wall = Date.now();
+    for (const item of entries) {
+      if (!Array.isArray(item) || item.length < 2 || item[1] === null || typeof item[1] !== 'object') {
+        throw typeError('ERR_MEMCTL_INVALID_ARG_TYPE', 'each dump entry must be [key, { value, ttl?, start? }]');
+      }
+      const [key, entry] = item;
+      if (typeof entry.ttl === 'number' && entry.ttl > 0) {
+        const start = typeof entry.start === 'number' ? entry.start : wall;
+        const remain = Math.ceil(entry.ttl - (wall - start));
+        if (remain <= 0) continue;
+        this.set(key, entry.value, { ttl: Math.min(remain, TTL_MAX) });
+      } else {
+        this.set(key, entry.value);
+      }
+    }
+  }
+
+  /** Counters: hits, misses, sets, deletes, evictions, expirations, entries, bytes, ... */
+  stats() {
+    return native.cacheStats(this.#h);
+  }
+
+  /** Bytes of native memory this cache holds (0 once closed). */
+  offHeapBytes() {
+    return native.cacheMemory(this.#h);
+  }
+
+  /** Frees the native memory now. Later calls throw ERR_MEMCTL_CLOSED. */
+  close() {
+    native.cacheClose(this.#h);
+  }
+
+  #drain() {
+    const arr = native.cacheDrain(this.#h);
+    if (arr === undefined) return;
+    let failure;
+    for (let i = 0; i < arr.length; i += 4) {
+      const reason = arr[i];
+      const key = arr[i + 1];
+      const value = fromList(arr[i + 2], arr[i + 3]);
+      try {
+        if (this.#onEvict) this.#onEvict(key, value, reason);
+        if (this.#dispose) this.#dispose(value, key, reason);
+      } catch (err) {
+        if (failure === undefined) failure = err;
+      }
+    }
+    if (failure !== undefined) throw failure;
+  }
+}
+
+/**
+ * A Map with a size limit: when a new key arrives at the limit, the oldest
+ * inserted key is dropped; updating a key keeps its place. Runs on the same
+ * core as LRUCache with the fifo policy.
+ */
+class LimitableMap {
+  #c;
+  #limit;
+
+  constructor(limit = 10) {
+    this.#limit = checkInteger('limit', limit, 1);
+    this.#c = new LRUCache({ max: limit, policy: 'fifo' });
+  }
+
+  get limit() { return this.#limit; }
+  get size() { return this.#c.size; }
+  get [Symbol.toStringTag]() { return 'LimitableMap'; }
+
+  set(key, value) {
+    this.#c.set(key, value);
+    return this;
+  }
+
+  get(key) { return this.#c.get(key); }
+  has(key) { return this.#c.has(key); }
+  delete(key) { return this.#c.delete(key); }
+  clear() { this.#c.clear(); }
+  /** Keys in insertion order (oldest first), as a Map. */
+  keys() { return this.#c.rkeys(); }
+  values() { return this.#c.rvalues(); }
+  entries() { return this.#c.rentries(); }
+  [Symbol.iterator]() { return this.#c.rentries(); }
+  forEach(fn, thisArg) {
+    checkFunction('fn', fn);
+    for (const [k, v] of this.#c.rentries()) fn.call(thisArg, v, k, this);
+  }
+
+  stats() { return this.#c.stats(); }
+  offHeapBytes() { return this.#c.offHeapBytes(); }
+  close() { this.#c.close(); }
+}
+
+module.exports = { LRUCache, LimitableMap };

@@ -1,8 +1,837 @@
-// Binding for the cache core. (Filled in by the cache work.)
+// Binding for the cache core: converts keys and values between JS and the
+// byte form the core stores, and nothing else.
+//
+// Key bytes: [tag][payload]; tag KEY_LATIN1 (every UTF-16 unit < 256, one byte
+// each), KEY_UTF16 (raw UTF-16LE units) or KEY_NUMBER (a canonical double), so
+// 1 and '1' differ and any string (lone surrogates, NULs) round-trips.
+// Values carry a 4-bit core tag (VAL_*). Byte-valued entries (Buffers, typed
+// arrays, serialized objects) are copied into a per-environment scratch
+// Buffer and the native call returns a sentinel object; JS then copies them
+// into a fresh Buffer (Buffer.allocUnsafe + copy is ~8x cheaper than
+// napi_create_buffer_copy).
+//
+// Hot paths (get, set, has, delete, peek) use raw Node-API with the handle as
+// the first argument; the rest uses node-addon-api.
 #include "binding/common.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+extern "C" {
+#include "core/cache.h"
+}
 
 namespace memctl {
 
-void InitCache(Napi::Env env, Napi::Object exports) {}
+static const char kCacheKind[] = "Cache";
+
+enum : uint8_t { KEY_LATIN1 = 1, KEY_UTF16 = 2, KEY_NUMBER = 3 };
+enum : unsigned {
+  VAL_LATIN1 = 0, VAL_UTF16 = 1, VAL_NUMBER = 2, VAL_TRUE = 3, VAL_FALSE = 4,
+  VAL_NULL = 5, VAL_BIGINT = 6, VAL_BYTES = 7, VAL_SERIAL = 8,
+};
+// Per-cache option bits kept in Handle::user.
+enum : uintptr_t { OPT_ALLOW_STALE = 1 };
+// Set results (besides exceptions).
+enum { SET_OK = 0, SET_NEEDS_SERIAL = 1, SET_LOGGED = 2 };
+// meta[] slots shared with lib/cache.js.
+enum { META_LEN = 0, META_TAG = 1, META_OVERFLOW = 2 };
+
+// ---- per-environment state ------------------------------------------------
+
+struct CacheEnv {
+  napi_ref sentinel = nullptr;
+  napi_ref scratch_ref = nullptr;
+  uint8_t *scratch = nullptr;
+  size_t scratch_len = 0;
+  napi_ref meta_ref = nullptr;
+  uint32_t *meta = nullptr;
+  napi_ref overflow = nullptr;   // a value too large for scratch, until taken
+  double fake_now = -1;          // tests: a fixed clock (ms) when >= 0
+  int64_t live = 0;              // caches of this environment not yet destroyed
+};
+
+static void FreeCacheEnv(void *p) { delete (CacheEnv *)p; }
+
+static CacheEnv *GetCacheEnv(napi_env env) {
+  EnvState *st = GetEnvState(env);
+  if (!st->slot[SLOT_CACHE]) {
+    st->slot[SLOT_CACHE] = new CacheEnv();
+    st->slot_free[SLOT_CACHE] = FreeCacheEnv;
+  }
+  return (CacheEnv *)st->slot[SLOT_CACHE];
+}
+
+// The cache clock in ms (monotonic, >= 1), or the test clock when set.
+static uint64_t ClockMs(napi_env env) {
+  CacheEnv *ce = GetCacheEnv(env);
+  if (ce->fake_now >= 0) return (uint64_t)ce->fake_now;
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000 + 1;
+}
+
+// Reading the clock is skipped while nothing in the cache can expire.
+static uint64_t NowMs(napi_env env, const mc_cache *c) {
+  return mc_cache_uses_ttl(c) ? ClockMs(env) : 0;
+}
+
+// ---- errors ---------------------------------------------------------------
+
+static napi_value ThrowStatus(napi_env env, int r) {
+  if (r == MC_CACHE_ETOOLARGE)
+    return ThrowRaw(env, "RangeError", "ERR_MEMCTL_TOO_LARGE",
+                    "the entry is larger than maxBytes (or 1 GiB) and was not stored");
+  if (r == MC_CACHE_ENOMEM)
+    return ThrowRaw(env, "Error", "ERR_MEMCTL_NO_MEMORY", "out of memory for the cache");
+  return ThrowRaw(env, "Error", "ERR_MEMCTL_INTERNAL", "cache error");
+}
+
+// ---- handles --------------------------------------------------------------
+
+struct Open {
+  Handle *h;
+  mc_cache *c;
+};
+
+// Reads the handle without napi_typeof (which walks a chain of type checks):
+// napi_get_value_external itself rejects anything but an External.
+static bool OpenCache(napi_env env, napi_value v, Open *o) {
+  void *data = NULL;
+  if (napi_get_value_external(env, v, &data) != napi_ok || !data ||
+      ((Handle *)data)->kind != kCacheKind) {
+    o->h = HandleOf(env, v, kCacheKind);  // sets the right exception
+    return false;
+  }
+  o->h = (Handle *)data;
+  if (!o->h->obj) {
+    ThrowRaw(env, "Error", "ERR_MEMCTL_CLOSED", "the cache is closed");
+    return false;
+  }
+  o->c = (mc_cache *)o->h->obj;
+  return true;
+}
+
+// ---- strings --------------------------------------------------------------
+
+// Reads a JS string as UTF-16 into `stack` (cap units) or a heap buffer.
+struct Utf16 {
+  char16_t *units = nullptr;
+  size_t len = 0;
+  char16_t *heap = nullptr;
+  ~Utf16() {
+    if (heap) free(heap);
+  }
+  // The first read is done by the caller (it doubles as the type check).
+  bool Read(napi_env env, napi_value v, char16_t *stack, size_t cap) {
+    if (napi_get_value_string_utf16(env, v, stack, cap, &len) != napi_ok) return false;
+    return Finish(env, v, stack, cap);
+  }
+  bool Finish(napi_env env, napi_value v, char16_t *stack, size_t cap) {
+    units = stack;
+    if (len + 1 < cap) return true;
+    // Possibly truncated: ask for the length and read it whole.
+    if (napi_get_value_string_utf16(env, v, NULL, 0, &len) != napi_ok) return false;
+    if (len + 1 <= cap) return true;
+    heap = (char16_t *)malloc((len + 1) * sizeof(char16_t));
+    if (!heap) return false;
+    if (napi_get_value_string_utf16(env, v, heap, len + 1, &len) != napi_ok) return false;
+    units = heap;
+    return true;
+  }
+  bool Latin1() const {
+    char16_t any = 0;
+    for (size_t i = 0; i < len; i++) any |= units[i];
+    return any < 256;
+  }
+};
+
+// Stores the string as [tag?][bytes] into out (which has room for 1 + 2*len).
+static size_t EncodeString(const Utf16 &s, uint8_t *out, bool with_tag, unsigned *tag) {
+  size_t n = 0;
+  bool l1 = s.Latin1();
+  if (with_tag) out[n++] = l1 ? KEY_LATIN1 : KEY_UTF16;
+  if (tag) *tag = l1 ? VAL_LATIN1 : VAL_UTF16;
+  if (l1) {
+    for (size_t i = 0; i < s.len; i++) out[n + i] = (uint8_t)s.units[i];
+    return n + s.len;
+  }
+  memcpy(out + n, s.units, s.len * 2);
+  return n + s.len * 2;
+}
+
+static napi_value StringOut(napi_env env, const uint8_t *p, size_t n, bool utf16) {
+  napi_value r;
+  if (!utf16) {
+    napi_create_string_latin1(env, (const char *)p, n, &r);
+    return r;
+  }
+  size_t units = n / 2;
+  char16_t stack[512];
+  char16_t *buf = units <= 512 ? stack : (char16_t *)malloc(units * sizeof(char16_t));
+  if (!buf) return ThrowStatus(env, MC_CACHE_ENOMEM);
+  memcpy(buf, p, units * 2);  // the arena gives no alignment for the payload
+  napi_create_string_utf16(env, buf, units, &r);
+  if (buf != stack) free(buf);
+  return r;
+}
+
+// ---- keys -----------------------------------------------------------------
+
+struct Key {
+  char16_t units[256];
+  uint8_t stack[1 + 2 * 256];
+  uint8_t *heap = nullptr;
+  const uint8_t *data = nullptr;
+  size_t len = 0;
+  ~Key() {
+    if (heap) free(heap);
+  }
+};
+
+static bool EncodeKeyString(napi_env env, napi_value v, Utf16 &s, Key *k) {
+  if (!s.Finish(env, v, k->units, 256)) {
+    ThrowStatus(env, MC_CACHE_ENOMEM);
+    return false;
+  }
+  uint8_t *out = k->stack;
+  if (1 + 2 * s.len > sizeof k->stack) {
+    out = k->heap = (uint8_t *)malloc(1 + 2 * s.len);
+    if (!out) {
+      ThrowStatus(env, MC_CACHE_ENOMEM);
+      return false;
+    }
+  }
+  k->len = EncodeString(s, out, true, nullptr);
+  k->data = out;
+  return true;
+}
+
+// Tries the string read first: it is the type check for the common case, so
+// no napi_typeof is needed.
+static bool ReadKey(napi_env env, napi_value v, Key *k) {
+  Utf16 s;
+  napi_status st = napi_get_value_string_utf16(env, v, k->units, 256, &s.len);
+  if (st == napi_ok) return EncodeKeyString(env, v, s, k);
+  double d;
+  if (napi_get_value_double(env, v, &d) == napi_ok) {
+    if (d == 0) d = 0;                 // -0 and 0 are one key, as in a Map
+    if (isnan(d)) d = NAN;             // every NaN is one key
+    k->stack[0] = KEY_NUMBER;
+    memcpy(k->stack + 1, &d, 8);
+    k->data = k->stack;
+    k->len = 9;
+    return true;
+  }
+  ThrowRaw(env, "TypeError", "ERR_MEMCTL_INVALID_KEY",
+           "cache keys must be strings or numbers");
+  return false;
+}
+
+static napi_value KeyOut(napi_env env, const uint8_t *p, size_t n) {
+  if (n >= 1 && p[0] == KEY_NUMBER && n == 9) {
+    double d;
+    memcpy(&d, p + 1, 8);
+    napi_value r;
+    napi_create_double(env, d, &r);
+    return r;
+  }
+  return StringOut(env, p + 1, n - 1, p[0] == KEY_UTF16);
+}
+
+// ---- values ---------------------------------------------------------------
+
+enum { READ_OK = 0, READ_SERIAL = 1, READ_DELETE = 2, READ_THROWN = -1 };
+
+struct Value {
+  char16_t units[512];
+  uint8_t stack[1024];
+  uint8_t *heap = nullptr;
+  const uint8_t *data = nullptr;
+  size_t len = 0;
+  unsigned tag = 0;
+  ~Value() { free(heap); }
+};
+
+static int ReadBytes(napi_env env, napi_value v, Value *out) {
+  bool is = false;
+  void *data = nullptr;
+  size_t len = 0;
+  napi_is_typedarray(env, v, &is);
+  if (is) {
+    napi_typedarray_type type;
+    size_t count, offset;
+    napi_value ab;
+    napi_get_typedarray_info(env, v, &type, &count, &data, &ab, &offset);
+    static const size_t size_of[] = {1, 1, 1, 2, 2, 4, 4, 4, 8, 8, 8};
+    len = count * (type <= napi_biguint64_array ? size_of[type] : 1);
+  } else if (napi_is_dataview(env, v, &is), is) {
+    napi_value ab;
+    size_t offset;
+    napi_get_dataview_info(env, v, &len, &data, &ab, &offset);
+  } else if (napi_is_arraybuffer(env, v, &is), is) {
+    napi_get_arraybuffer_info(env, v, &data, &len);
+  } else {
+    return READ_SERIAL;
+  }
+  out->data = len ? (const uint8_t *)data : out->stack;
+  out->len = len;
+  out->tag = VAL_BYTES;
+  return READ_OK;
+}
+
+static int ReadString(napi_env env, napi_value v, Value *out) {
+  Utf16 s;
+  if (!s.Read(env, v, out->units, 512)) {
+    ThrowStatus(env, MC_CACHE_ENOMEM);
+    return READ_THROWN;
+  }
+  uint8_t *buf = out->stack;
+  if (2 * s.len > sizeof out->stack) {
+    buf = out->heap = (uint8_t *)malloc(2 * s.len);
+    if (!buf) {
+      ThrowStatus(env, MC_CACHE_ENOMEM);
+      return READ_THROWN;
+    }
+  }
+  out->len = EncodeString(s, buf, false, &out->tag);
+  out->data = buf;
+  return READ_OK;
+}
+
+static int ReadBigInt(napi_env env, napi_value v, Value *out) {
+  size_t words = 0;
+  int sign = 0;
+  napi_get_value_bigint_words(env, v, &sign, &words, NULL);
+  size_t need = 1 + words * 8;
+  uint8_t *buf = out->stack;
+  if (need > sizeof out->stack) {
+    buf = out->heap = (uint8_t *)malloc(need);
+    if (!buf) {
+      ThrowStatus(env, MC_CACHE_ENOMEM);
+      return READ_THROWN;
+    }
+  }
+  buf[0] = (uint8_t)sign;
+  if (words) napi_get_value_bigint_words(env, v, &sign, &words, (uint64_t *)(void *)(buf + 1));
+  out->data = buf;
+  out->len = need;
+  out->tag = VAL_BIGINT;
+  return READ_OK;
+}
+
+static int ReadValue(napi_env env, napi_value v, Value *out) {
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  switch (t) {
+    case napi_string:
+      return ReadString(env, v, out);
+    case napi_number: {
+      double d;
+      napi_get_value_double(env, v, &d);
+      memcpy(out->stack, &d, 8);
+      out->data = out->stack;
+      out->len = 8;
+      out->tag = VAL_NUMBER;
+      return READ_OK;
+    }
+    case napi_boolean: {
+      bool b;
+      napi_get_value_bool(env, v, &b);
+      out->data = out->stack;
+      out->len = 0;
+      out->tag = b ? VAL_TRUE : VAL_FALSE;
+      return READ_OK;
+    }
+    case napi_null:
+      out->data = out->stack;
+      out->len = 0;
+      out->tag = VAL_NULL;
+      return READ_OK;
+    case napi_undefined:
+      return READ_DELETE;
+    case napi_bigint:
+      return ReadBigInt(env, v, out);
+    case napi_object:
+      return ReadBytes(env, v, out);
+    default:
+      ThrowRaw(env, "TypeError", "ERR_MEMCTL_INVALID_VALUE",
+               "cache values must be strings, numbers, booleans, null, bigints, "
+               "Buffers, typed arrays or serializable objects");
+      return READ_THROWN;
+  }
+}
+
+// Returns the sentinel after putting bytes where lib/cache.js will take them.
+static napi_value BytesViaScratch(napi_env env, const uint8_t *p, size_t n, unsigned tag) {
+  CacheEnv *ce = GetCacheEnv(env);
+  if (!ce->sentinel) return ThrowRaw(env, "Error", "ERR_MEMCTL_INTERNAL", "cacheInit not called");
+  ce->meta[META_LEN] = (uint32_t)n;
+  ce->meta[META_TAG] = tag;
+  if (n <= ce->scratch_len) {
+    memcpy(ce->scratch, p, n);
+    ce->meta[META_OVERFLOW] = 0;
+  } else {
+    napi_value buf;
+    void *dst;
+    MC_CALL(napi_create_buffer_copy(env, n, p, &dst, &buf));
+    if (ce->overflow) napi_delete_reference(env, ce->overflow);
+    MC_CALL(napi_create_reference(env, buf, 1, &ce->overflow));
+    ce->meta[META_OVERFLOW] = 1;
+  }
+  napi_value s;
+  MC_CALL(napi_get_reference_value(env, ce->sentinel, &s));
+  return s;
+}
+
+// direct: byte values become Buffers here (used where many values are
+// returned at once); otherwise they go through the scratch Buffer.
+static napi_value ValueOut(napi_env env, const uint8_t *p, size_t n, unsigned tag, bool direct) {
+  napi_value r;
+  switch (tag) {
+    case VAL_LATIN1: return StringOut(env, p, n, false);
+    case VAL_UTF16: return StringOut(env, p, n, true);
+    case VAL_NUMBER: {
+      double d;
+      memcpy(&d, p, 8);
+      napi_create_double(env, d, &r);
+      return r;
+    }
+    case VAL_TRUE:
+    case VAL_FALSE:
+      napi_get_boolean(env, tag == VAL_TRUE, &r);
+      return r;
+    case VAL_NULL:
+      napi_get_null(env, &r);
+      return r;
+    case VAL_BIGINT: {
+      size_t words = (n - 1) / 8;
+      uint64_t stack[16];
+      uint64_t *w = words <= 16 ? stack : (uint64_t *)malloc(words * 8);
+      if (!w) return ThrowStatus(env, MC_CACHE_ENOMEM);
+      memcpy(w, p + 1, words * 8);
+      napi_create_bigint_words(env, p[0], words, w, &r);
+      if (w != stack) free(w);
+      return r;
+    }
+    default:
+      if (!direct) return BytesViaScratch(env, p, n, tag);
+      void *dst;
+      MC_CALL(napi_create_buffer_copy(env, n, n ? p : (const uint8_t *)"", &dst, &r));
+      return r;
+  }
+}
+
+static napi_value Undefined(napi_env env) {
+  napi_value u;
+  napi_get_undefined(env, &u);
+  return u;
+}
+
+static napi_value Int(napi_env env, int32_t v) {
+  napi_value r;
+  napi_create_int32(env, v, &r);
+  return r;
+}
+
+static napi_value Bool(napi_env env, bool v) {
+  napi_value r;
+  napi_get_boolean(env, v, &r);
+  return r;
+}
+
+// ---- hot paths (raw Node-API) ----------------------------------------------
+
+static napi_value GetWith(napi_env env, napi_value hv, napi_value kv, int flags) {
+  Open o;
+  if (!OpenCache(env, hv, &o)) return NULL;
+  Key k;
+  if (!ReadKey(env, kv, &k)) return NULL;
+  if ((uintptr_t)o.h->user & OPT_ALLOW_STALE) flags |= MC_CACHE_ALLOW_STALE;
+  mc_cache_view v;
+  int r = mc_cache_get(o.c, k.data, k.len, NowMs(env, o.c), flags, &v);
+  if (r == MC_CACHE_MISS) return Undefined(env);
+  return ValueOut(env, v.val, v.vlen, v.tag, false);
+}
+
+// cacheGet(handle, key) -> value | undefined | SENTINEL
+static napi_value CacheGet(napi_env env, napi_callback_info info) {
+  MC_ARGS(2);
+  return GetWith(env, argv[0], argv[1], 0);
+}
+
+// cachePeek(handle, key): no recency change, no stats.
+static napi_value CachePeek(napi_env env, napi_callback_info info) {
+  MC_ARGS(2);
+  return GetWith(env, argv[0], argv[1], MC_CACHE_PEEK | MC_CACHE_NO_STATS | MC_CACHE_KEEP_STALE);
+}
+
+// cacheGetEx(handle, key, flags) with MC_CACHE_* flags from JS options.
+static napi_value CacheGetEx(napi_env env, napi_callback_info info) {
+  MC_ARGS(3);
+  int32_t flags = 0;
+  MC_CALL(napi_get_value_int32(env, argv[2], &flags));
+  Open o;
+  if (!OpenCache(env, argv[0], &o)) return NULL;
+  Key k;
+  if (!ReadKey(env, argv[1], &k)) return NULL;
+  mc_cache_view v;
+  int r = mc_cache_get(o.c, k.data, k.len, NowMs(env, o.c), flags & 15, &v);
+  if (r == MC_CACHE_MISS) return Undefined(env);
+  return ValueOut(env, v.val, v.vlen, v.tag, false);
+}
+
+static napi_value CacheHas(napi_env env, napi_callback_info info) {
+  MC_ARGS(2);
+  Open o;
+  if (!OpenCache(env, argv[0], &o)) return NULL;
+  Key k;
+  if (!ReadKey(env, argv[1], &k)) return NULL;
+  mc_cache_view v;
+  int r = mc_cache_get(o.c, k.data, k.len, NowMs(env, o.c),
+                       MC_CACHE_PEEK | MC_CACHE_NO_STATS | MC_CACHE_KEEP_STALE, &v);
+  return Bool(env, r == MC_CACHE_HIT);
+}
+
+static napi_value CacheDelete(napi_env env, napi_callback_info info) {
+  MC_ARGS(2);
+  Open o;
+  if (!OpenCache(env, argv[0], &o)) return NULL;
+  Key k;
+  if (!ReadKey(env, argv[1], &k)) return NULL;
+  return Bool(env, mc_cache_delete(o.c, k.data, k.len, NowMs(env, o.c)) == 1);
+}
+
+static napi_value SetWith(napi_env env, napi_value hv, napi_value kv, napi_value vv,
+                          uint64_t ttl, bool serialized) {
+  Open o;
+  if (!OpenCache(env, hv, &o)) return NULL;
+  Key k;
+  if (!ReadKey(env, kv, &k)) return NULL;
+  Value val;
+  int st = ReadValue(env, vv, &val);
+  if (st == READ_THROWN) return NULL;
+  bool timed = ttl != MC_CACHE_TTL_DEFAULT && ttl != 0;
+  uint64_t now = timed ? ClockMs(env) : NowMs(env, o.c);
+  if (st == READ_DELETE) {
+    mc_cache_delete(o.c, k.data, k.len, now);
+    return Int(env, SET_OK);
+  }
+  if (st == READ_SERIAL) {
+    if (!serialized) return Int(env, SET_NEEDS_SERIAL);
+    return ThrowRaw(env, "TypeError", "ERR_MEMCTL_INVALID_VALUE", "expected serialized bytes");
+  }
+  if (serialized) val.tag = VAL_SERIAL;
+  int r = mc_cache_set(o.c, k.data, k.len, val.data, val.len, val.tag, ttl, now);
+  if (r < 0) return ThrowStatus(env, r);
+  return Int(env, mc_cache_log_count(o.c) ? SET_LOGGED : SET_OK);
+}
+
+// cacheSet(handle, key, value) -> SET_*
+static napi_value CacheSet(napi_env env, napi_callback_info info) {
+  MC_ARGS(3);
+  return SetWith(env, argv[0], argv[1], argv[2], MC_CACHE_TTL_DEFAULT, false);
+}
+
+// cacheSetEx(handle, key, value, ttl (-1 = the cache's), serialized) -> SET_*
+static napi_value CacheSetEx(napi_env env, napi_callback_info info) {
+  MC_ARGS(5);
+  double ttl;
+  bool serialized = false;
+  MC_CALL(napi_get_value_double(env, argv[3], &ttl));
+  MC_CALL(napi_get_value_bool(env, argv[4], &serialized));
+  uint64_t t = ttl < 0 ? MC_CACHE_TTL_DEFAULT
+               : ttl > (double)MC_CACHE_TTL_MAX ? MC_CACHE_TTL_MAX
+               : (uint64_t)ceil(ttl);
+  return SetWith(env, argv[0], argv[1], argv[2], t, serialized);
+}
+
+// ---- the rest (node-addon-api) ----------------------------------------------
+
+static mc_cache *CacheArg(const Napi::CallbackInfo &info) {
+  Open o;
+  if (!OpenCache(info.Env(), info[0], &o)) throw info.Env().GetAndClearPendingException();
+  return o.c;
+}
+
+static double U64(uint64_t v) { return (double)v; }
+
+static void CacheDestroy(void *obj) { mc_cache_destroy((mc_cache *)obj); }
+
+static void OnCacheDestroyed(napi_env env, Handle *h) { GetCacheEnv(env)->live--; }
+
+// cacheInit(sentinel, scratch: Buffer, meta: Uint32Array): once per environment.
+static Napi::Value CacheInit(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  CacheEnv *ce = GetCacheEnv(env);
+  if (!info[1].IsBuffer() || !info[2].IsTypedArray())
+    Throw(env, "TypeError", "ERR_MEMCTL_INVALID_ARG_TYPE", "cacheInit(sentinel, Buffer, Uint32Array)");
+  auto scratch = info[1].As<Napi::Buffer<uint8_t>>();
+  auto meta = info[2].As<Napi::Uint32Array>();
+  if (meta.ElementLength() < 3)
+    Throw(env, "RangeError", "ERR_MEMCTL_OUT_OF_RANGE", "meta needs 3 elements");
+  for (napi_ref *r : {&ce->sentinel, &ce->scratch_ref, &ce->meta_ref})
+    if (*r) napi_delete_reference(env, *r), *r = nullptr;
+  napi_create_reference(env, info[0], 1, &ce->sentinel);
+  napi_create_reference(env, scratch, 1, &ce->scratch_ref);
+  napi_create_reference(env, meta, 1, &ce->meta_ref);
+  ce->scratch = scratch.Data();
+  ce->scratch_len = scratch.Length();
+  ce->meta = meta.Data();
+  return env.Undefined();
+}
+
+// cacheTakeOverflow() -> the Buffer of the last value too large for scratch.
+static Napi::Value CacheTakeOverflow(const Napi::CallbackInfo &info) {
+  napi_env env = info.Env();
+  CacheEnv *ce = GetCacheEnv(env);
+  if (!ce->overflow) return info.Env().Undefined();
+  napi_value v;
+  napi_get_reference_value(env, ce->overflow, &v);
+  napi_delete_reference(env, ce->overflow);
+  ce->overflow = nullptr;
+  return Napi::Value(env, v);
+}
+
+static uint64_t OptU64(const Napi::Value &v) {
+  if (!v.IsNumber()) return 0;
+  double d = v.As<Napi::Number>().DoubleValue();
+  return d > 0 && d < 1.8e19 ? (uint64_t)d : 0;
+}
+
+// cacheCreate({ policy, max, maxBytes, ttl, updateAgeOnGet, allowStale, log, seed? })
+// Arguments are validated in lib/cache.js; this re-checks only what the core needs.
+static Napi::Value CacheCreate(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsObject()) Throw(env, "TypeError", "ERR_MEMCTL_INVALID_ARG_TYPE", "options");
+  Napi::Object o = info[0].As<Napi::Object>();
+  mc_cache_config cfg;
+  memset(&cfg, 0, sizeof cfg);
+  cfg.policy = o.Get("policy").ToString().Utf8Value() == "fifo" ? MC_CACHE_FIFO : MC_CACHE_LRU;
+  cfg.max_entries = OptU64(o.Get("max"));
+  cfg.max_bytes = OptU64(o.Get("maxBytes"));
+  cfg.ttl_ms = OptU64(o.Get("ttl"));
+  if (cfg.ttl_ms > MC_CACHE_TTL_MAX) cfg.ttl_ms = MC_CACHE_TTL_MAX;
+  cfg.update_age_on_get = o.Get("updateAgeOnGet").ToBoolean();
+  mc_cache *c = nullptr;
+  int r = mc_cache_create(&cfg, &c);
+  if (r != MC_CACHE_OK) Throw(env, "Error", "ERR_MEMCTL_NO_MEMORY", "cannot create the cache");
+  mc_cache_log_enable(c, o.Get("log").ToBoolean());
+  Handle *h = nullptr;
+  napi_value ext = NewHandle(env, c, CacheDestroy, kCacheKind, &h);
+  h->user = (void *)(o.Get("allowStale").ToBoolean() ? (uintptr_t)OPT_ALLOW_STALE : (uintptr_t)0);
+  h->on_destroy = OnCacheDestroyed;
+  GetCacheEnv(env)->live++;
+  return Napi::Value(env, ext);
+}
+
+static Napi::Value CacheClose(const Napi::CallbackInfo &info) {
+  Handle *h = HandleOf(info.Env(), info[0], kCacheKind);
+  if (!h) throw info.Env().GetAndClearPendingException();
+  return Napi::Boolean::New(info.Env(), HandleClose(info.Env(), h));
+}
+
+static Napi::Value CacheClear(const Napi::CallbackInfo &info) {
+  mc_cache_clear(CacheArg(info));
+  return info.Env().Undefined();
+}
+
+static Napi::Value CacheSize(const Napi::CallbackInfo &info) {
+  mc_cache_stats st;
+  mc_cache_get_stats(CacheArg(info), &st);
+  return Napi::Number::New(info.Env(), U64(st.entries));
+}
+
+static Napi::Value CacheStats(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  mc_cache_stats st;
+  mc_cache_get_stats(CacheArg(info), &st);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("hits", U64(st.hits));
+  o.Set("misses", U64(st.misses));
+  o.Set("sets", U64(st.sets));
+  o.Set("deletes", U64(st.deletes));
+  o.Set("evictions", U64(st.evictions));
+  o.Set("expirations", U64(st.expirations));
+  o.Set("entries", U64(st.entries));
+  o.Set("bytes", U64(st.bytes));
+  o.Set("arenaBytes", U64(st.arena_bytes));
+  o.Set("indexBytes", U64(st.index_bytes));
+  o.Set("totalBytes", U64(st.total_bytes));
+  return o;
+}
+
+static Napi::Value CacheMemory(const Napi::CallbackInfo &info) {
+  Open o;
+  if (!OpenCache(info.Env(), info[0], &o)) {
+    info.Env().GetAndClearPendingException();
+    return Napi::Number::New(info.Env(), 0);
+  }
+  mc_cache_stats st;
+  mc_cache_get_stats(o.c, &st);
+  return Napi::Number::New(info.Env(), U64(st.total_bytes));
+}
+
+// Pushes key and/or value of one view onto arr (see CacheList for the stride).
+static void PushEntry(napi_env env, Napi::Array &arr, uint32_t &n, const mc_cache_view &v,
+                      int mode) {
+  if (mode & 1) arr.Set(n++, Napi::Value(env, KeyOut(env, v.key, v.klen)));
+  if (mode & 2) {
+    arr.Set(n++, Napi::Value(env, ValueOut(env, v.val, v.vlen, v.tag, true)));
+    arr.Set(n++, Napi::Boolean::New(env, v.tag == VAL_SERIAL));
+  }
+  if (mode & 4) {
+    arr.Set(n++, Napi::Number::New(env, U64(v.ttl)));
+    arr.Set(n++, Napi::Number::New(env, U64(v.expires_at)));
+  }
+}
+
+// cacheList(handle, dir, mode, afterKey | undefined, max, includeStale)
+// -> flat array: mode 1 keys [k...], 2 values [k, v, serial...], 3 both
+// [k, v, serial...], 7 adds [..., ttl, expiresAt] for dump(). Resumes after afterKey; if afterKey is no longer in the
+// cache, returns [] (the iteration ends, as when the key's entry is gone).
+static Napi::Value CacheList(const Napi::CallbackInfo &info) {
+  napi_env env = info.Env();
+  mc_cache *c = CacheArg(info);
+  int dir = info[1].As<Napi::Number>().Int32Value();
+  int mode = info[2].As<Napi::Number>().Int32Value();
+  uint32_t max = info[4].As<Napi::Number>().Uint32Value();
+  bool stale = info[5].ToBoolean();
+  uint32_t ref;
+  if (info[3].IsUndefined()) {
+    ref = mc_cache_first(c, dir);
+  } else {
+    Key k;
+    if (!ReadKey(env, info[3], &k)) throw info.Env().GetAndClearPendingException();
+    ref = mc_cache_find(c, k.data, k.len);
+    ref = ref ? mc_cache_next(c, ref, dir) : 0;
+    if (!ref) return Napi::Array::New(env, 0);
+  }
+  uint64_t now = NowMs(env, c);
+  Napi::Array arr = Napi::Array::New(env);
+  uint32_t n = 0;
+  for (uint32_t i = 0; ref && i < max; ref = mc_cache_next(c, ref, dir)) {
+    mc_cache_view v;
+    mc_cache_view_of(c, ref, &v);
+    if (!stale && v.expires_at && now > v.expires_at) continue;
+    // Always include the key as the resume point for the next batch.
+    if (!(mode & 1)) arr.Set(n++, Napi::Value(env, KeyOut(env, v.key, v.klen)));
+    PushEntry(env, arr, n, v, mode);
+    i++;
+  }
+  return arr;
+}
+
+// cacheInfo(handle, key) -> [value, serial, ttl, expiresAt, now] | undefined
+// (expired entries included; no recency change)
+static Napi::Value CacheInfo(const Napi::CallbackInfo &info) {
+  napi_env env = info.Env();
+  mc_cache *c = CacheArg(info);
+  Key k;
+  if (!ReadKey(env, info[1], &k)) throw info.Env().GetAndClearPendingException();
+  uint32_t ref = mc_cache_find(c, k.data, k.len);
+  if (!ref) return info.Env().Undefined();
+  mc_cache_view v;
+  mc_cache_view_of(c, ref, &v);
+  Napi::Array arr = Napi::Array::New(env, 5);
+  arr.Set(0u, Napi::Value(env, ValueOut(env, v.val, v.vlen, v.tag, true)));
+  arr.Set(1u, Napi::Boolean::New(env, v.tag == VAL_SERIAL));
+  arr.Set(2u, U64(v.ttl));
+  arr.Set(3u, U64(v.expires_at));
+  arr.Set(4u, U64(NowMs(env, c)));
+  return arr;
+}
+
+// cachePop(handle) -> [key, value, serial] | undefined
+static Napi::Value CachePop(const Napi::CallbackInfo &info) {
+  napi_env env = info.Env();
+  mc_cache *c = CacheArg(info);
+  mc_cache_view v;
+  if (!mc_cache_pop(c, NowMs(env, c), &v)) return info.Env().Undefined();
+  Napi::Array arr = Napi::Array::New(env, 3);
+  uint32_t n = 0;
+  PushEntry(env, arr, n, v, 3);
+  return arr;
+}
+
+// cacheDrain(handle) -> undefined | [reason, key, value, serial, ...]
+static Napi::Value CacheDrain(const Napi::CallbackInfo &info) {
+  napi_env env = info.Env();
+  Open o;
+  if (!OpenCache(env, info[0], &o)) {
+    info.Env().GetAndClearPendingException();
+    return info.Env().Undefined();
+  }
+  if (!mc_cache_log_count(o.c)) return info.Env().Undefined();
+  Napi::Array arr = Napi::Array::New(env);
+  uint32_t n = 0;
+  size_t pos = 0;
+  int reason;
+  mc_cache_view v;
+  while (mc_cache_log_read(o.c, &pos, &reason, &v)) {
+    arr.Set(n++, Napi::String::New(env, reason == MC_CACHE_EXPIRE ? "expire" : "evict"));
+    PushEntry(env, arr, n, v, 3);
+  }
+  mc_cache_log_reset(o.c);
+  return arr;
+}
+
+static Napi::Value CachePurgeStale(const Napi::CallbackInfo &info) {
+  mc_cache *c = CacheArg(info);
+  return Napi::Number::New(info.Env(), (double)mc_cache_purge_stale(c, NowMs(info.Env(), c), 0));
+}
+
+// cacheNow(handle) -> the cache clock (ms) used for ttl
+static Napi::Value CacheNow(const Napi::CallbackInfo &info) {
+  CacheArg(info);
+  return Napi::Number::New(info.Env(), (double)ClockMs(info.Env()));
+}
+
+// cacheFakeClock(ms | undefined): tests only; a fixed clock for this environment.
+static Napi::Value CacheFakeClock(const Napi::CallbackInfo &info) {
+  CacheEnv *ce = GetCacheEnv(info.Env());
+  ce->fake_now = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
+  if (ce->fake_now < 0 || ce->fake_now != ce->fake_now) ce->fake_now = -1;
+  return info.Env().Undefined();
+}
+
+static Napi::Value CacheLive(const Napi::CallbackInfo &info) {
+  return Napi::Number::New(info.Env(), (double)GetCacheEnv(info.Env())->live);
+}
+
+static void DefineRaw(Napi::Env env, Napi::Object exports, const char *name, napi_callback cb) {
+  napi_value fn;
+  if (napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, NULL, &fn) != napi_ok)
+    Throw(env, "Error", "ERR_MEMCTL_NAPI", "cannot create function");
+  exports.Set(name, Napi::Value(env, fn));
+}
+
+void InitCache(Napi::Env env, Napi::Object exports) {
+  DefineRaw(env, exports, "cacheGet", CacheGet);
+  DefineRaw(env, exports, "cachePeek", CachePeek);
+  DefineRaw(env, exports, "cacheGetEx", CacheGetEx);
+  DefineRaw(env, exports, "cacheHas", CacheHas);
+  DefineRaw(env, exports, "cacheDelete", CacheDelete);
+  DefineRaw(env, exports, "cacheSet", CacheSet);
+  DefineRaw(env, exports, "cacheSetEx", CacheSetEx);
+  exports.Set("cacheInit", Napi::Function::New(env, CacheInit, "cacheInit"));
+  exports.Set("cacheTakeOverflow", Napi::Function::New(env, CacheTakeOverflow, "cacheTakeOverflow"));
+  exports.Set("cacheCreate", Napi::Function::New(env, CacheCreate, "cacheCreate"));
+  exports.Set("cacheClose", Napi::Function::New(env, CacheClose, "cacheClose"));
+  exports.Set("cacheClear", Napi::Function::New(env, CacheClear, "cacheClear"));
+  exports.Set("cacheSize", Napi::Function::New(env, CacheSize, "cacheSize"));
+  exports.Set("cacheStats", Napi::Function::New(env, CacheStats, "cacheStats"));
+  exports.Set("cacheMemory", Napi::Function::New(env, CacheMemory, "cacheMemory"));
+  exports.Set("cacheList", Napi::Function::New(env, CacheList, "cacheList"));
+  exports.Set("cacheInfo", Napi::Function::New(env, CacheInfo, "cacheInfo"));
+  exports.Set("cachePop", Napi::Function::New(env, CachePop, "cachePop"));
+  exports.Set("cacheDrain", Napi::Function::New(env, CacheDrain, "cacheDrain"));
+  exports.Set("cachePurgeStale", Napi::Function::New(env, CachePurgeStale, "cachePurgeStale"));
+  exports.Set("cacheNow", Napi::Function::New(env, CacheNow, "cacheNow"));
+  exports.Set("cacheFakeClock", Napi::Function::New(env, CacheFakeClock, "cacheFakeClock"));
+  exports.Set("cacheLive", Napi::Function::New(env, CacheLive, "cacheLive"));
+}
 
 }  // namespace memctl
