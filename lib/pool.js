@@ -4,10 +4,11 @@
 // validates arguments, turns pool memory into Buffers and emits 'leak'.
 //
 // Buffers come in two kinds (see README "pool"):
-//   - large (> POOL_SMALL_MAX bytes): the Buffer owns an ArrayBuffer over its
-//     own region; free() detaches it (the Buffer then reads as length 0).
-//   - small: the Buffer is a view of a 64 KiB slab ArrayBuffer shared with
-//     other small buffers; free() returns the slot but cannot detach the view.
+//   - large (> sliceMax bytes): the Buffer owns an ArrayBuffer over its own
+//     region; free() detaches it (the Buffer then reads as length 0).
+//   - sliced (<= sliceMax, default 64 KiB): the Buffer is a view of a slab
+//     ArrayBuffer shared with other buffers of its size class; free() returns
+//     the slot but cannot detach the view.
 
 const { EventEmitter } = require('node:events');
 const native = require('./native');
@@ -16,7 +17,7 @@ const {
   checkInteger, checkNumber, checkOptions, checkOneOf, typeError, rangeError, error, describe,
 } = require('./errors');
 
-const SMALL_MAX = native.POOL_SMALL_MAX;
+const SLICE_LIMIT = native.POOL_SLICE_LIMIT;
 const MAX_BYTES = native.POOL_MAX_BYTES;
 const DEFAULT_DECAY_MS = 10000;
 
@@ -80,6 +81,7 @@ class Pool extends EventEmitter {
   #timer = null; // decay timer
   #closed = false;
   #external;
+  #sliceMax;     // allocations up to this size are slab slices
 
   constructor(options) {
     super();
@@ -94,16 +96,18 @@ class Pool extends EventEmitter {
     }
     const mode = o.leakDetection === undefined ? 'simple' : checkOneOf('options.leakDetection', o.leakDetection, LEAK_MODES);
     const decayMs = o.decayMs === undefined ? DEFAULT_DECAY_MS : checkNumber('options.decayMs', o.decayMs, 0, Infinity);
+    const sliceMax = o.sliceMax === undefined ? SLICE_LIMIT : checkInteger('options.sliceMax', o.sliceMax, 0, SLICE_LIMIT);
     // Internal: forces the path taken when the runtime forbids external
     // buffers (V8 sandbox, as in Electron), so it can be tested on Node.
     const noExternal = process.env.MEMCTL_POOL_NO_EXTERNAL === '1';
 
     const weak = new WeakRef(this);
-    const [h, scratch, external] = native.poolCreate(maxBytes, decayMs, zeroFill,
+    const [h, scratch, external, effectiveSliceMax] = native.poolCreate(maxBytes, decayMs, zeroFill,
       LEAK_MODES.indexOf(mode), noExternal, () => {
         const self = weak.deref();
         if (self) self.#drainLeaks();
-      });
+      }, sliceMax);
+    this.#sliceMax = effectiveSliceMax;
     this.#h = h;
     this.#scratch = new Float64Array(scratch);
     this.#maxBytes = maxBytes;
@@ -120,10 +124,13 @@ class Pool extends EventEmitter {
   // false when the runtime forbids external buffers and the pool falls back
   // to memory owned by V8 (same API, no page reuse, no trim of that memory).
   get externalMemory() { return this.#external; }
+  // Allocations of at most this many bytes are slices of shared slabs (not
+  // detached on free); larger ones own their ArrayBuffer.
+  get sliceMax() { return this.#sliceMax; }
 
   alloc(size) {
     // Fast path for small sizes; anything else goes through full validation.
-    if (typeof size === 'number' && size >= 1 && size <= SMALL_MAX && (size | 0) === size) {
+    if (typeof size === 'number' && size >= 1 && size <= this.#sliceMax && (size | 0) === size) {
       const ab = native.poolAllocSmall(this.#h, size);
       if (typeof ab === 'number') throw this.#allocError(ab, size);
       const tag = this.#scratch[0];
@@ -155,7 +162,7 @@ class Pool extends EventEmitter {
     const tag = PoolBuffer.claim(buf, this.#h);
     if (tag >= 0) {
       // Only large buffers own (and must detach) their ArrayBuffer.
-      const status = native.poolFree(this.#h, tag, buf.length > SMALL_MAX ? buf.buffer : undefined);
+      const status = native.poolFree(this.#h, tag, buf.length > this.#sliceMax ? buf.buffer : undefined);
       if (status === 0) {
         if (this.#stacks !== null) this.#stacks.delete(tag);
         return;

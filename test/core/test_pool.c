@@ -19,6 +19,7 @@ static mc_pool *make_pool(size_t max_bytes) {
   cfg.max_bytes = max_bytes;
   cfg.decay_ms = 1000;
   cfg.use_mmap = 1;
+  cfg.slice_max = MC_POOL_SMALL_MAX;
   cfg.clock_ms = fake_clock;
   fake_now = 1;
   mc_pool *p = mc_pool_create(&cfg);
@@ -53,7 +54,7 @@ static unsigned char *small_alloc(mc_pool *p, size_t size, uint64_t *tag,
 
 static unsigned char *any_alloc(mc_pool *p, size_t size, uint64_t *tag,
                                 int *st) {
-  if (mc_pool_is_small(size)) return small_alloc(p, size, tag, st);
+  if (mc_pool_is_sliced(p, size)) return small_alloc(p, size, tag, st);
   mc_pool_region *r;
   *st = mc_pool_large_alloc(p, size, &r);
   if (*st < 0) return NULL;
@@ -146,6 +147,39 @@ static void test_foreign_tags_are_refused(void **state) {
   mc_pool_destroy(p);
 }
 
+static void test_slice_max_is_a_class_size_and_medium_slabs_work(void **state) {
+  mc_pool_config cfg = {0};
+  cfg.max_bytes = 64 * MiB;
+  cfg.use_mmap = 1;
+  cfg.slice_max = 5000;  /* rounded down to the class 4096 */
+  mc_pool *p = mc_pool_create(&cfg);
+  assert_int_equal(mc_pool_slice_max(p), 4096);
+  assert_true(mc_pool_is_sliced(p, 4096));
+  assert_false(mc_pool_is_sliced(p, 4097));
+  mc_pool_destroy(p);
+  cfg.slice_max = 1 << 30;  /* capped */
+  p = mc_pool_create(&cfg);
+  assert_int_equal(mc_pool_slice_max(p), MC_POOL_SLICE_LIMIT);
+  /* 64 KiB slots come 16 to a 1 MiB slab. */
+  uint64_t tags[17];
+  int st;
+  unsigned char *first = small_alloc(p, 64 * KiB, &tags[0], &st);
+  assert_non_null(first);
+  for (int i = 1; i < 16; i++) {
+    unsigned char *m = small_alloc(p, 60000, &tags[i], &st);
+    assert_ptr_equal(m, first + (size_t)i * 64 * KiB);
+  }
+  assert_int_equal(stats(p).reserved, MiB);
+  assert_non_null(small_alloc(p, 64 * KiB, &tags[16], &st));
+  assert_int_equal(stats(p).slabs, 2);
+  assert_int_equal(mc_pool_slab_size(5 * 4096), 16 * 5 * 4096);
+  assert_int_equal(mc_pool_slab_size(100), MC_POOL_SLAB_SIZE);
+  for (int i = 0; i < 17; i++) assert_int_equal(mc_pool_free_tag(p, tags[i], NULL), MC_POOL_OK);
+  mc_pool_trim(p);
+  assert_int_equal(stats(p).reserved, 0);
+  mc_pool_destroy(p);
+}
+
 /* ---- large regions ----------------------------------------------------------------- */
 
 static void test_large_regions_are_reused(void **state) {
@@ -175,6 +209,7 @@ static void test_zero_fill_clears_reused_memory(void **state) {
   cfg.max_bytes = 8 * MiB;
   cfg.zero_fill = 1;
   cfg.use_mmap = 1;
+  cfg.slice_max = MC_POOL_SMALL_MAX;
   mc_pool *p = mc_pool_create(&cfg);
   mc_pool_region *r;
   assert_int_equal(mc_pool_large_alloc(p, 100000, &r), MC_POOL_OK);
@@ -361,7 +396,7 @@ static void test_random_sequence_matches_model(void **state) {
         mc_pool_class_of(a.size, &cs);
         /* Refused only when the memory that cannot be evicted (live regions,
          * non-empty slabs) leaves no room for the region it needs. */
-        size_t need = mc_pool_is_small(a.size) ? MC_POOL_SLAB_SIZE : cs;
+        size_t need = mc_pool_is_sliced(p, a.size) ? mc_pool_slab_size(cs) : cs;
         assert_true(cs > max || stats(p).reserved + need > max);
         failed++;
       } else {
@@ -430,6 +465,7 @@ int main(void) {
       cmocka_unit_test(test_slots_come_from_one_slab_and_are_reused_lifo),
       cmocka_unit_test(test_full_slab_moves_to_a_new_one),
       cmocka_unit_test(test_foreign_tags_are_refused),
+      cmocka_unit_test(test_slice_max_is_a_class_size_and_medium_slabs_work),
       cmocka_unit_test(test_large_regions_are_reused),
       cmocka_unit_test(test_zero_fill_clears_reused_memory),
       cmocka_unit_test(test_budget_is_never_exceeded),
