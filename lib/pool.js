@@ -235,17 +235,23 @@ class Pool extends EventEmitter {
       if (this.#stacks !== null) {
         const stack = this.#stacks.get(tag);
         this.#stacks.delete(tag);
-        if (stack !== undefined) info.stack = stack;
+        if (stack !== undefined) info.stack = formatStack(stack);
       }
       this.emit('leak', info);
     }
   }
 }
 
+// Captures the call sites now; the text is only formatted (costly) if the
+// allocation is ever reported as a leak.
 function captureStack() {
   const holder = {};
   Error.captureStackTrace(holder, Pool.prototype.alloc);
-  return holder.stack.replace(/^Error\n/, 'Allocated:\n');
+  return holder;
+}
+
+function formatStack(holder) {
+  return String(holder.stack).replace(/^Error\n/, 'Allocated:\n');
 }
 
 module.exports = { Pool };
