@@ -375,9 +375,17 @@ static void check_intact(const live_alloc *a) {
   assert_int_equal(a->mem[a->size / 2], a->fill);
 }
 
-static void test_random_sequence_matches_model(void **state) {
+static void random_sequence(size_t slice_max) {
   const size_t max = 24 * MiB;
   mc_pool *p = make_pool(max);
+  mc_pool_destroy(p);
+  mc_pool_config cfg = {0};
+  cfg.max_bytes = max;
+  cfg.decay_ms = 1000;
+  cfg.use_mmap = 1;
+  cfg.slice_max = slice_max;
+  cfg.clock_ms = fake_clock;
+  p = mc_pool_create(&cfg);
   enum { CAP = 4096 };
   live_alloc *live = calloc(CAP, sizeof *live);
   uint64_t *stale = calloc(CAP, sizeof *stale);
@@ -444,6 +452,18 @@ static void test_random_sequence_matches_model(void **state) {
   mc_pool_destroy(p);
 }
 
+static void test_random_sequence_matches_model(void **state) {
+  random_sequence(MC_POOL_SMALL_MAX);
+}
+
+static void test_random_sequence_with_medium_slabs(void **state) {
+  random_sequence(MC_POOL_SLICE_LIMIT);
+}
+
+static void test_random_sequence_without_slabs(void **state) {
+  random_sequence(0);
+}
+
 static void test_unmapped_mode_releases_regions_on_free(void **state) {
   mc_pool_config cfg = {0};
   cfg.max_bytes = 4 * MiB;
@@ -474,6 +494,8 @@ int main(void) {
       cmocka_unit_test(test_decay_releases_only_old_idle_memory),
       cmocka_unit_test(test_collected_regions_report_leaks),
       cmocka_unit_test(test_random_sequence_matches_model),
+      cmocka_unit_test(test_random_sequence_with_medium_slabs),
+      cmocka_unit_test(test_random_sequence_without_slabs),
       cmocka_unit_test(test_unmapped_mode_releases_regions_on_free),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
