@@ -29,6 +29,14 @@ const FREED = -4;
 
 const LEAK_MODES = ['off', 'simple', 'paranoid'];
 
+// Freed slices are kept in a small per-size cache in JavaScript (like
+// jemalloc's thread cache) so that a free() followed by an alloc() of the
+// same size costs no native call.  The core still counts a cached slot as
+// allocated until the cache is flushed: by stats(), trim(), offHeapBytes(),
+// the decay timer, and before an allocation is refused for lack of budget.
+const CACHE_PER_SIZE = 32;
+const CACHE_SIZES = 32;
+
 // Tag states kept in a PoolBuffer: >= 0 live allocation.
 const TAG_FREED = -2;
 
@@ -61,6 +69,10 @@ class PoolBuffer extends Uint8Array {
   static unclaim(buf, tag) {
     buf.#tag = tag;
   }
+
+  static tagOf(buf) {
+    return buf.#tag;
+  }
 }
 Object.setPrototypeOf(PoolBuffer.prototype, Buffer.prototype);
 Object.defineProperty(PoolBuffer.prototype, 'constructor', {
@@ -82,6 +94,8 @@ class Pool extends EventEmitter {
   #closed = false;
   #external;
   #sliceMax;     // allocations up to this size are slab slices
+  #zeroFill;
+  #cache = new Map(); // size -> [ab, offset, tag, ab, offset, tag, ...]
 
   constructor(options) {
     super();
@@ -108,6 +122,7 @@ class Pool extends EventEmitter {
         if (self) self.#drainLeaks();
       }, sliceMax);
     this.#sliceMax = effectiveSliceMax;
+    this.#zeroFill = zeroFill;
     this.#h = h;
     this.#scratch = new Float64Array(scratch);
     this.#maxBytes = maxBytes;
@@ -131,20 +146,40 @@ class Pool extends EventEmitter {
   alloc(size) {
     // Fast path for small sizes; anything else goes through full validation.
     if (typeof size === 'number' && size >= 1 && size <= this.#sliceMax && (size | 0) === size) {
-      const ab = native.poolAllocSmall(this.#h, size);
-      if (typeof ab === 'number') throw this.#allocError(ab, size);
-      const tag = this.#scratch[0];
-      const buf = new PoolBuffer(ab, this.#scratch[1], size, this.#h, tag);
-      if (this.#stacks !== null) this.#stacks.set(tag, captureStack());
+      const cached = this.#cache.get(size);
+      let buf;
+      if (cached !== undefined && cached.length !== 0) {
+        const tag = cached.pop();
+        const offset = cached.pop();
+        buf = new PoolBuffer(cached.pop(), offset, size, this.#h, tag);
+        if (this.#zeroFill) buf.fill(0);
+      } else {
+        let ab = native.poolAllocSmall(this.#h, size);
+        if (ab === EXHAUSTED && this.#flush()) ab = native.poolAllocSmall(this.#h, size);
+        if (typeof ab === 'number') throw this.#allocError(ab, size);
+        buf = new PoolBuffer(ab, this.#scratch[1], size, this.#h, this.#scratch[0]);
+      }
+      if (this.#stacks !== null) this.#stacks.set(PoolBuffer.tagOf(buf), captureStack());
       return buf;
     }
     return this.#allocLarge(size);
   }
 
+  // Returns the cached slots to the core; true if there were any.
+  #flush() {
+    if (this.#cache.size === 0) return false;
+    for (const cached of this.#cache.values()) {
+      for (let i = 2; i < cached.length; i += 3) native.poolFree(this.#h, cached[i], undefined);
+    }
+    this.#cache.clear();
+    return true;
+  }
+
   #allocLarge(size) {
     checkInteger('size', size, 1, MAX_BYTES);
     if (size > this.#maxBytes) throw exhausted(size, this.#maxBytes);
-    const ab = native.poolAllocLarge(this.#h, size);
+    let ab = native.poolAllocLarge(this.#h, size);
+    if (ab === EXHAUSTED && this.#flush()) ab = native.poolAllocLarge(this.#h, size);
     if (typeof ab === 'number') throw this.#allocError(ab, size);
     const tag = this.#scratch[0];
     const buf = new PoolBuffer(ab, 0, size, this.#h, tag);
@@ -161,8 +196,18 @@ class Pool extends EventEmitter {
   free(buf) {
     const tag = PoolBuffer.claim(buf, this.#h);
     if (tag >= 0) {
+      const size = buf.length;
+      if (size <= this.#sliceMax && !this.#closed) {
+        let cached = this.#cache.get(size);
+        if (cached === undefined && this.#cache.size < CACHE_SIZES) this.#cache.set(size, (cached = []));
+        if (cached !== undefined && cached.length < 3 * CACHE_PER_SIZE) {
+          cached.push(buf.buffer, buf.byteOffset, tag);
+          if (this.#stacks !== null) this.#stacks.delete(tag);
+          return;
+        }
+      }
       // Only large buffers own (and must detach) their ArrayBuffer.
-      const status = native.poolFree(this.#h, tag, buf.length > this.#sliceMax ? buf.buffer : undefined);
+      const status = native.poolFree(this.#h, tag, size > this.#sliceMax ? buf.buffer : undefined);
       if (status === 0) {
         if (this.#stacks !== null) this.#stacks.delete(tag);
         return;
@@ -191,17 +236,21 @@ class Pool extends EventEmitter {
   }
 
   stats() {
+    if (!this.#closed) this.#flush();
     return native.poolStats(this.#h);
   }
 
   // Gives idle memory back to the system now: unmaps cached large regions
   // and returns the pages of empty slabs.
   trim() {
+    if (!this.#closed) this.#flush();
     native.poolTrim(this.#h);
   }
 
   offHeapBytes() {
-    return this.#closed ? 0 : native.poolStats(this.#h).bytesInUse;
+    if (this.#closed) return 0;
+    this.#flush();
+    return native.poolStats(this.#h).bytesInUse;
   }
 
   // Releases all memory.  Buffers still alive are detached (length 0).
@@ -210,6 +259,7 @@ class Pool extends EventEmitter {
     this.#closed = true;
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#timer = null;
+    this.#cache.clear();
     native.poolClose(this.#h);
     if (this.#stacks !== null) this.#stacks.clear();
   }
@@ -219,7 +269,10 @@ class Pool extends EventEmitter {
     const timer = setInterval(() => {
       const self = weak.deref();
       if (self === undefined) clearInterval(timer);
-      else if (!self.#closed) native.poolDecay(self.#h);
+      else if (!self.#closed) {
+        self.#flush();
+        native.poolDecay(self.#h);
+      }
     }, period);
     this.#timer = timer;
     this.#timer.unref();

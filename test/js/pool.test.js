@@ -169,6 +169,25 @@ test('sliceMax chooses which sizes are slab slices', () => {
   p2.close();
 });
 
+test('slices held in the free cache are given back when the budget needs them', () => {
+  const pool = new Pool({ maxBytes: MiB });
+  const slices = Array.from({ length: 16 }, () => pool.alloc(64 * KiB)); // one 1 MiB slab
+  assert.strictEqual(codeOf(() => pool.alloc(100 * KiB)), 'RangeError:ERR_MEMCTL_POOL_EXHAUSTED');
+  for (const b of slices) pool.free(b);
+  const large = pool.alloc(MiB); // the empty slab is purged to make room
+  assert.strictEqual(large.length, MiB);
+  const s = pool.stats();
+  assert.strictEqual(s.bytesInUse, MiB);
+  assert.strictEqual(s.bytesReserved, MiB);
+  assert.strictEqual(s.frees, 16);
+  pool.free(large);
+  // and the slab comes back when slices are wanted again
+  const again = pool.alloc(64 * KiB);
+  again.fill(1);
+  pool.free(again);
+  pool.close();
+});
+
 test('a freed small buffer (slab slice) is returned and its slot reused', () => {
   const pool = new Pool({ maxBytes: MiB });
   const a = pool.alloc(100);
