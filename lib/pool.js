@@ -34,8 +34,10 @@ const LEAK_MODES = ['off', 'simple', 'paranoid'];
 // same size costs no native call.  The core still counts a cached slot as
 // allocated until the cache is flushed: by stats(), trim(), offHeapBytes(),
 // the decay timer, and before an allocation is refused for lack of budget.
+// The cache is direct-mapped on the size (CACHE_WAYS entries, size mod
+// CACHE_WAYS): a Map lookup cost more than the rest of a cached alloc.
 const CACHE_PER_SIZE = 32;
-const CACHE_SIZES = 32;
+const CACHE_WAYS = 64;
 
 // Tag states kept in a PoolBuffer: >= 0 live allocation.
 const TAG_FREED = -2;
@@ -47,11 +49,17 @@ const TAG_FREED = -2;
 class PoolBuffer extends Uint8Array {
   #pool;
   #tag;
+  #ab; // same as .buffer, which is a slow (C++) getter
 
   constructor(ab, offset, length, pool, tag) {
     super(ab, offset, length);
     this.#pool = pool;
     this.#tag = tag;
+    this.#ab = ab;
+  }
+
+  static arrayBufferOf(buf) {
+    return buf.#ab;
   }
 
   // Returns the tag and marks the buffer freed if it is a live allocation of
@@ -95,7 +103,9 @@ class Pool extends EventEmitter {
   #external;
   #sliceMax;     // allocations up to this size are slab slices
   #zeroFill;
-  #cache = new Map(); // size -> [ab, offset, tag, ab, offset, tag, ...]
+  #cacheSize = new Int32Array(CACHE_WAYS); // size cached in each way (0: none)
+  #cacheList = new Array(CACHE_WAYS).fill(null); // [ab, offset, tag, ...]
+  #cached = 0; // entries in the cache
 
   constructor(options) {
     super();
@@ -146,9 +156,11 @@ class Pool extends EventEmitter {
   alloc(size) {
     // Fast path for small sizes; anything else goes through full validation.
     if (typeof size === 'number' && size >= 1 && size <= this.#sliceMax && (size | 0) === size) {
-      const cached = this.#cache.get(size);
+      const way = size & (CACHE_WAYS - 1);
+      const cached = this.#cacheList[way];
       let buf;
-      if (cached !== undefined && cached.length !== 0) {
+      if (cached !== null && cached.length !== 0 && this.#cacheSize[way] === size) {
+        this.#cached--;
         const tag = cached.pop();
         const offset = cached.pop();
         buf = new PoolBuffer(cached.pop(), offset, size, this.#h, tag);
@@ -167,11 +179,13 @@ class Pool extends EventEmitter {
 
   // Returns the cached slots to the core; true if there were any.
   #flush() {
-    if (this.#cache.size === 0) return false;
-    for (const cached of this.#cache.values()) {
+    if (this.#cached === 0) return false;
+    for (const cached of this.#cacheList) {
+      if (cached === null) continue;
       for (let i = 2; i < cached.length; i += 3) native.poolFree(this.#h, cached[i], undefined);
+      cached.length = 0;
     }
-    this.#cache.clear();
+    this.#cached = 0;
     return true;
   }
 
@@ -197,14 +211,9 @@ class Pool extends EventEmitter {
     const tag = PoolBuffer.claim(buf, this.#h);
     if (tag >= 0) {
       const size = buf.length;
-      if (size <= this.#sliceMax && !this.#closed) {
-        let cached = this.#cache.get(size);
-        if (cached === undefined && this.#cache.size < CACHE_SIZES) this.#cache.set(size, (cached = []));
-        if (cached !== undefined && cached.length < 3 * CACHE_PER_SIZE) {
-          cached.push(buf.buffer, buf.byteOffset, tag);
-          if (this.#stacks !== null) this.#stacks.delete(tag);
-          return;
-        }
+      if (size <= this.#sliceMax && !this.#closed && this.#cacheSlice(buf, size, tag)) {
+        if (this.#stacks !== null) this.#stacks.delete(tag);
+        return;
       }
       // Only large buffers own (and must detach) their ArrayBuffer.
       const status = native.poolFree(this.#h, tag, size > this.#sliceMax ? buf.buffer : undefined);
@@ -216,6 +225,22 @@ class Pool extends EventEmitter {
       throw this.#freeError(status, buf);
     }
     throw this.#freeError(tag, buf);
+  }
+
+  // Keeps a freed slice for the next alloc() of its size; false if its way
+  // of the cache is full (or holds another size with entries).
+  #cacheSlice(buf, size, tag) {
+    const way = size & (CACHE_WAYS - 1);
+    let cached = this.#cacheList[way];
+    if (cached === null) this.#cacheList[way] = cached = [];
+    if (this.#cacheSize[way] !== size) {
+      if (cached.length !== 0) return false;
+      this.#cacheSize[way] = size;
+    }
+    if (cached.length >= 3 * CACHE_PER_SIZE) return false;
+    cached.push(PoolBuffer.arrayBufferOf(buf), buf.byteOffset, tag);
+    this.#cached++;
+    return true;
   }
 
   #freeError(state, buf) {
@@ -259,7 +284,8 @@ class Pool extends EventEmitter {
     this.#closed = true;
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#timer = null;
-    this.#cache.clear();
+    this.#cacheList.fill(null);
+    this.#cached = 0;
     native.poolClose(this.#h);
     if (this.#stacks !== null) this.#stacks.clear();
   }
