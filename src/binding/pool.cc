@@ -435,7 +435,13 @@ static napi_value PoolFree(napi_env env, napi_callback_info info) {
     if (napi_get_arraybuffer_info(env, argv[2], &data, &len) != napi_ok ||
         data != r->base)
       return Num(env, MC_POOL_FOREIGN);
+    bool detached = false;
     MC_CALL(napi_detach_arraybuffer(env, argv[2]));
+    MC_CALL(napi_is_detached_arraybuffer(env, argv[2], &detached));
+    // Never hand the memory to someone else while JS can still reach it.
+    if (!detached)
+      return ThrowRaw(env, "Error", "ERR_MEMCTL_POOL_DETACH_FAILED",
+                      "the buffer's ArrayBuffer could not be detached");
     Ticket *t = (Ticket *)r->user;
     if (t) {
       t->dead = true;
