@@ -155,9 +155,11 @@ static napi_value MakeArrayBuffer(napi_env env, PoolBinding *b,
   if (!t) return ThrowRaw(env, "Error", "ERR_MEMCTL_NO_MEMORY", "out of memory");
   napi_value ab = NULL;
   napi_status st;
+  bool finalized = false;  // a finalizer owns t from now on
   if (b->external_ok) {
     st = napi_create_external_arraybuffer(env, r->base, size, ExternalFinalize,
                                           t, &ab);
+    finalized = st == napi_ok;
     t->external = true;
   } else {
     void *data = NULL;
@@ -165,14 +167,14 @@ static napi_value MakeArrayBuffer(napi_env env, PoolBinding *b,
     if (st == napi_ok) {
       r->base = (unsigned char *)data;
       st = napi_add_finalizer(env, ab, t, ObjectFinalize, NULL, NULL);
+      finalized = st == napi_ok;
     }
   }
   if (st == napi_ok) st = napi_create_reference(env, ab, 0, &t->ref);
   if (st != napi_ok) {
-    // No finalizer will run for t: undo here.  (If the ArrayBuffer exists,
-    // its finalizer owns t; that only happens if napi_create_reference
-    // failed, which Node-API does not do for a valid object.)
-    if (!ab) {
+    if (finalized) {
+      t->dead = true;  // the caller releases the region itself
+    } else {
       b->refs--;
       free(t);
     }
