@@ -54,10 +54,15 @@ int mc_pool_class_of(size_t size, size_t *class_size) {
   return MC_POOL_NSMALL + (int)c;
 }
 
-size_t mc_pool_slab_size(size_t class_size) {
-  if (class_size <= MC_POOL_SMALL_MAX) return MC_POOL_SLAB_SIZE;
-  size_t s = 16 * class_size;
-  return s > MC_POOL_SLAB_MAX ? MC_POOL_SLAB_MAX : s;
+size_t mc_pool_slab_size(const mc_pool *p, size_t class_size) {
+  size_t s = class_size <= MC_POOL_SMALL_MAX ? MC_POOL_SLAB_SIZE
+                                              : 16 * class_size;
+  if (s > MC_POOL_SLAB_MAX) s = MC_POOL_SLAB_MAX;
+  /* A slab takes at most a quarter of a small budget (at least one slot),
+   * so one slab never makes a buffer that fits the budget fail. */
+  size_t quarter = p->cfg.max_bytes / 4 / class_size * class_size;
+  if (s > quarter) s = quarter > class_size ? quarter : class_size;
+  return s;
 }
 
 int mc_pool_is_sliced(const mc_pool *p, size_t size) {
@@ -375,7 +380,7 @@ int mc_pool_slab_next(mc_pool *p, size_t size, mc_pool_region **out,
   if (!mc_list_empty(&p->usable[cls])) {
     r = MC_LIST_ENTRY(p->usable[cls].next, mc_pool_region, link);
   } else {
-    r = region_new(p, MC_POOL_SLAB, cls, mc_pool_slab_size(cs), &status);
+    r = region_new(p, MC_POOL_SLAB, cls, mc_pool_slab_size(p, cs), &status);
     if (!r) {
       p->st.failed++;
       return status;

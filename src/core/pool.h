@@ -125,8 +125,9 @@ int mc_pool_class_of(size_t size, size_t *class_size);
 int mc_pool_is_sliced(const mc_pool *p, size_t size);
 /* The effective slice_max (a class size, or 0). */
 size_t mc_pool_slice_max(const mc_pool *p);
-/* Bytes of a slab of the given class size. */
-size_t mc_pool_slab_size(size_t class_size);
+/* Bytes of a slab of the given class size: 64 KiB up to 4 KiB classes, 16
+ * slots (at most 1 MiB) above, and at most a quarter of the budget. */
+size_t mc_pool_slab_size(const mc_pool *p, size_t class_size);
 
 /* Tags: gen (21 bits) << 32 | region id (20 bits) << 12 | slot (12 bits). */
 #define MC_POOL_GEN_MASK 0x1FFFFFu

@@ -172,11 +172,28 @@ static void test_slice_max_is_a_class_size_and_medium_slabs_work(void **state) {
   assert_int_equal(stats(p).reserved, MiB);
   assert_non_null(small_alloc(p, 64 * KiB, &tags[16], &st));
   assert_int_equal(stats(p).slabs, 2);
-  assert_int_equal(mc_pool_slab_size(5 * 4096), 16 * 5 * 4096);
-  assert_int_equal(mc_pool_slab_size(100), MC_POOL_SLAB_SIZE);
+  assert_int_equal(mc_pool_slab_size(p, 5 * 4096), 16 * 5 * 4096);
+  assert_int_equal(mc_pool_slab_size(p, 112), MC_POOL_SLAB_SIZE);
   for (int i = 0; i < 17; i++) assert_int_equal(mc_pool_free_tag(p, tags[i], NULL), MC_POOL_OK);
   mc_pool_trim(p);
   assert_int_equal(stats(p).reserved, 0);
+  mc_pool_destroy(p);
+}
+
+static void test_slabs_shrink_to_fit_a_small_budget(void **state) {
+  mc_pool_config cfg = {0};
+  cfg.max_bytes = 64 * KiB;
+  cfg.use_mmap = 1;
+  cfg.slice_max = MC_POOL_SLICE_LIMIT;
+  mc_pool *p = mc_pool_create(&cfg);
+  assert_int_equal(mc_pool_slab_size(p, 64 * KiB), 64 * KiB);  /* one slot */
+  assert_int_equal(mc_pool_slab_size(p, 112), 16 * KiB / 112 * 112);
+  uint64_t t;
+  int st;
+  assert_non_null(small_alloc(p, 64 * KiB, &t, &st));  /* the whole budget */
+  assert_null(small_alloc(p, 1, &t, &st));
+  assert_int_equal(st, MC_POOL_EXHAUSTED);
+  assert_true(stats(p).reserved <= 64 * KiB);
   mc_pool_destroy(p);
 }
 
@@ -251,24 +268,25 @@ static void test_budget_is_never_exceeded(void **state) {
 }
 
 static void test_empty_slabs_are_purged_for_room(void **state) {
-  mc_pool *p = make_pool(2 * MC_POOL_SLAB_SIZE);
+  const size_t max = 4 * MC_POOL_SLAB_SIZE;
+  mc_pool *p = make_pool(max);
   uint64_t t1, t2;
   int st;
   assert_non_null(small_alloc(p, 16, &t1, &st));
   assert_non_null(small_alloc(p, 2000, &t2, &st));
   assert_int_equal(stats(p).reserved, 2 * MC_POOL_SLAB_SIZE);
   mc_pool_region *r;
-  assert_int_equal(mc_pool_large_alloc(p, 8192, &r), MC_POOL_EXHAUSTED);
+  assert_int_equal(mc_pool_large_alloc(p, 160 * KiB, &r), MC_POOL_EXHAUSTED);
   mc_pool_free_tag(p, t1, NULL);  /* slab of class 16 is now empty */
-  assert_int_equal(mc_pool_large_alloc(p, 8192, &r), MC_POOL_OK);
-  assert_int_equal(stats(p).reserved, MC_POOL_SLAB_SIZE + 8192);
-  assert_int_equal(stats(p).mapped, 2 * MC_POOL_SLAB_SIZE + 8192);
+  assert_int_equal(mc_pool_large_alloc(p, 160 * KiB, &r), MC_POOL_OK);
+  assert_int_equal(stats(p).reserved, MC_POOL_SLAB_SIZE + 160 * KiB);
+  assert_int_equal(stats(p).mapped, 2 * MC_POOL_SLAB_SIZE + 160 * KiB);
   /* The purged slab must be re-reserved before use: no room now. */
   assert_null(small_alloc(p, 16, &t1, &st));
   assert_int_equal(st, MC_POOL_EXHAUSTED);
   mc_pool_large_free(p, r);
   assert_non_null(small_alloc(p, 16, &t1, &st));
-  assert_true(stats(p).reserved <= 2 * MC_POOL_SLAB_SIZE);
+  assert_true(stats(p).reserved <= max);
   mc_pool_destroy(p);
 }
 
@@ -404,7 +422,7 @@ static void random_sequence(size_t slice_max) {
         mc_pool_class_of(a.size, &cs);
         /* Refused only when the memory that cannot be evicted (live regions,
          * non-empty slabs) leaves no room for the region it needs. */
-        size_t need = mc_pool_is_sliced(p, a.size) ? mc_pool_slab_size(cs) : cs;
+        size_t need = mc_pool_is_sliced(p, a.size) ? mc_pool_slab_size(p, cs) : cs;
         assert_true(cs > max || stats(p).reserved + need > max);
         failed++;
       } else {
@@ -486,6 +504,7 @@ int main(void) {
       cmocka_unit_test(test_full_slab_moves_to_a_new_one),
       cmocka_unit_test(test_foreign_tags_are_refused),
       cmocka_unit_test(test_slice_max_is_a_class_size_and_medium_slabs_work),
+      cmocka_unit_test(test_slabs_shrink_to_fit_a_small_budget),
       cmocka_unit_test(test_large_regions_are_reused),
       cmocka_unit_test(test_zero_fill_clears_reused_memory),
       cmocka_unit_test(test_budget_is_never_exceeded),
