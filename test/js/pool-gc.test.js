@@ -212,3 +212,73 @@ test('the default pool uses external memory on Node', () => {
   assert.strictEqual(pool.externalMemory, true);
   pool.close();
 });
+
+test('a random sequence with leaks matches a model once everything is collected', async () => {
+  const pool = new Pool({ maxBytes: 32 * MiB, decayMs: 5 });
+  let reported = 0;
+  let reportedBytes = 0;
+  pool.on('leak', ({ size }) => {
+    reported++;
+    reportedBytes += size;
+  });
+  let seed = 99;
+  const rand = (n) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  let dropped = 0;
+  let droppedBytes = 0;
+  let inUse = 0;
+  await (async () => {
+    let kept = [];
+    for (let step = 0; step < 4000; step++) {
+      const op = rand(20);
+      if (op < 9) {
+        const size = [1 + rand(200), 1 + rand(65536), 65537 + rand(MiB)][rand(3)];
+        try {
+          const b = pool.alloc(size);
+          b[0] = 1;
+          kept.push(b);
+          inUse += size;
+        } catch (err) {
+          assert.strictEqual(err.code, 'ERR_MEMCTL_POOL_EXHAUSTED');
+        }
+      } else if (op < 16 && kept.length > 0) {
+        const i = rand(kept.length);
+        inUse -= kept[i].length;
+        pool.free(kept[i]);
+        kept[i] = kept[kept.length - 1];
+        kept.pop();
+      } else if (op < 18 && kept.length > 0) {
+        const i = rand(kept.length); // a leak: dropped without free()
+        dropped++;
+        droppedBytes += kept[i].length;
+        inUse -= kept[i].length;
+        kept[i] = kept[kept.length - 1];
+        kept.pop();
+      } else if (op === 18) {
+        gc();
+        await sleep(1);
+      } else {
+        pool.trim();
+      }
+      const s = pool.stats();
+      assert.ok(s.bytesReserved <= 32 * MiB);
+      // Leaks not yet collected still count as in use.
+      assert.strictEqual(s.bytesInUse, inUse + droppedBytes - s.leakedBytes);
+    }
+    for (const b of kept) pool.free(b);
+    kept = null; // freed buffers keep their slabs reachable: drop them too
+  })();
+  pool.trim(); // empties the free cache, which also holds slabs
+  await collectUntil(() => reported === dropped);
+  const s = pool.stats();
+  assert.strictEqual(reported, dropped);
+  assert.strictEqual(reportedBytes, droppedBytes);
+  assert.strictEqual(s.leaks, dropped);
+  assert.strictEqual(s.leakedBytes, droppedBytes);
+  assert.strictEqual(s.bytesInUse, 0);
+  assert.strictEqual(s.liveAllocations, 0);
+  assert.ok(dropped > 50);
+  pool.close();
+});
