@@ -155,9 +155,9 @@ test('a pool collected while its buffers are referenced: the buffers stay valid'
     let collected = false;
     const registry = new FinalizationRegistry(() => { collected = true; });
     function make() {
-      const pool = new Pool({ maxBytes: 8 << 20 });
+      const pool = new Pool({ maxBytes: 128 << 20 });
       registry.register(pool, 'pool');
-      const bufs = [pool.alloc(40), pool.alloc(3000), pool.alloc(1 << 20)];
+      const bufs = [pool.alloc(40), pool.alloc(3000), pool.alloc(64 << 20)];
       bufs.forEach((b, i) => b.fill(i + 1));
       return bufs;
     }
@@ -166,12 +166,19 @@ test('a pool collected while its buffers are referenced: the buffers stay valid'
       for (let i = 0; i < 50 && !collected; i++) { gc(); await sleep(5); }
       const intact = bufs.every((b, i) => b.length > 0 && b[0] === i + 1 && b[b.length - 1] === i + 1);
       bufs[2].fill(9); // still writable
+      const rssHeld = process.memoryUsage.rss();
       bufs = null;
-      for (let i = 0; i < 10; i++) { gc(); await sleep(5); }
-      console.log(JSON.stringify({ collected, intact }));
+      // The orphaned pool's memory goes back when its last buffer is collected.
+      let rssAfter = rssHeld;
+      for (let i = 0; i < 50 && rssHeld - rssAfter < (48 << 20); i++) {
+        gc();
+        await sleep(5);
+        rssAfter = process.memoryUsage.rss();
+      }
+      console.log(JSON.stringify({ collected, intact, released: rssHeld - rssAfter >= (48 << 20) }));
     })();
   `);
-  assert.deepStrictEqual(out, { collected: true, intact: true });
+  assert.deepStrictEqual(out, { collected: true, intact: true, released: true });
 });
 
 test('without external buffers the pool falls back to V8-owned memory', () => {
