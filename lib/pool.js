@@ -104,8 +104,8 @@ class Pool extends EventEmitter {
   #sliceMax;     // allocations up to this size are slab slices
   #zeroFill;
   #cacheSize = new Int32Array(CACHE_WAYS); // size cached in each way (0: none)
-  #cacheList = new Array(CACHE_WAYS).fill(null); // [ab, offset, tag, ...]
-  #cached = 0; // entries in the cache
+  #cacheList = Array.from({ length: CACHE_WAYS }, () => []); // [ab, offset, tag, ...]
+  #plain = true; // neither zeroFill nor paranoid: the inline fast paths apply
 
   constructor(options) {
     super();
@@ -133,6 +133,7 @@ class Pool extends EventEmitter {
       }, sliceMax);
     this.#sliceMax = effectiveSliceMax;
     this.#zeroFill = zeroFill;
+    this.#plain = !zeroFill && mode !== 'paranoid';
     this.#h = h;
     this.#scratch = new Float64Array(scratch);
     this.#maxBytes = maxBytes;
@@ -154,39 +155,47 @@ class Pool extends EventEmitter {
   get sliceMax() { return this.#sliceMax; }
 
   alloc(size) {
-    // Fast path for small sizes; anything else goes through full validation.
+    // Kept small so it inlines: a slice from the free cache, else #allocSlice
+    // (native slab slot) or #allocLarge (which also validates the size).
     if (typeof size === 'number' && size >= 1 && size <= this.#sliceMax && (size | 0) === size) {
       const way = size & (CACHE_WAYS - 1);
       const cached = this.#cacheList[way];
-      let buf;
-      if (cached !== null && cached.length !== 0 && this.#cacheSize[way] === size) {
-        this.#cached--;
+      if (this.#plain && cached.length !== 0 && this.#cacheSize[way] === size) {
         const tag = cached.pop();
         const offset = cached.pop();
-        buf = new PoolBuffer(cached.pop(), offset, size, this.#h, tag);
-        if (this.#zeroFill) buf.fill(0);
-      } else {
-        let ab = native.poolAllocSmall(this.#h, size);
-        if (ab === EXHAUSTED && this.#flush()) ab = native.poolAllocSmall(this.#h, size);
-        if (typeof ab === 'number') throw this.#allocError(ab, size);
-        buf = new PoolBuffer(ab, this.#scratch[1], size, this.#h, this.#scratch[0]);
+        return new PoolBuffer(cached.pop(), offset, size, this.#h, tag);
       }
-      if (this.#stacks !== null) this.#stacks.set(PoolBuffer.tagOf(buf), captureStack());
-      return buf;
+      return this.#allocSlice(size, way, cached);
     }
     return this.#allocLarge(size);
   }
 
+  #allocSlice(size, way, cached) {
+    let buf;
+    if (cached.length !== 0 && this.#cacheSize[way] === size) {
+      const tag = cached.pop();
+      const offset = cached.pop();
+      buf = new PoolBuffer(cached.pop(), offset, size, this.#h, tag);
+      if (this.#zeroFill) buf.fill(0);
+    } else {
+      let ab = native.poolAllocSmall(this.#h, size);
+      if (ab === EXHAUSTED && this.#flush()) ab = native.poolAllocSmall(this.#h, size);
+      if (typeof ab === 'number') throw this.#allocError(ab, size);
+      buf = new PoolBuffer(ab, this.#scratch[1], size, this.#h, this.#scratch[0]);
+    }
+    if (this.#stacks !== null) this.#stacks.set(PoolBuffer.tagOf(buf), captureStack());
+    return buf;
+  }
+
   // Returns the cached slots to the core; true if there were any.
   #flush() {
-    if (this.#cached === 0) return false;
+    let any = false;
     for (const cached of this.#cacheList) {
-      if (cached === null) continue;
       for (let i = 2; i < cached.length; i += 3) native.poolFree(this.#h, cached[i], undefined);
+      any = any || cached.length !== 0;
       cached.length = 0;
     }
-    this.#cached = 0;
-    return true;
+    return any;
   }
 
   #allocLarge(size) {
@@ -210,36 +219,44 @@ class Pool extends EventEmitter {
   free(buf) {
     const tag = PoolBuffer.claim(buf, this.#h);
     if (tag >= 0) {
+      // A detached buffer (closed pool) has length 0 and takes the slow path.
       const size = buf.length;
-      if (size <= this.#sliceMax && !this.#closed && this.#cacheSlice(buf, size, tag)) {
-        if (this.#stacks !== null) this.#stacks.delete(tag);
-        return;
+      if (this.#plain && size <= this.#sliceMax && size !== 0) {
+        const way = size & (CACHE_WAYS - 1);
+        const cached = this.#cacheList[way];
+        if (this.#cacheSize[way] === size && cached.length < 3 * CACHE_PER_SIZE) {
+          cached.push(PoolBuffer.arrayBufferOf(buf), buf.byteOffset, tag);
+          return;
+        }
       }
-      // Only large buffers own (and must detach) their ArrayBuffer.
-      const status = native.poolFree(this.#h, tag, size > this.#sliceMax ? buf.buffer : undefined);
-      if (status === 0) {
-        if (this.#stacks !== null) this.#stacks.delete(tag);
-        return;
-      }
-      PoolBuffer.unclaim(buf, tag);
-      throw this.#freeError(status, buf);
+      this.#freeSlow(buf, tag, size);
+      return;
     }
     throw this.#freeError(tag, buf);
   }
 
+  #freeSlow(buf, tag, size) {
+    if (this.#stacks !== null) this.#stacks.delete(tag);
+    if (size <= this.#sliceMax && size !== 0 && this.#cacheSlice(buf, size, tag)) return;
+    // Only large buffers own (and must detach) their ArrayBuffer.
+    const status = native.poolFree(this.#h, tag, size > this.#sliceMax ? buf.buffer : undefined);
+    if (status !== 0) {
+      PoolBuffer.unclaim(buf, tag);
+      throw this.#freeError(status, buf);
+    }
+  }
+
   // Keeps a freed slice for the next alloc() of its size; false if its way
-  // of the cache is full (or holds another size with entries).
+  // of the cache is full (or holds another size).
   #cacheSlice(buf, size, tag) {
     const way = size & (CACHE_WAYS - 1);
-    let cached = this.#cacheList[way];
-    if (cached === null) this.#cacheList[way] = cached = [];
+    const cached = this.#cacheList[way];
     if (this.#cacheSize[way] !== size) {
       if (cached.length !== 0) return false;
       this.#cacheSize[way] = size;
     }
     if (cached.length >= 3 * CACHE_PER_SIZE) return false;
     cached.push(PoolBuffer.arrayBufferOf(buf), buf.byteOffset, tag);
-    this.#cached++;
     return true;
   }
 
@@ -284,8 +301,7 @@ class Pool extends EventEmitter {
     this.#closed = true;
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#timer = null;
-    this.#cacheList.fill(null);
-    this.#cached = 0;
+    for (const cached of this.#cacheList) cached.length = 0;
     native.poolClose(this.#h);
     if (this.#stacks !== null) this.#stacks.clear();
   }
