@@ -14,7 +14,7 @@ const { EventEmitter } = require('node:events');
 const native = require('./native');
 const { track } = require('./offheap');
 const {
-  checkInteger, checkNumber, checkOptions, checkOneOf, typeError, rangeError, error, describe,
+  checkInteger, checkNumber, checkBoolean, checkOptions, checkOneOf, typeError, rangeError, error, describe,
 } = require('./errors');
 
 const SLICE_LIMIT = native.POOL_SLICE_LIMIT;
@@ -34,18 +34,21 @@ const LEAK_MODES = ['off', 'simple', 'paranoid'];
 // same size costs no native call.  The core still counts a cached slot as
 // allocated until the cache is flushed: by stats(), trim(), offHeapBytes(),
 // the decay timer, and before an allocation is refused for lack of budget.
-// The cache is direct-mapped on the size (CACHE_WAYS entries, size mod
-// CACHE_WAYS): a Map lookup cost more than the rest of a cached alloc.
+// The cache is direct-mapped on a multiplicative hash of the size (a Map
+// lookup cost more than the rest of a cached alloc; size mod 64 would put
+// every power of two in one way).
 const CACHE_PER_SIZE = 32;
-const CACHE_WAYS = 64;
+const CACHE_WAYS = 64; // the hash keeps the top 6 bits
+const cacheWay = (size) => Math.imul(size, 0x9e3779b1) >>> 26;
 
 // Tag states kept in a PoolBuffer: >= 0 live allocation.
 const TAG_FREED = -2;
 
 // Every Buffer a pool hands out is a PoolBuffer: a Buffer (its prototype
 // chain holds Buffer.prototype, `constructor` is Buffer, so subarray() and
-// friends make plain Buffers) with two private fields no other code can read
-// or forge: the pool it came from and the tag naming its allocation.
+// friends make plain Buffers) with private fields no other code can read or
+// forge: the pool it came from, the tag naming its allocation, and its
+// ArrayBuffer.
 class PoolBuffer extends Uint8Array {
   #pool;
   #tag;
@@ -114,10 +117,7 @@ class Pool extends EventEmitter {
       throw typeError('ERR_MEMCTL_INVALID_ARG_TYPE', 'options.maxBytes is required');
     }
     const maxBytes = checkInteger('options.maxBytes', o.maxBytes, 65536, MAX_BYTES);
-    const zeroFill = o.zeroFill === undefined ? false : o.zeroFill;
-    if (typeof zeroFill !== 'boolean') {
-      throw typeError('ERR_MEMCTL_INVALID_ARG_TYPE', `options.zeroFill must be a boolean, got ${describe(zeroFill)}`);
-    }
+    const zeroFill = o.zeroFill === undefined ? false : checkBoolean('options.zeroFill', o.zeroFill);
     const mode = o.leakDetection === undefined ? 'simple' : checkOneOf('options.leakDetection', o.leakDetection, LEAK_MODES);
     const decayMs = o.decayMs === undefined ? DEFAULT_DECAY_MS : checkNumber('options.decayMs', o.decayMs, 0, Infinity);
     const sliceMax = o.sliceMax === undefined ? SLICE_LIMIT : checkInteger('options.sliceMax', o.sliceMax, 0, SLICE_LIMIT);
@@ -158,7 +158,7 @@ class Pool extends EventEmitter {
     // Kept small so it inlines: a slice from the free cache, else #allocSlice
     // (native slab slot) or #allocLarge (which also validates the size).
     if (typeof size === 'number' && size >= 1 && size <= this.#sliceMax && (size | 0) === size) {
-      const way = size & (CACHE_WAYS - 1);
+      const way = cacheWay(size);
       const cached = this.#cacheList[way];
       if (this.#plain && cached.length !== 0 && this.#cacheSize[way] === size) {
         const tag = cached.pop();
@@ -222,7 +222,7 @@ class Pool extends EventEmitter {
       // A detached buffer (closed pool) has length 0 and takes the slow path.
       const size = buf.length;
       if (this.#plain && size <= this.#sliceMax && size !== 0) {
-        const way = size & (CACHE_WAYS - 1);
+        const way = cacheWay(size);
         const cached = this.#cacheList[way];
         if (this.#cacheSize[way] === size && cached.length < 3 * CACHE_PER_SIZE) {
           cached.push(PoolBuffer.arrayBufferOf(buf), buf.byteOffset, tag);
@@ -249,7 +249,7 @@ class Pool extends EventEmitter {
   // Keeps a freed slice for the next alloc() of its size; false if its way
   // of the cache is full (or holds another size).
   #cacheSlice(buf, size, tag) {
-    const way = size & (CACHE_WAYS - 1);
+    const way = cacheWay(size);
     const cached = this.#cacheList[way];
     if (this.#cacheSize[way] !== size) {
       if (cached.length !== 0) return false;
