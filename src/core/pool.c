@@ -344,9 +344,9 @@ int mc_pool_large_alloc(mc_pool *p, size_t size, mc_pool_region **out) {
   return MC_POOL_OK;
 }
 
-void mc_pool_large_free(mc_pool *p, mc_pool_region *r) {
+/* Returns a live large region to its class cache (or releases it). */
+static void large_release(mc_pool *p, mc_pool_region *r) {
   count_free(p, r->cls, r->req, r->size);
-  p->st.frees++;
   r->req = 0;
   if (!r->mapped) {
     region_destroy(p, r);
@@ -356,6 +356,11 @@ void mc_pool_large_free(mc_pool *p, mc_pool_region *r) {
   r->idle_since = now_ms(p);
   /* Most recently freed first: its pages are the likeliest to be warm. */
   mc_list_insert_after(&p->cached[r->cls], &r->link);
+}
+
+void mc_pool_large_free(mc_pool *p, mc_pool_region *r) {
+  p->st.frees++;
+  large_release(p, r);
 }
 
 /* ---- slabs ------------------------------------------------------------------ */
@@ -426,9 +431,9 @@ long mc_pool_slot_alloc(mc_pool *p, mc_pool_region *r, size_t size,
   return (long)s * r->slot_size;
 }
 
-static void slot_free(mc_pool *p, mc_pool_region *r, uint32_t s) {
+/* Returns slot s of r to its free list (stats.frees is the caller's). */
+static void slot_release(mc_pool *p, mc_pool_region *r, uint32_t s) {
   count_free(p, r->cls, r->slot_len[s], r->slot_size);
-  p->st.frees++;
   r->slot_len[s] = 0;
   r->slot_gen[s]++;
   r->free_slots[r->nfree++] = (uint16_t)s;
@@ -473,7 +478,8 @@ int mc_pool_free_tag(mc_pool *p, uint64_t tag, size_t *size) {
     mc_pool_large_free(p, r);
   } else {
     if (size) *size = r->slot_len[s];
-    slot_free(p, r, s);
+    p->st.frees++;
+    slot_release(p, r, s);
   }
   return MC_POOL_OK;
 }
@@ -491,7 +497,7 @@ size_t mc_pool_region_collected(mc_pool *p, uint32_t id, uint32_t gen,
       p->st.leaked_bytes += r->req;
       if (leak) leak(arg, r->req, mc_pool_tag(r->id, 0, r->gen));
     }
-    mc_pool_large_free(p, r);
+    large_release(p, r);  /* a reclaimed leak is not counted as a free() */
     return count_leaks ? 1 : 0;
   }
   for (uint32_t s = 0; s < r->nslots; s++) {
@@ -502,7 +508,7 @@ size_t mc_pool_region_collected(mc_pool *p, uint32_t id, uint32_t gen,
       if (leak) leak(arg, r->slot_len[s], mc_pool_tag(r->id, s, r->slot_gen[s]));
       n++;
     }
-    slot_free(p, r, s);
+    slot_release(p, r, s);
   }
   region_destroy(p, r);
   return n;

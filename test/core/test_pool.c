@@ -355,6 +355,8 @@ static void test_collected_regions_report_leaks(void **state) {
   assert_int_equal(mc_pool_region_collected(p, slab->id, slab->gen, 1, count_leak, &leaked), 2);
   assert_int_equal(leaked, 24);
   assert_int_equal(stats(p).leaks, 2);
+  assert_int_equal(stats(p).frees, 1);  /* reclaimed leaks are not frees */
+  assert_int_equal(stats(p).live, 0);
   assert_int_equal(stats(p).slabs, 0);
   assert_int_equal(stats(p).in_use, 0);
   /* A large region: a stale generation is ignored, the right one leaks. */
