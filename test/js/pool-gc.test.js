@@ -236,6 +236,7 @@ test('a random sequence with leaks matches a model once everything is collected'
   let dropped = 0;
   let droppedBytes = 0;
   let inUse = 0;
+  let frees = 0;
   await (async () => {
     let kept = [];
     for (let step = 0; step < 4000; step++) {
@@ -254,6 +255,7 @@ test('a random sequence with leaks matches a model once everything is collected'
         const i = rand(kept.length);
         inUse -= kept[i].length;
         pool.free(kept[i]);
+        frees++;
         kept[i] = kept[kept.length - 1];
         kept.pop();
       } else if (op < 18 && kept.length > 0) {
@@ -275,6 +277,7 @@ test('a random sequence with leaks matches a model once everything is collected'
       assert.strictEqual(s.bytesInUse, inUse + droppedBytes - s.leakedBytes);
     }
     for (const b of kept) pool.free(b);
+    frees += kept.length;
     kept = null; // freed buffers keep their slabs reachable: drop them too
   })();
   pool.trim(); // empties the free cache, which also holds slabs
@@ -284,6 +287,7 @@ test('a random sequence with leaks matches a model once everything is collected'
   assert.strictEqual(reportedBytes, droppedBytes);
   assert.strictEqual(s.leaks, dropped);
   assert.strictEqual(s.leakedBytes, droppedBytes);
+  assert.strictEqual(s.frees, frees); // leaks are not frees
   assert.strictEqual(s.bytesInUse, 0);
   assert.strictEqual(s.liveAllocations, 0);
   assert.ok(dropped > 50);
