@@ -65,7 +65,7 @@ export declare class Pool extends EventEmitter {
   readonly closed: boolean;
   readonly leakDetection: LeakDetection;
   /** false when the runtime forbids external buffers (fallback to V8-owned memory). */
-  readonly externalMemory: boolean;
+  readonly externalBuffers: boolean;
   /** Effective sliceMax (a size-class size). */
   readonly sliceMax: number;
   /** A Buffer of exactly `size` bytes; throws RangeError ERR_MEMCTL_POOL_EXHAUSTED past the budget. */

@@ -149,7 +149,7 @@ class Pool extends EventEmitter {
   get leakDetection() { return this.#mode; }
   // false when the runtime forbids external buffers and the pool falls back
   // to memory owned by V8 (same API, no page reuse, no trim of that memory).
-  get externalMemory() { return this.#external; }
+  get externalBuffers() { return this.#external; }
   // Allocations of at most this many bytes are slices of shared slabs (not
   // detached on free); larger ones own their ArrayBuffer.
   get sliceMax() { return this.#sliceMax; }

@@ -187,7 +187,7 @@ test('without external buffers the pool falls back to V8-owned memory', () => {
     const { setTimeout: sleep } = require('node:timers/promises');
     (async () => {
       const pool = new Pool({ maxBytes: 4 << 20 });
-      const res = { external: pool.externalMemory };
+      const res = { external: pool.externalBuffers };
       const small = pool.alloc(100); small.fill(1);
       const large = pool.alloc(1 << 20); large.fill(2);
       res.ok = small[99] === 1 && large[(1 << 20) - 1] === 2;
@@ -216,7 +216,7 @@ test('without external buffers the pool falls back to V8-owned memory', () => {
 
 test('the default pool uses external memory on Node', () => {
   const pool = new Pool({ maxBytes: MiB });
-  assert.strictEqual(pool.externalMemory, true);
+  assert.strictEqual(pool.externalBuffers, true);
   pool.close();
 });
 
