@@ -89,6 +89,7 @@ async function fillPhase(size) {
   }
   peak = Math.max(peak, rss());
   const reserved = pool.stats().bytesReserved;
+  const count = live.length;
   for (const b of live) pool.free(b);
   live.length = 0;
   pool.trim();
@@ -103,7 +104,7 @@ async function fillPhase(size) {
   const reservedAfterTrim = pool.stats().bytesReserved;
   pool.close();
   return {
-    maxBytes, buffers: reserved ? Math.round(reserved / size) : 0, startRss: start, peakRss: peak,
+    maxBytes, buffers: count, startRss: start, peakRss: peak,
     endRss: end, reservedAtFull: reserved, reservedAfterTrim,
     peakWithinBudget: peak - start <= maxBytes + FIXED_OVERHEAD,
     // RSS outside the V8 heap: the young generation grows during the fill

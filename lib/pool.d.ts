@@ -11,6 +11,11 @@ export interface PoolOptions {
   leakDetection?: LeakDetection;
   /** Idle memory is given back after this many ms (default 10000; Infinity: only on trim()). */
   decayMs?: number;
+  /**
+   * Allocations up to this size (rounded down to a size class; 0 to 65536, default 65536) are
+   * slices of shared slabs: fast, but free() cannot detach them. Larger ones own their ArrayBuffer.
+   */
+  sliceMax?: number;
 }
 
 export interface PoolLeak {
@@ -60,7 +65,9 @@ export declare class Pool extends EventEmitter {
   readonly closed: boolean;
   readonly leakDetection: LeakDetection;
   /** false when the runtime forbids external buffers (fallback to V8-owned memory). */
-  readonly externalMemory: boolean;
+  readonly externalBuffers: boolean;
+  /** Effective sliceMax (a size-class size). */
+  readonly sliceMax: number;
   /** A Buffer of exactly `size` bytes; throws RangeError ERR_MEMCTL_POOL_EXHAUSTED past the budget. */
   alloc(size: number): Buffer;
   /** Returns the memory at once; large buffers are detached (length 0). */

@@ -4,19 +4,20 @@
 // validates arguments, turns pool memory into Buffers and emits 'leak'.
 //
 // Buffers come in two kinds (see README "pool"):
-//   - large (> POOL_SMALL_MAX bytes): the Buffer owns an ArrayBuffer over its
-//     own region; free() detaches it (the Buffer then reads as length 0).
-//   - small: the Buffer is a view of a 64 KiB slab ArrayBuffer shared with
-//     other small buffers; free() returns the slot but cannot detach the view.
+//   - large (> sliceMax bytes): the Buffer owns an ArrayBuffer over its own
+//     region; free() detaches it (the Buffer then reads as length 0).
+//   - sliced (<= sliceMax, default 64 KiB): the Buffer is a view of a slab
+//     ArrayBuffer shared with other buffers of its size class; free() returns
+//     the slot but cannot detach the view.
 
 const { EventEmitter } = require('node:events');
 const native = require('./native');
 const { track } = require('./offheap');
 const {
-  checkInteger, checkNumber, checkOptions, checkOneOf, typeError, rangeError, error, describe,
+  checkInteger, checkNumber, checkBoolean, checkOptions, checkOneOf, typeError, rangeError, error, describe,
 } = require('./errors');
 
-const SMALL_MAX = native.POOL_SMALL_MAX;
+const SLICE_LIMIT = native.POOL_SLICE_LIMIT;
 const MAX_BYTES = native.POOL_MAX_BYTES;
 const DEFAULT_DECAY_MS = 10000;
 
@@ -28,21 +29,40 @@ const FREED = -4;
 
 const LEAK_MODES = ['off', 'simple', 'paranoid'];
 
+// Freed slices are kept in a small per-size cache in JavaScript (like
+// jemalloc's thread cache) so that a free() followed by an alloc() of the
+// same size costs no native call.  The core still counts a cached slot as
+// allocated until the cache is flushed: by stats(), trim(), offHeapBytes(),
+// the decay timer, and before an allocation is refused for lack of budget.
+// The cache is direct-mapped on a multiplicative hash of the size (a Map
+// lookup cost more than the rest of a cached alloc; size mod 64 would put
+// every power of two in one way).
+const CACHE_PER_SIZE = 32;
+const CACHE_WAYS = 64; // the hash keeps the top 6 bits
+const cacheWay = (size) => Math.imul(size, 0x9e3779b1) >>> 26;
+
 // Tag states kept in a PoolBuffer: >= 0 live allocation.
 const TAG_FREED = -2;
 
 // Every Buffer a pool hands out is a PoolBuffer: a Buffer (its prototype
 // chain holds Buffer.prototype, `constructor` is Buffer, so subarray() and
-// friends make plain Buffers) with two private fields no other code can read
-// or forge: the pool it came from and the tag naming its allocation.
+// friends make plain Buffers) with private fields no other code can read or
+// forge: the pool it came from, the tag naming its allocation, and its
+// ArrayBuffer.
 class PoolBuffer extends Uint8Array {
   #pool;
   #tag;
+  #ab; // same as .buffer, which is a slow (C++) getter
 
   constructor(ab, offset, length, pool, tag) {
     super(ab, offset, length);
     this.#pool = pool;
     this.#tag = tag;
+    this.#ab = ab;
+  }
+
+  static arrayBufferOf(buf) {
+    return buf.#ab;
   }
 
   // Returns the tag and marks the buffer freed if it is a live allocation of
@@ -59,6 +79,10 @@ class PoolBuffer extends Uint8Array {
   // Undoes claim() when the native free refused the tag.
   static unclaim(buf, tag) {
     buf.#tag = tag;
+  }
+
+  static tagOf(buf) {
+    return buf.#tag;
   }
 }
 Object.setPrototypeOf(PoolBuffer.prototype, Buffer.prototype);
@@ -80,6 +104,11 @@ class Pool extends EventEmitter {
   #timer = null; // decay timer
   #closed = false;
   #external;
+  #sliceMax;     // allocations up to this size are slab slices
+  #zeroFill;
+  #cacheSize = new Int32Array(CACHE_WAYS); // size cached in each way (0: none)
+  #cacheList = Array.from({ length: CACHE_WAYS }, () => []); // [ab, offset, tag, ...]
+  #plain = true; // neither zeroFill nor paranoid: the inline fast paths apply
 
   constructor(options) {
     super();
@@ -88,22 +117,23 @@ class Pool extends EventEmitter {
       throw typeError('ERR_MEMCTL_INVALID_ARG_TYPE', 'options.maxBytes is required');
     }
     const maxBytes = checkInteger('options.maxBytes', o.maxBytes, 65536, MAX_BYTES);
-    const zeroFill = o.zeroFill === undefined ? false : o.zeroFill;
-    if (typeof zeroFill !== 'boolean') {
-      throw typeError('ERR_MEMCTL_INVALID_ARG_TYPE', `options.zeroFill must be a boolean, got ${describe(zeroFill)}`);
-    }
+    const zeroFill = o.zeroFill === undefined ? false : checkBoolean('options.zeroFill', o.zeroFill);
     const mode = o.leakDetection === undefined ? 'simple' : checkOneOf('options.leakDetection', o.leakDetection, LEAK_MODES);
     const decayMs = o.decayMs === undefined ? DEFAULT_DECAY_MS : checkNumber('options.decayMs', o.decayMs, 0, Infinity);
+    const sliceMax = o.sliceMax === undefined ? SLICE_LIMIT : checkInteger('options.sliceMax', o.sliceMax, 0, SLICE_LIMIT);
     // Internal: forces the path taken when the runtime forbids external
     // buffers (V8 sandbox, as in Electron), so it can be tested on Node.
     const noExternal = process.env.MEMCTL_POOL_NO_EXTERNAL === '1';
 
     const weak = new WeakRef(this);
-    const [h, scratch, external] = native.poolCreate(maxBytes, decayMs, zeroFill,
+    const [h, scratch, external, effectiveSliceMax] = native.poolCreate(maxBytes, decayMs, zeroFill,
       LEAK_MODES.indexOf(mode), noExternal, () => {
         const self = weak.deref();
         if (self) self.#drainLeaks();
-      });
+      }, sliceMax);
+    this.#sliceMax = effectiveSliceMax;
+    this.#zeroFill = zeroFill;
+    this.#plain = !zeroFill && mode !== 'paranoid';
     this.#h = h;
     this.#scratch = new Float64Array(scratch);
     this.#maxBytes = maxBytes;
@@ -119,25 +149,60 @@ class Pool extends EventEmitter {
   get leakDetection() { return this.#mode; }
   // false when the runtime forbids external buffers and the pool falls back
   // to memory owned by V8 (same API, no page reuse, no trim of that memory).
-  get externalMemory() { return this.#external; }
+  get externalBuffers() { return this.#external; }
+  // Allocations of at most this many bytes are slices of shared slabs (not
+  // detached on free); larger ones own their ArrayBuffer.
+  get sliceMax() { return this.#sliceMax; }
 
   alloc(size) {
-    // Fast path for small sizes; anything else goes through full validation.
-    if (typeof size === 'number' && size >= 1 && size <= SMALL_MAX && (size | 0) === size) {
-      const ab = native.poolAllocSmall(this.#h, size);
-      if (typeof ab === 'number') throw this.#allocError(ab, size);
-      const tag = this.#scratch[0];
-      const buf = new PoolBuffer(ab, this.#scratch[1], size, this.#h, tag);
-      if (this.#stacks !== null) this.#stacks.set(tag, captureStack());
-      return buf;
+    // Kept small so it inlines: a slice from the free cache, else #allocSlice
+    // (native slab slot) or #allocLarge (which also validates the size).
+    if (typeof size === 'number' && size >= 1 && size <= this.#sliceMax && (size | 0) === size) {
+      const way = cacheWay(size);
+      const cached = this.#cacheList[way];
+      if (this.#plain && cached.length !== 0 && this.#cacheSize[way] === size) {
+        const tag = cached.pop();
+        const offset = cached.pop();
+        return new PoolBuffer(cached.pop(), offset, size, this.#h, tag);
+      }
+      return this.#allocSlice(size, way, cached);
     }
     return this.#allocLarge(size);
+  }
+
+  #allocSlice(size, way, cached) {
+    let buf;
+    if (cached.length !== 0 && this.#cacheSize[way] === size) {
+      const tag = cached.pop();
+      const offset = cached.pop();
+      buf = new PoolBuffer(cached.pop(), offset, size, this.#h, tag);
+      if (this.#zeroFill) buf.fill(0);
+    } else {
+      let ab = native.poolAllocSmall(this.#h, size);
+      if (ab === EXHAUSTED && this.#flush()) ab = native.poolAllocSmall(this.#h, size);
+      if (typeof ab === 'number') throw this.#allocError(ab, size);
+      buf = new PoolBuffer(ab, this.#scratch[1], size, this.#h, this.#scratch[0]);
+    }
+    if (this.#stacks !== null) this.#stacks.set(PoolBuffer.tagOf(buf), captureStack());
+    return buf;
+  }
+
+  // Returns the cached slots to the core; true if there were any.
+  #flush() {
+    let any = false;
+    for (const cached of this.#cacheList) {
+      for (let i = 2; i < cached.length; i += 3) native.poolFree(this.#h, cached[i], undefined);
+      any = any || cached.length !== 0;
+      cached.length = 0;
+    }
+    return any;
   }
 
   #allocLarge(size) {
     checkInteger('size', size, 1, MAX_BYTES);
     if (size > this.#maxBytes) throw exhausted(size, this.#maxBytes);
-    const ab = native.poolAllocLarge(this.#h, size);
+    let ab = native.poolAllocLarge(this.#h, size);
+    if (ab === EXHAUSTED && this.#flush()) ab = native.poolAllocLarge(this.#h, size);
     if (typeof ab === 'number') throw this.#allocError(ab, size);
     const tag = this.#scratch[0];
     const buf = new PoolBuffer(ab, 0, size, this.#h, tag);
@@ -154,16 +219,45 @@ class Pool extends EventEmitter {
   free(buf) {
     const tag = PoolBuffer.claim(buf, this.#h);
     if (tag >= 0) {
-      // Only large buffers own (and must detach) their ArrayBuffer.
-      const status = native.poolFree(this.#h, tag, buf.length > SMALL_MAX ? buf.buffer : undefined);
-      if (status === 0) {
-        if (this.#stacks !== null) this.#stacks.delete(tag);
-        return;
+      // A detached buffer (closed pool) has length 0 and takes the slow path.
+      const size = buf.length;
+      if (this.#plain && size <= this.#sliceMax && size !== 0) {
+        const way = cacheWay(size);
+        const cached = this.#cacheList[way];
+        if (this.#cacheSize[way] === size && cached.length < 3 * CACHE_PER_SIZE) {
+          cached.push(PoolBuffer.arrayBufferOf(buf), buf.byteOffset, tag);
+          return;
+        }
       }
+      this.#freeSlow(buf, tag, size);
+      return;
+    }
+    throw this.#freeError(tag, buf);
+  }
+
+  #freeSlow(buf, tag, size) {
+    if (this.#stacks !== null) this.#stacks.delete(tag);
+    if (size <= this.#sliceMax && size !== 0 && this.#cacheSlice(buf, size, tag)) return;
+    // Only large buffers own (and must detach) their ArrayBuffer.
+    const status = native.poolFree(this.#h, tag, size > this.#sliceMax ? buf.buffer : undefined);
+    if (status !== 0) {
       PoolBuffer.unclaim(buf, tag);
       throw this.#freeError(status, buf);
     }
-    throw this.#freeError(tag, buf);
+  }
+
+  // Keeps a freed slice for the next alloc() of its size; false if its way
+  // of the cache is full (or holds another size).
+  #cacheSlice(buf, size, tag) {
+    const way = cacheWay(size);
+    const cached = this.#cacheList[way];
+    if (this.#cacheSize[way] !== size) {
+      if (cached.length !== 0) return false;
+      this.#cacheSize[way] = size;
+    }
+    if (cached.length >= 3 * CACHE_PER_SIZE) return false;
+    cached.push(PoolBuffer.arrayBufferOf(buf), buf.byteOffset, tag);
+    return true;
   }
 
   #freeError(state, buf) {
@@ -184,17 +278,21 @@ class Pool extends EventEmitter {
   }
 
   stats() {
+    if (!this.#closed) this.#flush();
     return native.poolStats(this.#h);
   }
 
   // Gives idle memory back to the system now: unmaps cached large regions
   // and returns the pages of empty slabs.
   trim() {
+    if (!this.#closed) this.#flush();
     native.poolTrim(this.#h);
   }
 
   offHeapBytes() {
-    return this.#closed ? 0 : native.poolStats(this.#h).bytesInUse;
+    if (this.#closed) return 0;
+    this.#flush();
+    return native.poolStats(this.#h).bytesInUse;
   }
 
   // Releases all memory.  Buffers still alive are detached (length 0).
@@ -203,6 +301,7 @@ class Pool extends EventEmitter {
     this.#closed = true;
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#timer = null;
+    for (const cached of this.#cacheList) cached.length = 0;
     native.poolClose(this.#h);
     if (this.#stacks !== null) this.#stacks.clear();
   }
@@ -212,7 +311,10 @@ class Pool extends EventEmitter {
     const timer = setInterval(() => {
       const self = weak.deref();
       if (self === undefined) clearInterval(timer);
-      else if (!self.#closed) native.poolDecay(self.#h);
+      else if (!self.#closed) {
+        self.#flush();
+        native.poolDecay(self.#h);
+      }
     }, period);
     this.#timer = timer;
     this.#timer.unref();
@@ -228,17 +330,23 @@ class Pool extends EventEmitter {
       if (this.#stacks !== null) {
         const stack = this.#stacks.get(tag);
         this.#stacks.delete(tag);
-        if (stack !== undefined) info.stack = stack;
+        if (stack !== undefined) info.stack = formatStack(stack);
       }
       this.emit('leak', info);
     }
   }
 }
 
+// Captures the call sites now; the text is only formatted (costly) if the
+// allocation is ever reported as a leak.
 function captureStack() {
   const holder = {};
   Error.captureStackTrace(holder, Pool.prototype.alloc);
-  return holder.stack.replace(/^Error\n/, 'Allocated:\n');
+  return holder;
+}
+
+function formatStack(holder) {
+  return String(holder.stack).replace(/^Error\n/, 'Allocated:\n');
 }
 
 module.exports = { Pool };

@@ -155,9 +155,11 @@ static napi_value MakeArrayBuffer(napi_env env, PoolBinding *b,
   if (!t) return ThrowRaw(env, "Error", "ERR_MEMCTL_NO_MEMORY", "out of memory");
   napi_value ab = NULL;
   napi_status st;
+  bool finalized = false;  // a finalizer owns t from now on
   if (b->external_ok) {
     st = napi_create_external_arraybuffer(env, r->base, size, ExternalFinalize,
                                           t, &ab);
+    finalized = st == napi_ok;
     t->external = true;
   } else {
     void *data = NULL;
@@ -165,14 +167,14 @@ static napi_value MakeArrayBuffer(napi_env env, PoolBinding *b,
     if (st == napi_ok) {
       r->base = (unsigned char *)data;
       st = napi_add_finalizer(env, ab, t, ObjectFinalize, NULL, NULL);
+      finalized = st == napi_ok;
     }
   }
   if (st == napi_ok) st = napi_create_reference(env, ab, 0, &t->ref);
   if (st != napi_ok) {
-    // No finalizer will run for t: undo here.  (If the ArrayBuffer exists,
-    // its finalizer owns t; that only happens if napi_create_reference
-    // failed, which Node-API does not do for a valid object.)
-    if (!ab) {
+    if (finalized) {
+      t->dead = true;  // the caller releases the region itself
+    } else {
       b->refs--;
       free(t);
     }
@@ -181,9 +183,14 @@ static napi_value MakeArrayBuffer(napi_env env, PoolBinding *b,
                       "this runtime forbids external buffers");
     return ThrowLastError(env);
   }
-  if (t->external) {
-    t->bytes = size;
-    AdjustExternal(env, b, (int64_t)size);
+  // V8 already counts every ArrayBuffer's byte length as external memory
+  // (measured: process.memoryUsage().external grows by the buffers' bytes
+  // with no call here, and reporting them again doubled the mark-compacts
+  // with many live buffers).  What it cannot see is the class rounding the
+  // buffer also holds: that is reported, and taken back on free/finalize.
+  if (t->external && r->size > size) {
+    t->bytes = r->size - size;
+    AdjustExternal(env, b, (int64_t)t->bytes);
   }
   r->user = t;
   *out = t;
@@ -258,11 +265,12 @@ static bool ExternalBuffersAllowed(napi_env env) {
          napi_no_external_buffers_allowed;
 }
 
-// poolCreate(maxBytes, decayMs, zeroFill, leakMode, forceNoExternal, notify)
-//   -> [handle, scratch ArrayBuffer, externalBuffers]
+// poolCreate(maxBytes, decayMs, zeroFill, leakMode, forceNoExternal, notify,
+//            sliceMax) -> [handle, scratch ArrayBuffer, externalBuffers,
+//                          effective sliceMax]
 static napi_value PoolCreate(napi_env env, napi_callback_info info) {
-  MC_ARGS(6);
-  double max_bytes, decay_ms;
+  MC_ARGS(7);
+  double max_bytes, decay_ms, slice_max;
   int32_t leak_mode;
   bool zero_fill, no_external;
   MC_CALL(napi_get_value_double(env, argv[0], &max_bytes));
@@ -270,6 +278,7 @@ static napi_value PoolCreate(napi_env env, napi_callback_info info) {
   MC_CALL(napi_get_value_bool(env, argv[2], &zero_fill));
   MC_CALL(napi_get_value_int32(env, argv[3], &leak_mode));
   MC_CALL(napi_get_value_bool(env, argv[4], &no_external));
+  MC_CALL(napi_get_value_double(env, argv[6], &slice_max));
   bool external_ok = !no_external && ExternalBuffersAllowed(env);
 
   mc_pool_config cfg = {};
@@ -277,6 +286,7 @@ static napi_value PoolCreate(napi_env env, napi_callback_info info) {
   cfg.decay_ms = decay_ms >= 1.8e19 ? UINT64_MAX : (uint64_t)decay_ms;
   cfg.zero_fill = zero_fill;
   cfg.use_mmap = external_ok;
+  cfg.slice_max = slice_max >= 0 && slice_max <= MC_POOL_SLICE_LIMIT ? (size_t)slice_max : 0;
   mc_pool *core = mc_pool_create(&cfg);
   if (!core)
     return ThrowRaw(env, "RangeError", "ERR_MEMCTL_OUT_OF_RANGE", "bad maxBytes");
@@ -306,11 +316,12 @@ static napi_value PoolCreate(napi_env env, napi_callback_info info) {
   b->refs++;  // held by the thread-safe function until TsfnFinalize
   napi_unref_threadsafe_function(env, b->tsfn);
   handle = NewHandle(env, b, HandleDestroy, kPoolKind);
-  napi_create_array_with_length(env, 3, &result);
+  napi_create_array_with_length(env, 4, &result);
   napi_set_element(env, result, 0, handle);
   napi_set_element(env, result, 1, scratch);
   napi_get_boolean(env, external_ok, &flag);
   napi_set_element(env, result, 2, flag);
+  napi_set_element(env, result, 3, Num(env, (double)mc_pool_slice_max(core)));
   return result;
 }
 
@@ -353,7 +364,7 @@ static napi_value PoolAllocSmall(napi_env env, napi_callback_info info) {
   if (!b) return NULL;
   size_t size;
   if (!ArgSize(env, argv[1], &size)) return NULL;
-  if (!mc_pool_is_small(size)) return Num(env, MC_POOL_INVALID);
+  if (!mc_pool_is_sliced(b->core, size)) return Num(env, MC_POOL_INVALID);
   for (;;) {
     mc_pool_region *r = mc_pool_slab_current(b->core, size);
     napi_value ab = NULL;
@@ -370,7 +381,7 @@ static napi_value PoolAllocSmall(napi_env env, napi_callback_info info) {
       if (st < 0) return Num(env, st);
       if (!created) continue;  // now current: check its ArrayBuffer above
       Ticket *t;
-      ab = MakeArrayBuffer(env, b, r, MC_POOL_SLAB_SIZE, &t);
+      ab = MakeArrayBuffer(env, b, r, r->size, &t);
       if (!ab) {
         mc_pool_slab_dying(b->core, r);
         mc_pool_region_collected(b->core, r->id, r->gen, 0, NULL, NULL);
@@ -394,6 +405,7 @@ static napi_value PoolAllocLarge(napi_env env, napi_callback_info info) {
   if (!b) return NULL;
   size_t size;
   if (!ArgSize(env, argv[1], &size)) return NULL;
+  if (mc_pool_is_sliced(b->core, size)) return Num(env, MC_POOL_INVALID);
   mc_pool_region *r;
   int st = mc_pool_large_alloc(b->core, size, &r);
   if (st < 0) return Num(env, st);
@@ -425,7 +437,13 @@ static napi_value PoolFree(napi_env env, napi_callback_info info) {
     if (napi_get_arraybuffer_info(env, argv[2], &data, &len) != napi_ok ||
         data != r->base)
       return Num(env, MC_POOL_FOREIGN);
+    bool detached = false;
     MC_CALL(napi_detach_arraybuffer(env, argv[2]));
+    MC_CALL(napi_is_detached_arraybuffer(env, argv[2], &detached));
+    // Never hand the memory to someone else while JS can still reach it.
+    if (!detached)
+      return ThrowRaw(env, "Error", "ERR_MEMCTL_POOL_DETACH_FAILED",
+                      "the buffer's ArrayBuffer could not be detached");
     Ticket *t = (Ticket *)r->user;
     if (t) {
       t->dead = true;
@@ -560,7 +578,7 @@ void InitPool(Napi::Env env, Napi::Object exports) {
   };
   napi_status st = napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   if (st != napi_ok) Throw(env, "Error", "ERR_MEMCTL_NAPI", "cannot define pool functions");
-  exports.Set("POOL_SMALL_MAX", Napi::Number::New(env, MC_POOL_SMALL_MAX));
+  exports.Set("POOL_SLICE_LIMIT", Napi::Number::New(env, MC_POOL_SLICE_LIMIT));
   exports.Set("POOL_MAX_BYTES", Napi::Number::New(env, (double)MC_POOL_MAX_BYTES));
 }
 

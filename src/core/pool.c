@@ -17,8 +17,8 @@ struct mc_pool {
   uint32_t *free_ids;        /* stack of released ids */
   uint32_t nfree_ids;
   mc_list cached[MC_POOL_NCLASSES];   /* large: free regions kept mapped */
-  mc_list usable[MC_POOL_NSMALL];     /* slabs with a free slot, not dying */
-  mc_pool_region *current[MC_POOL_NSMALL];
+  mc_list usable[MC_POOL_NCLASSES];   /* slabs with a free slot, not dying */
+  mc_pool_region *current[MC_POOL_NCLASSES];
   mc_pool_class_stats cls[MC_POOL_NCLASSES];
   mc_pool_stats st;
   uint32_t next_gen;          /* incarnations are unique pool-wide */
@@ -54,6 +54,33 @@ int mc_pool_class_of(size_t size, size_t *class_size) {
   return MC_POOL_NSMALL + (int)c;
 }
 
+size_t mc_pool_slab_size(const mc_pool *p, size_t class_size) {
+  size_t s = class_size <= MC_POOL_SMALL_MAX ? MC_POOL_SLAB_SIZE
+                                              : 16 * class_size;
+  if (s > MC_POOL_SLAB_MAX) s = MC_POOL_SLAB_MAX;
+  /* A slab takes at most a quarter of a small budget (at least one slot),
+   * so one slab never makes a buffer that fits the budget fail. */
+  size_t quarter = p->cfg.max_bytes / 4 / class_size * class_size;
+  if (s > quarter) s = quarter > class_size ? quarter : class_size;
+  return s;
+}
+
+int mc_pool_is_sliced(const mc_pool *p, size_t size) {
+  return size > 0 && size <= p->cfg.slice_max;
+}
+
+size_t mc_pool_slice_max(const mc_pool *p) { return p->cfg.slice_max; }
+
+/* The largest class size <= limit (0 if none). */
+static size_t class_floor(size_t limit) {
+  size_t best = 0, cs;
+  for (size_t n = 1; n <= limit; n = cs + 1) {
+    if (mc_pool_class_of(n, &cs) < 0 || cs > limit) break;
+    best = cs;
+  }
+  return best;
+}
+
 static uint64_t now_ms(mc_pool *p) {
   if (p->cfg.clock_ms) return p->cfg.clock_ms(p->cfg.clock_arg);
   struct timespec ts;
@@ -69,9 +96,12 @@ mc_pool *mc_pool_create(const mc_pool_config *cfg) {
   mc_pool *p = calloc(1, sizeof *p);
   if (!p) return NULL;
   p->cfg = *cfg;
+  p->cfg.slice_max = class_floor(cfg->slice_max > MC_POOL_SLICE_LIMIT
+                                     ? MC_POOL_SLICE_LIMIT
+                                     : cfg->slice_max);
   p->st.max_bytes = cfg->max_bytes;
   for (int i = 0; i < MC_POOL_NCLASSES; i++) mc_list_init(&p->cached[i]);
-  for (int i = 0; i < MC_POOL_NSMALL; i++) mc_list_init(&p->usable[i]);
+  for (int i = 0; i < MC_POOL_NCLASSES; i++) mc_list_init(&p->usable[i]);
   for (uint64_t n = 1; n <= MC_POOL_SMALL_MAX / UNIT_SMALL; n++) {
     uint64_t r;
     uint32_t c = step_class(n, &r);
@@ -106,7 +136,7 @@ static int evict_one(mc_pool *p) {
       return 1;
     }
   }
-  for (int c = 0; c < MC_POOL_NSMALL; c++) {
+  for (int c = 0; c < MC_POOL_NCLASSES; c++) {
     for (mc_list *n = p->usable[c].next; n != &p->usable[c]; n = n->next) {
       mc_pool_region *r = MC_LIST_ENTRY(n, mc_pool_region, link);
       if (purgeable(r)) {
@@ -152,7 +182,7 @@ static int take_id(mc_pool *p, uint32_t *id) {
 
 static int slab_init(mc_pool_region *r, size_t slot_size) {
   r->slot_size = (uint32_t)slot_size;
-  r->nslots = (uint32_t)(MC_POOL_SLAB_SIZE / slot_size);
+  r->nslots = (uint32_t)(r->size / slot_size);
   r->free_slots = malloc(r->nslots * sizeof *r->free_slots);
   r->slot_gen = calloc(r->nslots, sizeof *r->slot_gen);
   r->slot_len = calloc(r->nslots, sizeof *r->slot_len);
@@ -314,9 +344,9 @@ int mc_pool_large_alloc(mc_pool *p, size_t size, mc_pool_region **out) {
   return MC_POOL_OK;
 }
 
-void mc_pool_large_free(mc_pool *p, mc_pool_region *r) {
+/* Returns a live large region to its class cache (or releases it). */
+static void large_release(mc_pool *p, mc_pool_region *r) {
   count_free(p, r->cls, r->req, r->size);
-  p->st.frees++;
   r->req = 0;
   if (!r->mapped) {
     region_destroy(p, r);
@@ -328,12 +358,17 @@ void mc_pool_large_free(mc_pool *p, mc_pool_region *r) {
   mc_list_insert_after(&p->cached[r->cls], &r->link);
 }
 
+void mc_pool_large_free(mc_pool *p, mc_pool_region *r) {
+  p->st.frees++;
+  large_release(p, r);
+}
+
 /* ---- slabs ------------------------------------------------------------------ */
 
 mc_pool_region *mc_pool_slab_current(mc_pool *p, size_t size) {
   size_t cs;
+  if (!mc_pool_is_sliced(p, size)) return NULL;
   int cls = mc_pool_class_of(size, &cs);
-  if (cls < 0 || cls >= MC_POOL_NSMALL) return NULL;
   mc_pool_region *r = p->current[cls];
   return r && r->nfree ? r : NULL;
 }
@@ -342,14 +377,15 @@ int mc_pool_slab_next(mc_pool *p, size_t size, mc_pool_region **out,
                       int *created) {
   size_t cs;
   int cls = mc_pool_class_of(size, &cs), status;
-  if (!mc_pool_is_small(size) || cls < 0) return MC_POOL_INVALID;
+  if (!mc_pool_is_sliced(p, size) || cls < 0) return MC_POOL_INVALID;
+  p->cls[cls].size = cs;
   p->current[cls] = NULL;
   *created = 0;
   mc_pool_region *r;
   if (!mc_list_empty(&p->usable[cls])) {
     r = MC_LIST_ENTRY(p->usable[cls].next, mc_pool_region, link);
   } else {
-    r = region_new(p, MC_POOL_SLAB, cls, MC_POOL_SLAB_SIZE, &status);
+    r = region_new(p, MC_POOL_SLAB, cls, mc_pool_slab_size(p, cs), &status);
     if (!r) {
       p->st.failed++;
       return status;
@@ -395,9 +431,9 @@ long mc_pool_slot_alloc(mc_pool *p, mc_pool_region *r, size_t size,
   return (long)s * r->slot_size;
 }
 
-static void slot_free(mc_pool *p, mc_pool_region *r, uint32_t s) {
+/* Returns slot s of r to its free list (stats.frees is the caller's). */
+static void slot_release(mc_pool *p, mc_pool_region *r, uint32_t s) {
   count_free(p, r->cls, r->slot_len[s], r->slot_size);
-  p->st.frees++;
   r->slot_len[s] = 0;
   r->slot_gen[s]++;
   r->free_slots[r->nfree++] = (uint16_t)s;
@@ -442,7 +478,8 @@ int mc_pool_free_tag(mc_pool *p, uint64_t tag, size_t *size) {
     mc_pool_large_free(p, r);
   } else {
     if (size) *size = r->slot_len[s];
-    slot_free(p, r, s);
+    p->st.frees++;
+    slot_release(p, r, s);
   }
   return MC_POOL_OK;
 }
@@ -460,7 +497,7 @@ size_t mc_pool_region_collected(mc_pool *p, uint32_t id, uint32_t gen,
       p->st.leaked_bytes += r->req;
       if (leak) leak(arg, r->req, mc_pool_tag(r->id, 0, r->gen));
     }
-    mc_pool_large_free(p, r);
+    large_release(p, r);  /* a reclaimed leak is not counted as a free() */
     return count_leaks ? 1 : 0;
   }
   for (uint32_t s = 0; s < r->nslots; s++) {
@@ -471,7 +508,7 @@ size_t mc_pool_region_collected(mc_pool *p, uint32_t id, uint32_t gen,
       if (leak) leak(arg, r->slot_len[s], mc_pool_tag(r->id, s, r->slot_gen[s]));
       n++;
     }
-    slot_free(p, r, s);
+    slot_release(p, r, s);
   }
   region_destroy(p, r);
   return n;
@@ -492,7 +529,7 @@ static size_t release_idle(mc_pool *p, uint64_t min_idle) {
       region_destroy(p, r);
     }
   }
-  for (int c = 0; c < MC_POOL_NSMALL; c++) {
+  for (int c = 0; c < MC_POOL_NCLASSES; c++) {
     for (mc_list *n = p->usable[c].next; n != &p->usable[c]; n = n->next) {
       mc_pool_region *r = MC_LIST_ENTRY(n, mc_pool_region, link);
       if (!purgeable(r)) continue;
@@ -526,13 +563,12 @@ size_t mc_pool_class_stats_get(const mc_pool *p, mc_pool_class_stats *rows,
     if (!s->allocs && !s->regions) continue;
     rows[k] = *s;
     rows[k].cached = 0;
-    if (c < MC_POOL_NSMALL) {
-      for (const mc_list *l = p->usable[c].next; l != &p->usable[c]; l = l->next)
-        rows[k].cached += MC_LIST_ENTRY(l, mc_pool_region, link)->nfree;
-    } else {
-      for (const mc_list *l = p->cached[c].next; l != &p->cached[c]; l = l->next)
-        rows[k].cached++;
-    }
+    /* Free slots of usable slabs, plus cached large regions: a class is
+     * one or the other, as slice_max is a class size. */
+    for (const mc_list *l = p->usable[c].next; l != &p->usable[c]; l = l->next)
+      rows[k].cached += MC_LIST_ENTRY(l, mc_pool_region, link)->nfree;
+    for (const mc_list *l = p->cached[c].next; l != &p->cached[c]; l = l->next)
+      rows[k].cached++;
     k++;
   }
   return k;

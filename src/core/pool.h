@@ -1,9 +1,10 @@
 /* Budgeted buffer pool: the allocator behind memctl's Pool.
  *
  * Memory comes in regions.  A region is either
- *   - a LARGE region holding one allocation larger than MC_POOL_SMALL_MAX, or
- *   - a SLAB of MC_POOL_SLAB_SIZE bytes cut into equal slots of one small
- *     size class.
+ *   - a SLAB cut into equal slots of one size class, for sizes whose class is
+ *     at most cfg.slice_max (64 KiB slabs for classes up to 4 KiB, 16 slots
+ *     and at most 1 MiB for larger classes), or
+ *   - a LARGE region holding one allocation.
  * Size classes step finer than powers of two: four classes per doubling
  * (after the first eight linear ones), in 16-byte units for slots and in
  * pages for large regions, so rounding wastes at most 25% (usually less).
@@ -35,11 +36,13 @@
 #include "core/list.h"
 
 #define MC_POOL_SMALL_MAX 4096u
-#define MC_POOL_SLAB_SIZE 65536u
+#define MC_POOL_SLAB_SIZE 65536u      /* slab of the classes up to 4 KiB */
+#define MC_POOL_SLICE_LIMIT 65536u    /* largest slice_max */
+#define MC_POOL_SLAB_MAX (1u << 20)   /* largest slab */
 #define MC_POOL_NSMALL 28 /* small classes: 16 B .. 4 KiB */
 #define MC_POOL_NCLASSES 128
 #define MC_POOL_MAX_REGIONS (1u << 20)
-#define MC_POOL_MAX_BYTES ((size_t)1 << 46)
+#define MC_POOL_MAX_BYTES ((size_t)1 << 38) /* 256 GiB: the last large class */
 
 enum {
   MC_POOL_OK = 0,
@@ -56,6 +59,8 @@ enum {
   MC_POOL_CACHED = 2,  /* large only: free, kept mapped for reuse */
   MC_POOL_DYING = 3,   /* slab only: its JS object is gone, finalizer pending */
 };
+
+typedef struct mc_pool mc_pool;
 
 typedef struct mc_pool_region {
   mc_list link;          /* class free list (cached large) or class slab list */
@@ -83,6 +88,8 @@ typedef struct mc_pool_config {
   uint64_t decay_ms;            /* idle regions older than this are released */
   int zero_fill;                /* alloc returns zeroed bytes */
   int use_mmap;                 /* 0: the owner supplies region memory */
+  size_t slice_max;             /* classes up to this size live in slabs
+                                 * (rounded down to a class size; 0: none) */
   uint64_t (*clock_ms)(void *); /* NULL: monotonic clock */
   void *clock_arg;
 } mc_pool_config;
@@ -107,8 +114,6 @@ typedef struct mc_pool_stats {
   size_t live, regions, slabs;
 } mc_pool_stats;
 
-typedef struct mc_pool mc_pool;
-
 mc_pool *mc_pool_create(const mc_pool_config *cfg);
 /* Unmaps every mapped region.  The caller guarantees no view remains. */
 void mc_pool_destroy(mc_pool *p);
@@ -116,9 +121,13 @@ void mc_pool_destroy(mc_pool *p);
 /* Size classes.  mc_pool_class_of returns the class index (or -1 when size
  * is 0 or above MC_POOL_MAX_BYTES) and stores the class size in *class_size. */
 int mc_pool_class_of(size_t size, size_t *class_size);
-static inline int mc_pool_is_small(size_t size) {
-  return size > 0 && size <= MC_POOL_SMALL_MAX;
-}
+/* Whether allocations of `size` are slab slots (else large regions). */
+int mc_pool_is_sliced(const mc_pool *p, size_t size);
+/* The effective slice_max (a class size, or 0). */
+size_t mc_pool_slice_max(const mc_pool *p);
+/* Bytes of a slab of the given class size: 64 KiB up to 4 KiB classes, 16
+ * slots (at most 1 MiB) above, and at most a quarter of the budget. */
+size_t mc_pool_slab_size(const mc_pool *p, size_t class_size);
 
 /* Tags: gen (21 bits) << 32 | region id (20 bits) << 12 | slot (12 bits). */
 #define MC_POOL_GEN_MASK 0x1FFFFFu

@@ -19,6 +19,7 @@ static mc_pool *make_pool(size_t max_bytes) {
   cfg.max_bytes = max_bytes;
   cfg.decay_ms = 1000;
   cfg.use_mmap = 1;
+  cfg.slice_max = MC_POOL_SMALL_MAX;
   cfg.clock_ms = fake_clock;
   fake_now = 1;
   mc_pool *p = mc_pool_create(&cfg);
@@ -53,7 +54,7 @@ static unsigned char *small_alloc(mc_pool *p, size_t size, uint64_t *tag,
 
 static unsigned char *any_alloc(mc_pool *p, size_t size, uint64_t *tag,
                                 int *st) {
-  if (mc_pool_is_small(size)) return small_alloc(p, size, tag, st);
+  if (mc_pool_is_sliced(p, size)) return small_alloc(p, size, tag, st);
   mc_pool_region *r;
   *st = mc_pool_large_alloc(p, size, &r);
   if (*st < 0) return NULL;
@@ -146,6 +147,56 @@ static void test_foreign_tags_are_refused(void **state) {
   mc_pool_destroy(p);
 }
 
+static void test_slice_max_is_a_class_size_and_medium_slabs_work(void **state) {
+  mc_pool_config cfg = {0};
+  cfg.max_bytes = 64 * MiB;
+  cfg.use_mmap = 1;
+  cfg.slice_max = 5000;  /* rounded down to the class 4096 */
+  mc_pool *p = mc_pool_create(&cfg);
+  assert_int_equal(mc_pool_slice_max(p), 4096);
+  assert_true(mc_pool_is_sliced(p, 4096));
+  assert_false(mc_pool_is_sliced(p, 4097));
+  mc_pool_destroy(p);
+  cfg.slice_max = 1 << 30;  /* capped */
+  p = mc_pool_create(&cfg);
+  assert_int_equal(mc_pool_slice_max(p), MC_POOL_SLICE_LIMIT);
+  /* 64 KiB slots come 16 to a 1 MiB slab. */
+  uint64_t tags[17];
+  int st;
+  unsigned char *first = small_alloc(p, 64 * KiB, &tags[0], &st);
+  assert_non_null(first);
+  for (int i = 1; i < 16; i++) {
+    unsigned char *m = small_alloc(p, 60000, &tags[i], &st);
+    assert_ptr_equal(m, first + (size_t)i * 64 * KiB);
+  }
+  assert_int_equal(stats(p).reserved, MiB);
+  assert_non_null(small_alloc(p, 64 * KiB, &tags[16], &st));
+  assert_int_equal(stats(p).slabs, 2);
+  assert_int_equal(mc_pool_slab_size(p, 5 * 4096), 16 * 5 * 4096);
+  assert_int_equal(mc_pool_slab_size(p, 112), MC_POOL_SLAB_SIZE);
+  for (int i = 0; i < 17; i++) assert_int_equal(mc_pool_free_tag(p, tags[i], NULL), MC_POOL_OK);
+  mc_pool_trim(p);
+  assert_int_equal(stats(p).reserved, 0);
+  mc_pool_destroy(p);
+}
+
+static void test_slabs_shrink_to_fit_a_small_budget(void **state) {
+  mc_pool_config cfg = {0};
+  cfg.max_bytes = 64 * KiB;
+  cfg.use_mmap = 1;
+  cfg.slice_max = MC_POOL_SLICE_LIMIT;
+  mc_pool *p = mc_pool_create(&cfg);
+  assert_int_equal(mc_pool_slab_size(p, 64 * KiB), 64 * KiB);  /* one slot */
+  assert_int_equal(mc_pool_slab_size(p, 112), 16 * KiB / 112 * 112);
+  uint64_t t;
+  int st;
+  assert_non_null(small_alloc(p, 64 * KiB, &t, &st));  /* the whole budget */
+  assert_null(small_alloc(p, 1, &t, &st));
+  assert_int_equal(st, MC_POOL_EXHAUSTED);
+  assert_true(stats(p).reserved <= 64 * KiB);
+  mc_pool_destroy(p);
+}
+
 /* ---- large regions ----------------------------------------------------------------- */
 
 static void test_large_regions_are_reused(void **state) {
@@ -175,6 +226,7 @@ static void test_zero_fill_clears_reused_memory(void **state) {
   cfg.max_bytes = 8 * MiB;
   cfg.zero_fill = 1;
   cfg.use_mmap = 1;
+  cfg.slice_max = MC_POOL_SMALL_MAX;
   mc_pool *p = mc_pool_create(&cfg);
   mc_pool_region *r;
   assert_int_equal(mc_pool_large_alloc(p, 100000, &r), MC_POOL_OK);
@@ -216,24 +268,25 @@ static void test_budget_is_never_exceeded(void **state) {
 }
 
 static void test_empty_slabs_are_purged_for_room(void **state) {
-  mc_pool *p = make_pool(2 * MC_POOL_SLAB_SIZE);
+  const size_t max = 4 * MC_POOL_SLAB_SIZE;
+  mc_pool *p = make_pool(max);
   uint64_t t1, t2;
   int st;
   assert_non_null(small_alloc(p, 16, &t1, &st));
   assert_non_null(small_alloc(p, 2000, &t2, &st));
   assert_int_equal(stats(p).reserved, 2 * MC_POOL_SLAB_SIZE);
   mc_pool_region *r;
-  assert_int_equal(mc_pool_large_alloc(p, 8192, &r), MC_POOL_EXHAUSTED);
+  assert_int_equal(mc_pool_large_alloc(p, 160 * KiB, &r), MC_POOL_EXHAUSTED);
   mc_pool_free_tag(p, t1, NULL);  /* slab of class 16 is now empty */
-  assert_int_equal(mc_pool_large_alloc(p, 8192, &r), MC_POOL_OK);
-  assert_int_equal(stats(p).reserved, MC_POOL_SLAB_SIZE + 8192);
-  assert_int_equal(stats(p).mapped, 2 * MC_POOL_SLAB_SIZE + 8192);
+  assert_int_equal(mc_pool_large_alloc(p, 160 * KiB, &r), MC_POOL_OK);
+  assert_int_equal(stats(p).reserved, MC_POOL_SLAB_SIZE + 160 * KiB);
+  assert_int_equal(stats(p).mapped, 2 * MC_POOL_SLAB_SIZE + 160 * KiB);
   /* The purged slab must be re-reserved before use: no room now. */
   assert_null(small_alloc(p, 16, &t1, &st));
   assert_int_equal(st, MC_POOL_EXHAUSTED);
   mc_pool_large_free(p, r);
   assert_non_null(small_alloc(p, 16, &t1, &st));
-  assert_true(stats(p).reserved <= 2 * MC_POOL_SLAB_SIZE);
+  assert_true(stats(p).reserved <= max);
   mc_pool_destroy(p);
 }
 
@@ -302,6 +355,8 @@ static void test_collected_regions_report_leaks(void **state) {
   assert_int_equal(mc_pool_region_collected(p, slab->id, slab->gen, 1, count_leak, &leaked), 2);
   assert_int_equal(leaked, 24);
   assert_int_equal(stats(p).leaks, 2);
+  assert_int_equal(stats(p).frees, 1);  /* reclaimed leaks are not frees */
+  assert_int_equal(stats(p).live, 0);
   assert_int_equal(stats(p).slabs, 0);
   assert_int_equal(stats(p).in_use, 0);
   /* A large region: a stale generation is ignored, the right one leaks. */
@@ -340,9 +395,17 @@ static void check_intact(const live_alloc *a) {
   assert_int_equal(a->mem[a->size / 2], a->fill);
 }
 
-static void test_random_sequence_matches_model(void **state) {
+static void random_sequence(size_t slice_max) {
   const size_t max = 24 * MiB;
   mc_pool *p = make_pool(max);
+  mc_pool_destroy(p);
+  mc_pool_config cfg = {0};
+  cfg.max_bytes = max;
+  cfg.decay_ms = 1000;
+  cfg.use_mmap = 1;
+  cfg.slice_max = slice_max;
+  cfg.clock_ms = fake_clock;
+  p = mc_pool_create(&cfg);
   enum { CAP = 4096 };
   live_alloc *live = calloc(CAP, sizeof *live);
   uint64_t *stale = calloc(CAP, sizeof *stale);
@@ -361,7 +424,7 @@ static void test_random_sequence_matches_model(void **state) {
         mc_pool_class_of(a.size, &cs);
         /* Refused only when the memory that cannot be evicted (live regions,
          * non-empty slabs) leaves no room for the region it needs. */
-        size_t need = mc_pool_is_small(a.size) ? MC_POOL_SLAB_SIZE : cs;
+        size_t need = mc_pool_is_sliced(p, a.size) ? mc_pool_slab_size(p, cs) : cs;
         assert_true(cs > max || stats(p).reserved + need > max);
         failed++;
       } else {
@@ -409,6 +472,18 @@ static void test_random_sequence_matches_model(void **state) {
   mc_pool_destroy(p);
 }
 
+static void test_random_sequence_matches_model(void **state) {
+  random_sequence(MC_POOL_SMALL_MAX);
+}
+
+static void test_random_sequence_with_medium_slabs(void **state) {
+  random_sequence(MC_POOL_SLICE_LIMIT);
+}
+
+static void test_random_sequence_without_slabs(void **state) {
+  random_sequence(0);
+}
+
 static void test_unmapped_mode_releases_regions_on_free(void **state) {
   mc_pool_config cfg = {0};
   cfg.max_bytes = 4 * MiB;
@@ -430,6 +505,8 @@ int main(void) {
       cmocka_unit_test(test_slots_come_from_one_slab_and_are_reused_lifo),
       cmocka_unit_test(test_full_slab_moves_to_a_new_one),
       cmocka_unit_test(test_foreign_tags_are_refused),
+      cmocka_unit_test(test_slice_max_is_a_class_size_and_medium_slabs_work),
+      cmocka_unit_test(test_slabs_shrink_to_fit_a_small_budget),
       cmocka_unit_test(test_large_regions_are_reused),
       cmocka_unit_test(test_zero_fill_clears_reused_memory),
       cmocka_unit_test(test_budget_is_never_exceeded),
@@ -438,6 +515,8 @@ int main(void) {
       cmocka_unit_test(test_decay_releases_only_old_idle_memory),
       cmocka_unit_test(test_collected_regions_report_leaks),
       cmocka_unit_test(test_random_sequence_matches_model),
+      cmocka_unit_test(test_random_sequence_with_medium_slabs),
+      cmocka_unit_test(test_random_sequence_without_slabs),
       cmocka_unit_test(test_unmapped_mode_releases_regions_on_free),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

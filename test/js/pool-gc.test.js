@@ -155,9 +155,9 @@ test('a pool collected while its buffers are referenced: the buffers stay valid'
     let collected = false;
     const registry = new FinalizationRegistry(() => { collected = true; });
     function make() {
-      const pool = new Pool({ maxBytes: 8 << 20 });
+      const pool = new Pool({ maxBytes: 128 << 20 });
       registry.register(pool, 'pool');
-      const bufs = [pool.alloc(40), pool.alloc(3000), pool.alloc(1 << 20)];
+      const bufs = [pool.alloc(40), pool.alloc(3000), pool.alloc(64 << 20)];
       bufs.forEach((b, i) => b.fill(i + 1));
       return bufs;
     }
@@ -166,12 +166,19 @@ test('a pool collected while its buffers are referenced: the buffers stay valid'
       for (let i = 0; i < 50 && !collected; i++) { gc(); await sleep(5); }
       const intact = bufs.every((b, i) => b.length > 0 && b[0] === i + 1 && b[b.length - 1] === i + 1);
       bufs[2].fill(9); // still writable
+      const rssHeld = process.memoryUsage.rss();
       bufs = null;
-      for (let i = 0; i < 10; i++) { gc(); await sleep(5); }
-      console.log(JSON.stringify({ collected, intact }));
+      // The orphaned pool's memory goes back when its last buffer is collected.
+      let rssAfter = rssHeld;
+      for (let i = 0; i < 50 && rssHeld - rssAfter < (48 << 20); i++) {
+        gc();
+        await sleep(5);
+        rssAfter = process.memoryUsage.rss();
+      }
+      console.log(JSON.stringify({ collected, intact, released: rssHeld - rssAfter >= (48 << 20) }));
     })();
   `);
-  assert.deepStrictEqual(out, { collected: true, intact: true });
+  assert.deepStrictEqual(out, { collected: true, intact: true, released: true });
 });
 
 test('without external buffers the pool falls back to V8-owned memory', () => {
@@ -180,7 +187,7 @@ test('without external buffers the pool falls back to V8-owned memory', () => {
     const { setTimeout: sleep } = require('node:timers/promises');
     (async () => {
       const pool = new Pool({ maxBytes: 4 << 20 });
-      const res = { external: pool.externalMemory };
+      const res = { external: pool.externalBuffers };
       const small = pool.alloc(100); small.fill(1);
       const large = pool.alloc(1 << 20); large.fill(2);
       res.ok = small[99] === 1 && large[(1 << 20) - 1] === 2;
@@ -209,6 +216,80 @@ test('without external buffers the pool falls back to V8-owned memory', () => {
 
 test('the default pool uses external memory on Node', () => {
   const pool = new Pool({ maxBytes: MiB });
-  assert.strictEqual(pool.externalMemory, true);
+  assert.strictEqual(pool.externalBuffers, true);
+  pool.close();
+});
+
+test('a random sequence with leaks matches a model once everything is collected', async () => {
+  const pool = new Pool({ maxBytes: 32 * MiB, decayMs: 5 });
+  let reported = 0;
+  let reportedBytes = 0;
+  pool.on('leak', ({ size }) => {
+    reported++;
+    reportedBytes += size;
+  });
+  let seed = 99;
+  const rand = (n) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  let dropped = 0;
+  let droppedBytes = 0;
+  let inUse = 0;
+  let frees = 0;
+  await (async () => {
+    let kept = [];
+    for (let step = 0; step < 4000; step++) {
+      const op = rand(20);
+      if (op < 9) {
+        const size = [1 + rand(200), 1 + rand(65536), 65537 + rand(MiB)][rand(3)];
+        try {
+          const b = pool.alloc(size);
+          b[0] = 1;
+          kept.push(b);
+          inUse += size;
+        } catch (err) {
+          assert.strictEqual(err.code, 'ERR_MEMCTL_POOL_EXHAUSTED');
+        }
+      } else if (op < 16 && kept.length > 0) {
+        const i = rand(kept.length);
+        inUse -= kept[i].length;
+        pool.free(kept[i]);
+        frees++;
+        kept[i] = kept[kept.length - 1];
+        kept.pop();
+      } else if (op < 18 && kept.length > 0) {
+        const i = rand(kept.length); // a leak: dropped without free()
+        dropped++;
+        droppedBytes += kept[i].length;
+        inUse -= kept[i].length;
+        kept[i] = kept[kept.length - 1];
+        kept.pop();
+      } else if (op === 18) {
+        gc();
+        await sleep(1);
+      } else {
+        pool.trim();
+      }
+      const s = pool.stats();
+      assert.ok(s.bytesReserved <= 32 * MiB);
+      // Leaks not yet collected still count as in use.
+      assert.strictEqual(s.bytesInUse, inUse + droppedBytes - s.leakedBytes);
+    }
+    for (const b of kept) pool.free(b);
+    frees += kept.length;
+    kept = null; // freed buffers keep their slabs reachable: drop them too
+  })();
+  pool.trim(); // empties the free cache, which also holds slabs
+  await collectUntil(() => reported === dropped);
+  const s = pool.stats();
+  assert.strictEqual(reported, dropped);
+  assert.strictEqual(reportedBytes, droppedBytes);
+  assert.strictEqual(s.leaks, dropped);
+  assert.strictEqual(s.leakedBytes, droppedBytes);
+  assert.strictEqual(s.frees, frees); // leaks are not frees
+  assert.strictEqual(s.bytesInUse, 0);
+  assert.strictEqual(s.liveAllocations, 0);
+  assert.ok(dropped > 50);
   pool.close();
 });
