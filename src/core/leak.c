@@ -342,7 +342,7 @@ int mc_leak_sample(mc_leak *l, double t_ms, double value, int exact) {
     l->have_first = 1;
     l->first_t = t_ms;
   }
-  if (t_ms - l->first_t < l->cfg.warmup_ms) return 0;
+  if (l->cfg.warmup_ms > 0 && t_ms - l->first_t < l->cfg.warmup_ms) return 0;
   if (l->cfg.detector == MC_LEAK_CONSECUTIVE)
     return exact ? consecutive_add(l, t_ms, value) : 0;
   return trend_add(l, t_ms, value, exact);
