@@ -7,11 +7,13 @@
 // most 1% more CPU with the watcher. The same runs give an A/A control
 // (two identical 'off' sets) that shows the noise floor of the machine.
 //
-//   memctl bench --leak [--rounds N] [--blocks N] [--steps N] [--stress] [--quick] [--json]
+//   memctl bench --leak [--rounds N] [--blocks N] [--steps N] [--stress] [--observed] [--quick] [--json]
 //
 // --stress runs the children with a 1 MB young generation
 // (--max-semi-space-size=1), which multiplies the minor GCs the watcher must
-// observe: its worst case.
+// observe: its worst case. --observed keeps an extra GC observer on in every
+// segment, so on/off isolates the watcher's own work from the cost of
+// turning Node's GC entries on.
 //
 // A second table gives the cost of the pieces the watcher runs per GC and per
 // tick, measured in this process.
@@ -21,11 +23,12 @@ const path = require('path');
 const TARGET = 0.01;
 
 function parseArgs(args) {
-  const opt = { rounds: 7, blocks: 12, steps: 200, json: false, stress: false };
+  const opt = { rounds: 7, blocks: 12, steps: 200, json: false, stress: false, observed: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--json') opt.json = true;
     else if (a === '--stress') opt.stress = true;
+    else if (a === '--observed') opt.observed = true;
     else if (a === '--rounds') opt.rounds = Number(args[++i]);
     else if (a === '--blocks') opt.blocks = Number(args[++i]);
     else if (a === '--steps') opt.steps = Number(args[++i]);
@@ -50,8 +53,13 @@ function parseArgs(args) {
 // the CPU time (process.cpuUsage, user + system) of each kind: load changes
 // on the machine are slow next to a segment, so a block's segments see the
 // same load. offA/offB compares identical work and shows the noise floor.
-function child(blocks, steps) {
+function child(blocks, steps, observed) {
   const { LeakWatcher } = require('..');
+  if (observed) {
+    const { PerformanceObserver } = require('perf_hooks');
+    let n = 0;
+    new PerformanceObserver((list) => { n += list.getEntries().length; }).observe({ entryTypes: ['gc'] });
+  }
   const watcher = new LeakWatcher();
   watcher.on('stats', () => {});
   watcher.on('leak', () => {});
@@ -107,9 +115,9 @@ function child(blocks, steps) {
 
 // ---- the parent --------------------------------------------------------------
 
-function runChild(blocks, steps, stress) {
+function runChild(blocks, steps, stress, observed) {
   const flags = stress ? ['--max-semi-space-size=1'] : [];
-  const res = spawnSync(process.execPath, [...flags, __filename, '--child', String(blocks), String(steps)], {
+  const res = spawnSync(process.execPath, [...flags, __filename, '--child', String(blocks), String(steps), observed ? 'observed' : ''], {
     encoding: 'utf8', cwd: path.join(__dirname, '..'),
   });
   if (res.status !== 0) throw new Error(`bench --leak child failed: ${res.stderr}`);
@@ -149,7 +157,7 @@ function printTable(res) {
   const pad = (str, n) => String(str).padEnd(n);
   const lpad = (str, n) => String(str).padStart(n);
   const out = process.stdout;
-  out.write(`LeakWatcher CPU overhead on an allocation-heavy workload${res.stress ? ' (1 MB young generation: stress)' : ''}\n`);
+  out.write(`LeakWatcher CPU overhead on an allocation-heavy workload${res.stress ? ' (1 MB young generation: stress)' : ''}${res.observed ? ' (GC entries on in every segment: the watcher\'s own work only)' : ''}\n`);
   out.write(`${res.rounds} fresh processes x ${res.blocks} blocks of 3 segments (${res.steps} steps of 2000 allocations each): watcher on, off, off\n\n`);
   out.write(`${pad('process', 9)}${lpad('CPU ms off', 12)}${lpad('CPU ms on', 12)}${lpad('on/off', 9)}${lpad('offA/offB', 11)}\n`);
   res.ratios.forEach((r, i) => {
@@ -167,7 +175,7 @@ async function main(args) {
   const opt = parseArgs(args);
   const runs = [];
   for (let i = 0; i < opt.rounds; i++) {
-    runs.push(runChild(opt.blocks, opt.steps, opt.stress));
+    runs.push(runChild(opt.blocks, opt.steps, opt.stress, opt.observed));
     if (!opt.json) process.stderr.write('.');
   }
   if (!opt.json) process.stderr.write('\n');
@@ -179,6 +187,7 @@ async function main(args) {
     blocks: opt.blocks,
     steps: opt.steps,
     stress: opt.stress,
+    observed: opt.observed,
     cpuMsOff: runs.map((r) => (r.cpu.offA + r.cpu.offB) / 2),
     cpuMsOn: runs.map((r) => r.cpu.on),
     ratios,
@@ -197,7 +206,7 @@ async function main(args) {
 }
 
 if (require.main === module && process.argv[2] === '--child') {
-  child(Number(process.argv[3]), Number(process.argv[4]));
+  child(Number(process.argv[3]), Number(process.argv[4]), process.argv[5] === 'observed');
 } else if (require.main === module) {
   main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err) => { console.error(err); process.exitCode = 1; });
 }
