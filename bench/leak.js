@@ -1,12 +1,19 @@
 'use strict';
 // `memctl bench --leak`: the CPU the LeakWatcher costs an allocation-heavy
-// workload. Each run is a fresh child process doing a fixed amount of work,
-// with or without a started watcher (listeners on 'stats' and 'leak', one
-// gauge); the two variants are interleaved over several rounds and compared
-// by their median CPU time (process.cpuUsage, user + system). Target: at
-// most 1% more CPU with the watcher.
+// workload. Each round is a fresh child process doing fixed amounts of work
+// in interleaved segments with and without a started watcher (listeners on
+// 'stats' and 'leak', one gauge), timed with process.cpuUsage (user +
+// system); the verdict uses the median over the rounds of on/off. Target: at
+// most 1% more CPU with the watcher. The same runs give an A/A control
+// (two identical 'off' sets) that shows the noise floor of the machine.
 //
-//   memctl bench --leak [--rounds N] [--work N] [--json]
+//   memctl bench --leak [--rounds N] [--blocks N] [--steps N] [--stress] [--observed] [--quick] [--json]
+//
+// --stress runs the children with a 1 MB young generation
+// (--max-semi-space-size=1), which multiplies the minor GCs the watcher must
+// observe: its worst case. --observed keeps an extra GC observer on in every
+// segment, so on/off isolates the watcher's own work from the cost of
+// turning Node's GC entries on.
 //
 // A second table gives the cost of the pieces the watcher runs per GC and per
 // tick, measured in this process.
@@ -16,74 +23,104 @@ const path = require('path');
 const TARGET = 0.01;
 
 function parseArgs(args) {
-  const opt = { rounds: 11, work: 3000, json: false };
+  const opt = { rounds: 7, blocks: 12, steps: 200, json: false, stress: false, observed: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--json') opt.json = true;
+    else if (a === '--stress') opt.stress = true;
+    else if (a === '--observed') opt.observed = true;
     else if (a === '--rounds') opt.rounds = Number(args[++i]);
-    else if (a === '--work') opt.work = Number(args[++i]);
-    else if (a === '--quick') { opt.rounds = 3; opt.work = 1500; } else throw new Error(`bench --leak: unknown argument ${a}`);
+    else if (a === '--blocks') opt.blocks = Number(args[++i]);
+    else if (a === '--steps') opt.steps = Number(args[++i]);
+    else if (a === '--quick') { opt.rounds = 3; opt.blocks = 6; } else throw new Error(`bench --leak: unknown argument ${a}`);
   }
-  if (!(Number.isInteger(opt.rounds) && opt.rounds >= 1)) throw new Error('--rounds must be a positive integer');
-  if (!(Number.isInteger(opt.work) && opt.work >= 1)) throw new Error('--work must be a positive integer');
+  for (const k of ['rounds', 'blocks', 'steps']) {
+    if (!(Number.isInteger(opt[k]) && opt[k] >= 1)) throw new Error(`--${k} must be a positive integer`);
+  }
   return opt;
 }
 
 // ---- the child: one measured run -------------------------------------------
 
 // Allocation-heavy with a flat live set: a ring of 20k small objects churned
-// by 2000 replacements per step, plus short-lived strings and arrays. Steps
-// yield to the event loop (setImmediate) like a server would, so GC entries
-// and timers are delivered during the run.
-function child(variant, steps) {
-  let watcher = null;
-  // Both variants load memctl, so they differ only by the running watcher.
+// by 2000 replacements per step, plus short-lived strings. Steps yield to the
+// event loop (setImmediate) like a server would, so GC entries and timers
+// are delivered during the run.
+//
+// The child runs blocks of three segments: one with the watcher started
+// ('on': listeners on 'stats' and 'leak', one gauge) and two with it stopped
+// ('offA', 'offB': no GC observer at all), rotating their order, and reports
+// the CPU time (process.cpuUsage, user + system) of each kind: load changes
+// on the machine are slow next to a segment, so a block's segments see the
+// same load. offA/offB compares identical work and shows the noise floor.
+function child(blocks, steps, observed) {
   const { LeakWatcher } = require('..');
-  if (variant === 'watcher') {
-    watcher = new LeakWatcher().start();
-    watcher.on('stats', () => {});
-    watcher.on('leak', () => {});
-    const ring0 = [];
-    watcher.gauge('ring', () => ring0.length);
+  if (observed) {
+    const { PerformanceObserver } = require('perf_hooks');
+    let n = 0;
+    new PerformanceObserver((list) => { n += list.getEntries().length; }).observe({ entryTypes: ['gc'] });
   }
-  // The baseline observes nothing: observing 'gc' entries is part of what
-  // the watcher costs. GC counts come from the watcher's own stats.
+  const watcher = new LeakWatcher();
+  watcher.on('stats', () => {});
+  watcher.on('leak', () => {});
   const ring = new Array(20000);
+  watcher.gauge('ring', () => ring.length);
   let r = 0;
   let sink = 0;
-  let step = 0;
-  const cpu0 = process.cpuUsage();
-  const t0 = process.hrtime.bigint();
-  function work() {
-    for (let j = 0; j < 2000; j++) {
-      ring[r++ % ring.length] = { a: j, s: 'y' + j, arr: [j, j + 1] };
-      sink += ('k' + (j * 7)).length;
-    }
-    if (++step < steps) setImmediate(work);
-    else finish();
+  const runSteps = (n, done) => {
+    let step = 0;
+    (function work() {
+      for (let j = 0; j < 2000; j++) {
+        ring[r++ % ring.length] = { a: j, s: 'y' + j, arr: [j, j + 1] };
+        sink += ('k' + (j * 7)).length;
+      }
+      if (++step < n) setImmediate(work);
+      else done();
+    })();
+  };
+  const plan = [];
+  const kinds = ['on', 'offA', 'offB'];
+  for (let k = 0; k < blocks; k++) plan.push(...kinds.slice(k % 3), ...kinds.slice(0, k % 3));
+  const cpu = { on: 0, offA: 0, offB: 0 };
+  const wall = { on: 0, offA: 0, offB: 0 };
+  let i = 0;
+  function next() {
+    if (i === plan.length) return finish();
+    const v = plan[i++];
+    if (v === 'on') watcher.start();
+    else watcher.stop();
+    const c0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    runSteps(steps, () => {
+      const c = process.cpuUsage(c0);
+      cpu[v] += (c.user + c.system) / 1000;
+      wall[v] += Number(process.hrtime.bigint() - t0) / 1e6;
+      next();
+    });
   }
   function finish() {
-    const cpu = process.cpuUsage(cpu0);
-    const wall = Number(process.hrtime.bigint() - t0) / 1e6;
-    const out = { variant, cpuMs: (cpu.user + cpu.system) / 1000, wallMs: wall, full: null, minor: null, sink };
-    if (watcher) {
-      const st = watcher.stats();
-      out.full = st.num_full_gc;
-      out.minor = st.num_inc_gc;
-      watcher.close();
-    }
-    process.stdout.write(JSON.stringify(out) + '\n');
+    const st = watcher.stats();
+    watcher.close();
+    process.stdout.write(JSON.stringify({ cpu, wall, full: st.num_full_gc, minor: st.num_inc_gc, sink }) + '\n');
   }
-  work();
+  // Warm up the JIT, the heap and the watcher's own first-use costs (lazy
+  // internal modules, compiling its callbacks) before measuring.
+  watcher.start();
+  runSteps(300, () => {
+    watcher.sampleGauges();
+    watcher.stop();
+    runSteps(300, next);
+  });
 }
 
 // ---- the parent --------------------------------------------------------------
 
-function runChild(variant, work) {
-  const res = spawnSync(process.execPath, [__filename, '--child', variant, String(work)], {
+function runChild(blocks, steps, stress, observed) {
+  const flags = stress ? ['--max-semi-space-size=1'] : [];
+  const res = spawnSync(process.execPath, [...flags, __filename, '--child', String(blocks), String(steps), observed ? 'observed' : ''], {
     encoding: 'utf8', cwd: path.join(__dirname, '..'),
   });
-  if (res.status !== 0) throw new Error(`bench --leak child (${variant}) failed: ${res.stderr}`);
+  if (res.status !== 0) throw new Error(`bench --leak child failed: ${res.stderr}`);
   return JSON.parse(res.stdout.trim().split('\n').pop());
 }
 
@@ -117,61 +154,50 @@ function micro() {
 }
 
 function printTable(res) {
-  const pad = (s, n) => String(s).padEnd(n);
-  const lpad = (s, n) => String(s).padStart(n);
+  const pad = (str, n) => String(str).padEnd(n);
+  const lpad = (str, n) => String(str).padStart(n);
   const out = process.stdout;
-  out.write(`LeakWatcher CPU overhead: ${res.rounds} interleaved rounds, ${res.work} steps of 2000 allocations per run, fresh process per run\n\n`);
-  out.write(`${pad('variant', 12)}${lpad('median CPU ms', 15)}${lpad('min', 9)}${lpad('max', 9)}${lpad('median wall ms', 16)}${lpad('full GCs', 10)}${lpad('minor GCs', 11)}\n`);
-  for (const v of ['baseline', 'watcher']) {
-    const r = res.variants[v];
-    out.write(`${pad(v, 12)}${lpad(r.median.toFixed(1), 15)}${lpad(Math.min(...r.cpuMs).toFixed(1), 9)}${lpad(Math.max(...r.cpuMs).toFixed(1), 9)}${lpad(r.medianWall.toFixed(1), 16)}${lpad(r.full === null ? '-' : r.full, 10)}${lpad(r.minor === null ? '-' : r.minor, 11)}\n`);
-  }
+  out.write(`LeakWatcher CPU overhead on an allocation-heavy workload${res.stress ? ' (1 MB young generation: stress)' : ''}${res.observed ? ' (GC entries on in every segment: the watcher\'s own work only)' : ''}\n`);
+  out.write(`${res.rounds} fresh processes x ${res.blocks} blocks of 3 segments (${res.steps} steps of 2000 allocations each): watcher on, off, off\n\n`);
+  out.write(`${pad('process', 9)}${lpad('CPU ms off', 12)}${lpad('CPU ms on', 12)}${lpad('on/off', 9)}${lpad('offA/offB', 11)}\n`);
+  res.ratios.forEach((r, i) => {
+    out.write(`${pad(i + 1, 9)}${lpad(res.cpuMsOff[i].toFixed(1), 12)}${lpad(res.cpuMsOn[i].toFixed(1), 12)}${lpad(r.toFixed(4), 9)}${lpad(res.controls[i].toFixed(4), 11)}\n`);
+  });
   const pct = (res.overhead * 100).toFixed(2);
-  out.write(`\nwatcher / baseline CPU, median of the ${res.rounds} paired rounds: ${res.ratio.toFixed(4)} (${res.overhead >= 0 ? '+' : ''}${pct}%), target <= +${TARGET * 100}%: ${res.pass ? 'PASS' : 'FAIL'}\n`);
-  out.write(`paired ratios: ${res.pairedRatios.map((r) => r.toFixed(3)).join(' ')}; ratio of medians: ${res.ratioOfMedians.toFixed(4)}\n`);
-  out.write(`round-to-round spread of the baseline: ${(res.baselineSpread * 100).toFixed(1)}% (min to max)\n\n`);
-  out.write(`${pad('piece', 58)}${lpad('ns/call', 10)}\n`);
+  out.write(`\nmedian on/off: ${res.ratio.toFixed(4)} (${res.overhead >= 0 ? '+' : ''}${pct}% CPU), target <= +${TARGET * 100}%: ${res.pass ? 'PASS' : 'FAIL'}\n`);
+  out.write(`noise floor (identical work, offA/offB): median ${res.control.toFixed(4)}, range ${Math.min(...res.controls).toFixed(4)}..${Math.max(...res.controls).toFixed(4)}\n`);
+  out.write(`GCs the watcher saw per process (median): ${res.gcsPerRun.full} full, ${res.gcsPerRun.minor} minor/incremental\n\n`);
+  out.write(`${pad('piece (in this process)', 58)}${lpad('ns/call', 10)}\n`);
   for (const [k, v] of Object.entries(res.micro)) out.write(`${pad(k, 58)}${lpad(v.toFixed(0), 10)}\n`);
 }
 
 async function main(args) {
   const opt = parseArgs(args);
-  const variants = { baseline: { cpuMs: [], wallMs: [], full: null, minor: null }, watcher: { cpuMs: [], wallMs: [], full: 0, minor: 0 } };
+  const runs = [];
   for (let i = 0; i < opt.rounds; i++) {
-    // Alternate which variant goes first so drift in machine load cancels.
-    const order = i % 2 ? ['watcher', 'baseline'] : ['baseline', 'watcher'];
-    for (const v of order) {
-      const r = runChild(v, opt.work);
-      variants[v].cpuMs.push(r.cpuMs);
-      variants[v].wallMs.push(r.wallMs);
-      if (r.full !== null) {
-        variants[v].full = Math.max(variants[v].full, r.full);
-        variants[v].minor = Math.max(variants[v].minor, r.minor);
-      }
-      if (!opt.json) process.stderr.write('.');
-    }
+    runs.push(runChild(opt.blocks, opt.steps, opt.stress, opt.observed));
+    if (!opt.json) process.stderr.write('.');
   }
   if (!opt.json) process.stderr.write('\n');
-  for (const v of Object.values(variants)) {
-    v.median = median(v.cpuMs);
-    v.medianWall = median(v.wallMs);
-  }
-  // Each round's two runs ran back to back, so their ratio cancels slow
-  // drifts of the machine's load; the verdict uses the median of those.
-  const paired = variants.watcher.cpuMs.map((w, i) => w / variants.baseline.cpuMs[i]);
-  const ratio = median(paired);
-  const b = variants.baseline.cpuMs;
+  const ratios = runs.map((r) => (2 * r.cpu.on) / (r.cpu.offA + r.cpu.offB));
+  const controls = runs.map((r) => r.cpu.offA / r.cpu.offB);
+  const ratio = median(ratios);
   const res = {
     rounds: opt.rounds,
-    work: opt.work,
-    variants,
+    blocks: opt.blocks,
+    steps: opt.steps,
+    stress: opt.stress,
+    observed: opt.observed,
+    cpuMsOff: runs.map((r) => (r.cpu.offA + r.cpu.offB) / 2),
+    cpuMsOn: runs.map((r) => r.cpu.on),
+    ratios,
     ratio,
-    pairedRatios: paired,
-    ratioOfMedians: variants.watcher.median / variants.baseline.median,
+    controls,
+    control: median(controls),
     overhead: ratio - 1,
     target: TARGET,
     pass: ratio - 1 <= TARGET,
-    baselineSpread: (Math.max(...b) - Math.min(...b)) / Math.min(...b),
+    gcsPerRun: { full: median(runs.map((r) => r.full)), minor: median(runs.map((r) => r.minor)) },
     micro: micro(),
   };
   if (opt.json) process.stdout.write(JSON.stringify(res, null, 2) + '\n');
@@ -180,7 +206,7 @@ async function main(args) {
 }
 
 if (require.main === module && process.argv[2] === '--child') {
-  child(process.argv[3], Number(process.argv[4]));
+  child(Number(process.argv[3]), Number(process.argv[4]), process.argv[5] === 'observed');
 } else if (require.main === module) {
   main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err) => { console.error(err); process.exitCode = 1; });
 }

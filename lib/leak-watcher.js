@@ -12,9 +12,9 @@
 // (`delay` in each 'stats' event says how long that was).
 //
 // Why a timer too: while a heap grows, V8 raises its limits and runs few
-// full GCs (a 10 MB/s leak measured here had full GCs at 0.2, 1.8, 7.7 and
-// 12.3 s, then none for 20 s), so a detector fed only by full GCs is slowest
-// when the leak is fastest. Every `interval` ms an unref'd timer adds an
+// full GCs (a ~10 MB/s leak measured here had full GCs at 0.2, 1.8, 7.7,
+// 12.3 and 16.2 s, then none until 58.4 s), so a detector fed only by full
+// GCs is slowest when the leak is fastest. Every `interval` ms an unref'd timer adds an
 // envelope point: the lowest heap use seen since the previous point (read
 // after minor GCs, throttled, and at the tick). The core judges the trend
 // on both, but only a full-GC base can confirm growth (see leak.c).

@@ -243,6 +243,25 @@ static double min_value(const point *p, uint32_t from, uint32_t to) {
   return m;
 }
 
+// The growth to report over a window that fired: envelope points carry
+// promoted garbage and overstate it, so when the window's exact points span
+// at least half of it, their own Theil-Sen slope gives the growth.
+static double reported_growth(mc_leak *l, const point *p, uint32_t n, double span,
+                              double slope_all) {
+  uint32_t m = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    if (!p[i].exact) continue;
+    l->tbuf[m] = p[i].t - p[0].t;
+    l->vbuf[m] = p[i].v;
+    m++;
+  }
+  if (m >= 2 && l->tbuf[m - 1] - l->tbuf[0] >= span / 2) {
+    double slope = mc_leak_theil_sen(l->tbuf, l->vbuf, m, l->scratch);
+    if (slope > 0) return slope * span;
+  }
+  return slope_all * span;
+}
+
 // Judges the window p[0..n). It is a leak when, all at once:
 //  1. it spans at least min_duration_ms;
 //  2. the minimum of each third rises over the previous third by min_growth/4:
@@ -255,7 +274,8 @@ static double min_value(const point *p, uint32_t from, uint32_t to) {
 //     window (prior_hi): a rising part of a sawtooth whose earlier peaks were
 //     higher is not growth;
 //  5. the Theil-Sen slope times the span reaches min_growth (robust to
-//     outliers; it also gives the reported rate).
+//     outliers; it also gives the reported rate unless exact points can,
+//     see reported_growth).
 static int trend_fires(mc_leak *l, const point *p, uint32_t n, double prior_hi,
                        double *growth) {
   double span = p[n - 1].t - p[0].t;
@@ -273,8 +293,9 @@ static int trend_fires(mc_leak *l, const point *p, uint32_t n, double prior_hi,
     l->vbuf[i] = p[i].v;
   }
   double slope = mc_leak_theil_sen(l->tbuf, l->vbuf, n, l->scratch);
-  *growth = slope * span;
-  return *growth >= g;
+  if (slope * span < g) return 0;
+  *growth = reported_growth(l, p, n, span, slope);
+  return 1;
 }
 
 // Tries the whole history, then ever shorter recent parts of it (so a leak
@@ -342,7 +363,7 @@ int mc_leak_sample(mc_leak *l, double t_ms, double value, int exact) {
     l->have_first = 1;
     l->first_t = t_ms;
   }
-  if (t_ms - l->first_t < l->cfg.warmup_ms) return 0;
+  if (l->cfg.warmup_ms > 0 && t_ms - l->first_t < l->cfg.warmup_ms) return 0;
   if (l->cfg.detector == MC_LEAK_CONSECUTIVE)
     return exact ? consecutive_add(l, t_ms, value) : 0;
   return trend_add(l, t_ms, value, exact);

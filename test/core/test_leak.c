@@ -287,6 +287,23 @@ static void test_fast_leak_with_rare_full_gcs_fires_quickly(void **state) {
   mc_leak_free(l);
 }
 
+// Recorded on this machine: a ~0.3 MB/s leak saw full GCs only at the start
+// (7.3 MB) and after 41 s (19.7 MB), while the envelope between them also
+// carried promoted garbage. The reported growth follows the full-GC bases.
+static void test_rate_comes_from_full_gc_bases_when_they_span_the_window(void **state) {
+  (void)state;
+  mc_leak *l = new_watcher(MC_LEAK_TREND);
+  int fired = mc_leak_full_gc(l, 0, 7.3 * MB);
+  for (int i = 1; i <= 40 && !fired; i++) fired = mc_leak_sample(l, i * 1000.0, (7.3 + 0.55 * i) * MB, 0);
+  assert_int_equal(fired, 0);  // no full GC yet to prove it
+  fired = mc_leak_full_gc(l, 41000, 19.7 * MB);
+  assert_int_equal(fired, 1);
+  const mc_leak_event *ev = mc_leak_last_event(l);
+  assert_true(fabs(ev->growth - 12.4 * MB) < 0.01 * MB);
+  assert_true(fabs(ev->rate_per_hour - 12.4 * MB / 41.0 * 3600) < 0.01 * MB * 3600 / 41.0);
+  mc_leak_free(l);
+}
+
 static void test_gauge_growth_in_units(void **state) {
   (void)state;
   mc_leak_config c;
@@ -393,6 +410,82 @@ static void test_formatting(void **state) {
   assert_string_equal(b, "1.50 gb");
 }
 
+// Long random sequences (odd values included: NaN, infinities, negatives,
+// huge sizes, times that go backwards) against a plain model of the
+// consecutive rule and the min/max/count statistics; the trend detector runs
+// on the same input under the sanitizers and must never report a
+// non-positive growth or a non-finite rate.
+static void test_random_sequences_against_a_model(void **state) {
+  (void)state;
+  uint32_t seed = 12345;
+  for (int round = 0; round < 200; round++) {
+    mc_leak_config c;
+    mc_leak_config_default(&c);
+    c.detector = MC_LEAK_CONSECUTIVE;
+    c.consecutive = 1 + round % 7;
+    mc_leak *cons = mc_leak_new(&c);
+    c.detector = MC_LEAK_TREND;
+    c.history = 8 + (round * 13) % 120;
+    c.min_points = 3 + round % 5;
+    c.min_duration_ms = (round % 4) * 1000.0;
+    c.min_growth = 1 + (round % 3) * MB;
+    mc_leak *trend = mc_leak_new(&c);
+    assert_non_null(cons);
+    assert_non_null(trend);
+    // The model.
+    int have_last = 0, run = 0;
+    double last = 0, mn = 0, mx = 0;
+    uint64_t full = 0;
+    double t = 0;
+    for (int i = 0; i < 2000; i++) {
+      double r = noise(&seed);
+      double v;
+      int odd = (int)((noise(&seed) + 1) * 50);
+      if (odd == 0) v = NAN;
+      else if (odd == 1) v = INFINITY;
+      else if (odd == 2) v = -5;
+      else if (odd == 3) v = 6e15 + i;  // far above 4 GB, still exact
+      else v = 50 * MB + floor(r * 20) * MB + i * (round % 2) * 0.25 * MB;
+      t += (noise(&seed) > -0.95) ? 1000 * (noise(&seed) + 1.05) : -3000;
+      int valid = isfinite(v) && v >= 0;
+      int want = 0;
+      if (valid) {
+        full++;
+        if (full >= 3) {
+          if (mn == 0 || v < mn) mn = v;
+          if (v > mx) mx = v;
+        }
+        if (have_last && v > last) {
+          if (++run >= (int)c.consecutive) {
+            want = 1;
+            run = 0;
+          }
+        } else {
+          run = 0;
+        }
+        have_last = 1;
+        last = v;
+      }
+      assert_int_equal(mc_leak_full_gc(cons, t, v), want);
+      if (mc_leak_full_gc(trend, t, v)) {
+        const mc_leak_event *ev = mc_leak_last_event(trend);
+        assert_true(ev->growth > 0);
+        assert_true(isfinite(ev->rate_per_hour) && ev->rate_per_hour >= 0);
+        assert_true(ev->samples >= c.min_points);
+      }
+      if (i % 3 == 0) mc_leak_sample(trend, t + 1, v + r * MB, 0);
+    }
+    const mc_leak_stats *st = mc_leak_stats_get(cons);
+    assert_true(st->num_full_gc == full);
+    assert_true(st->min == mn);
+    assert_true(st->max == mx);
+    assert_true(isfinite(st->usage_trend) && isfinite(st->estimated_base));
+    assert_true(mc_leak_points(trend) <= c.history);
+    mc_leak_free(cons);
+    mc_leak_free(trend);
+  }
+}
+
 static void test_bad_config_and_input(void **state) {
   (void)state;
   assert_int_equal(mc_leak_detector_parse("trend"), MC_LEAK_TREND);
@@ -440,11 +533,13 @@ int main(void) {
       cmocka_unit_test(test_consecutive_count_is_configurable_and_resets),
       cmocka_unit_test(test_envelope_ramp_without_a_higher_base_never_fires),
       cmocka_unit_test(test_fast_leak_with_rare_full_gcs_fires_quickly),
+      cmocka_unit_test(test_rate_comes_from_full_gc_bases_when_they_span_the_window),
       cmocka_unit_test(test_gauge_growth_in_units),
       cmocka_unit_test(test_long_history_still_catches_a_late_leak),
       cmocka_unit_test(test_theil_sen_matches_a_sorted_median),
       cmocka_unit_test(test_theil_sen_ignores_outliers),
       cmocka_unit_test(test_formatting),
+      cmocka_unit_test(test_random_sequences_against_a_model),
       cmocka_unit_test(test_bad_config_and_input),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

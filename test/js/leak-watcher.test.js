@@ -216,7 +216,7 @@ test('the watcher never keeps the process alive', async () => {
   assert.deepStrictEqual(res.events, [{ exited: true, running: true }]);
 });
 
-test('works in worker_threads: GC stats, gauges, usage()', async () => {
+test('works in worker_threads: GC stats, gauges, usage(), exit with a watcher running', async () => {
   const script = `
     const { Worker } = require('node:worker_threads');
     const src = \`
@@ -233,13 +233,15 @@ test('works in worker_threads: GC stats, gauges, usage()', async () => {
       setTimeout(() => {
         const u = usage();
         parentPort.postMessage({ stats, growth, full: w.stats().num_full_gc, limit: u.heapSizeLimit });
-        w.close();
+        // The second worker exits with its watcher still running: the
+        // environment cleanup frees it.
+        if (require('node:worker_threads').workerData !== 'leave-open') w.close();
       }, 50);
     \`;
     const results = [];
     let left = 2;
     for (let k = 0; k < 2; k++) {
-      const wk = new Worker(src, { eval: true });
+      const wk = new Worker(src, { eval: true, workerData: k === 1 ? 'leave-open' : null });
       wk.on('message', (m) => results.push(m));
       wk.on('exit', () => { if (--left === 0) console.log(JSON.stringify(results)); });
     }

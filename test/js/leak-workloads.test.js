@@ -1,7 +1,8 @@
 'use strict';
 // Real workloads in child processes, run concurrently (about 60 s in all):
-// a steady leak must raise 'leak' within 60 s, a heavily allocating workload
-// with a flat live set must raise none in the same time, and a queue whose
+// a steady leak must raise 'leak' within 60 s, heavily allocating workloads
+// with a flat live set (small, or large and filled at startup) must raise
+// none in the same time, and a queue whose
 // consumer is slower than its producer must raise 'growth'. No timing is
 // asserted beyond the 60 s window the detector is designed for.
 const test = require('node:test');
@@ -31,6 +32,14 @@ test('real workloads', { concurrency: true }, async (t) => {
       const end = events.find((e) => e.event === 'end');
       assert.ok(end, 'the workload ran to its end');
       assert.ok(end.stats.num_inc_gc > 100, 'it did allocate heavily');
+      assert.deepStrictEqual(events.filter((e) => e.event === 'leak'), []);
+    }),
+    t.test('a flat workload with a large live set (filled at startup) raises no leak in 60 s', async () => {
+      const { code, events, stderr } = await work('bigflat');
+      assert.strictEqual(code, 0, stderr);
+      const end = events.find((e) => e.event === 'end');
+      assert.ok(end, 'the workload ran to its end');
+      assert.ok(end.stats.min > 30 * 1024 * 1024, 'its live set is large');
       assert.deepStrictEqual(events.filter((e) => e.event === 'leak'), []);
     }),
     t.test('a queue whose consumer is slower than its producer raises growth', async () => {
