@@ -366,6 +366,14 @@ function findLeaks(baseline, target, final, options) {
   return addon().snapshotLeaks(a, b, c, top);
 }
 
+/**
+ * Open native snapshots of this thread (main or worker) and the bytes they
+ * hold: { live, bytes }. Closed and collected snapshots are not counted.
+ */
+function nativeUsage() {
+  return addon().snapshotUsage();
+}
+
 module.exports = {
-  parseSnapshot, parseSnapshotSync, ParsedSnapshot, diffSnapshots, findLeaks, formatSize,
+  parseSnapshot, parseSnapshotSync, ParsedSnapshot, diffSnapshots, findLeaks, formatSize, nativeUsage,
 };
