@@ -102,8 +102,12 @@ class ParsedSnapshot {
     this.edgeCount = info.edgeCount;
     /** sum of the self sizes of every node, in bytes */
     this.totalSize = info.totalSize;
-    /** bytes of native memory this snapshot holds (structures + strings) */
-    this.nativeBytes = info.nativeBytes;
+  }
+
+  /** bytes of native memory this snapshot holds now (structures, strings,
+   * dominator tree once computed); throws ERR_MEMCTL_CLOSED after close() */
+  get nativeBytes() {
+    return addon().snapshotInfo(this.#h).nativeBytes;
   }
 
   /** @internal the native handle, for diffSnapshots/findLeaks */
