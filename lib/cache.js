@@ -28,15 +28,26 @@ const BATCH = 512;
 
 const { cacheGet, cacheSet, cacheSetEx, cacheHas, cacheDelete, cachePeek, cacheGetEx } = native;
 
+// Views of SCRATCH by length, made on first use: TypedArray#set from a ready
+// view is the cheapest copy into a fresh Buffer (Buffer#copy builds a view
+// per call).
+const VIEWS = [];
+const VIEW_CACHE_MAX = 4096;
+function scratchView(len) {
+  if (len > VIEW_CACHE_MAX) return SCRATCH.subarray(0, len);
+  return VIEWS[len] ?? (VIEWS[len] = SCRATCH.subarray(0, len));
+}
+
 function takeBytes() {
   const len = META[0];
   if (META[2] !== 0) {
     const big = native.cacheTakeOverflow();
     return META[1] === VAL_SERIAL ? v8.deserialize(big) : big;
   }
-  if (META[1] === VAL_SERIAL) return v8.deserialize(SCRATCH.subarray(0, len));
+  const view = scratchView(len);
+  if (META[1] === VAL_SERIAL) return v8.deserialize(view);
   const out = Buffer.allocUnsafe(len);
-  SCRATCH.copy(out, 0, 0, len);
+  out.set(view);
   return out;
 }
 
