@@ -18,7 +18,7 @@ const META = new Uint32Array(3); // [length, tag, overflow]
 native.cacheInit(SENTINEL, SCRATCH, META);
 
 const VAL_SERIAL = 8;
-const SET_NEEDS_SERIAL = 1;
+const SET_NEEDS_SERIAL = 1; // set results: undefined = stored, nothing to report
 const SET_LOGGED = 2;
 const NEWEST_FIRST = 0;
 const OLDEST_FIRST = 1;
@@ -26,7 +26,7 @@ const GET_ALLOW_STALE = 4;
 const TTL_MAX = 2 ** 46;
 const BATCH = 512;
 
-const { cacheGet, cacheSet, cacheSetEx, cacheHas, cacheDelete, cachePeek, cacheGetEx } = native;
+const { cacheGet, cacheSet, cacheSetEx, cacheHas, cacheDelete, cachePeek, cacheGetEx, cacheSize } = native;
 
 // Views of SCRATCH by length, made on first use: TypedArray#set from a ready
 // view is the cheapest copy into a fresh Buffer (Buffer#copy builds a view
@@ -119,7 +119,7 @@ class LRUCache {
   get allowStale() { return this.#allowStale; }
   get updateAgeOnGet() { return this.#updateAgeOnGet; }
   get policy() { return this.#policy; }
-  get size() { return native.cacheSize(this.#h); }
+  get size() { return cacheSize(this.#h); }
   get [Symbol.toStringTag]() { return 'LRUCache'; }
 
   get(key, options) {

@@ -914,6 +914,8 @@ void mc_cache_get_stats(const mc_cache *c, mc_cache_stats *out) {
   out->total_bytes = sizeof *c + c->top + out->index_bytes + c->log_cap;
 }
 
+uint64_t mc_cache_size(const mc_cache *c) { return c->st.entries; }
+
 int mc_cache_uses_ttl(const mc_cache *c) { return c->cfg.ttl_ms != 0 || c->n_exp != 0; }
 
 const mc_cache_config *mc_cache_config_of(const mc_cache *c) { return &c->cfg; }
