@@ -381,6 +381,22 @@ test('ttl: default, per entry, expiry on touch, allowStale, updateAgeOnGet', () 
   });
 });
 
+test('writes sweep expired entries away without any reads', () => {
+  withClock((setClock) => {
+    setClock(0);
+    const expired = [];
+    const c = new LRUCache({ max: 10000, ttl: 10, onEvict: (k, v, reason) => expired.push(reason) });
+    for (let i = 0; i < 1000; i++) c.set(i, 'x');
+    setClock(100);
+    for (let i = 0; i < 300; i++) c.set('fresh', i, { ttl: 0 });
+    assert.strictEqual(c.size, 1);
+    assert.strictEqual(c.stats().expirations, 1000);
+    assert.strictEqual(expired.length, 1000);
+    assert.ok(expired.every((r) => r === 'expire'));
+    c.close();
+  });
+});
+
 test('ttl with the real clock expires entries', async () => {
   const c = new LRUCache({ max: 10 });
   c.set('short', 1, { ttl: 20 });
