@@ -86,10 +86,12 @@ class LRUCache {
    */
   constructor(options) {
     const o = checkOptions('options', options);
-    const max = o.max === undefined ? 0 : checkInteger('options.max', o.max, 1);
-    const maxBytes = o.maxBytes === undefined ? 0 : checkInteger('options.maxBytes', o.maxBytes, 1);
+    // 0 means "no bound of this kind" (as lru-cache's max: 0); one must be set.
+    const max = o.max === undefined ? 0 : checkInteger('options.max', o.max, 0);
+    const maxBytes = o.maxBytes === undefined ? 0 : checkInteger('options.maxBytes', o.maxBytes, 0);
     if (!max && !maxBytes) {
-      throw typeError('ERR_MEMCTL_MISSING_OPTION', 'LRUCache needs options.max or options.maxBytes (or both)');
+      throw typeError('ERR_MEMCTL_MISSING_OPTION',
+        'LRUCache needs a positive options.max or options.maxBytes (or both); for no practical bound use max: Number.MAX_SAFE_INTEGER');
     }
     const ttl = o.ttl === undefined ? 0 : checkTtl('options.ttl', o.ttl);
     const allowStale = o.allowStale === undefined ? false : checkBoolean('options.allowStale', o.allowStale);

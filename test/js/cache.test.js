@@ -165,7 +165,11 @@ test('constructor validates its options with codes', () => {
   assert.throws(() => new LRUCache({}), code('ERR_MEMCTL_MISSING_OPTION', 'TypeError'));
   assert.throws(() => new LRUCache(5), code('ERR_MEMCTL_INVALID_ARG_TYPE', 'TypeError'));
   assert.throws(() => new LRUCache(null), code('ERR_MEMCTL_INVALID_ARG_TYPE', 'TypeError'));
-  for (const bad of [NaN, -1, 0, 1.5, Infinity]) {
+  assert.throws(() => new LRUCache({ max: 0 }), code('ERR_MEMCTL_MISSING_OPTION', 'TypeError'));
+  assert.throws(() => new LRUCache({ max: 0, maxBytes: 0 }), code('ERR_MEMCTL_MISSING_OPTION', 'TypeError'));
+  assert.strictEqual(new LRUCache({ max: 0, maxBytes: 100 }).max, 0);
+  assert.strictEqual(new LRUCache({ max: Number.MAX_SAFE_INTEGER }).max, Number.MAX_SAFE_INTEGER);
+  for (const bad of [NaN, -1, 1.5, Infinity]) {
     assert.throws(() => new LRUCache({ max: bad }), code('ERR_MEMCTL_OUT_OF_RANGE', 'RangeError'));
     assert.throws(() => new LRUCache({ maxBytes: bad }), code('ERR_MEMCTL_OUT_OF_RANGE', 'RangeError'));
   }
