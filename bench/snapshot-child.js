@@ -1,7 +1,8 @@
 'use strict';
 // One measurement of bench/snapshot.js, alone in its own process so that its
 // peak memory (VmHWM) is its own: `node snapshot-child.js <mode> <snapshot> <out.json>`.
-// Modes: memctl-histogram, memctl-retained, memlab, json-parse. Writes
+// Modes: memctl-histogram, memctl-retained (DevTools' rules),
+// memctl-retained-plain (without DevTools' page-owned rule, as memlab), memlab, json-parse. Writes
 // { seconds, peakBytes, ...results } (or { error }) to out.json.
 const fs = require('fs');
 const path = require('path');
@@ -23,10 +24,10 @@ function className(type, name) {
   }
 }
 
-async function memctl(file, retained) {
+async function memctl(file, retained, dominators = 'devtools') {
   const { parseSnapshot } = require(path.join(__dirname, '..', 'lib', 'snapshot'));
   const t0 = now();
-  const snap = await parseSnapshot(file, { retained });
+  const snap = await parseSnapshot(file, { retained, dominators });
   const summary = snap.summary({ retained });
   const seconds = now() - t0;
   const peak = peakBytes();
@@ -119,6 +120,7 @@ async function main() {
   const modes = {
     'memctl-histogram': () => memctl(file, false),
     'memctl-retained': () => memctl(file, true),
+    'memctl-retained-plain': () => memctl(file, true, 'plain'),
     memlab: () => memlab(file),
     'json-parse': () => jsonParse(file),
   };

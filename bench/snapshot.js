@@ -93,10 +93,12 @@ function printTable(report) {
   const { file, fileBytes, results: r, targets, agreement: ag } = report;
   const out = process.stdout;
   out.write(`\nheap snapshot: ${file}\n  ${fmtMiB(fileBytes)}, ${r.memctlRetained.nodeCount ? r.memctlRetained.nodeCount.toLocaleString('en-US') : '?'} nodes, ` +
-    `${r.memctlRetained.edgeCount ? r.memctlRetained.edgeCount.toLocaleString('en-US') : '?'} edges (Node ${process.version}, ${os.cpus().length} cores)\n\n`);
+    `${r.memctlRetained.edgeCount ? r.memctlRetained.edgeCount.toLocaleString('en-US') : '?'} edges (Node ${process.version}, ${os.cpus().length} cores, ` +
+    `load average ${report.loadavg.map((x) => x.toFixed(1)).join(' ')} at the end)\n\n`);
   const rows = [
     ['memctl: parse + class histogram', r.memctlHistogram],
     ['memctl: parse + retained sizes', r.memctlRetained],
+    ['memctl: same, dominators: plain', r.memctlPlain],
     ['memlab: parse + retained sizes', r.memlab],
     ['JSON.parse(readFileSync(file))', r.jsonParse],
   ].filter(([, x]) => x);
@@ -116,8 +118,13 @@ function printTable(report) {
   }
   out.write('targets:\n');
   for (const t of targets) out.write(`  ${pass(t.ok)}  ${t.name}: ${t.measured}\n`);
+  if (report.agreementDevtoolsMode) {
+    const d = report.agreementDevtoolsMode;
+    out.write(`\nmemctl's default (DevTools) mode vs memlab: top-10 retained sizes within ${(100 * d.maxRetainedDeviation).toFixed(2)}% ` +
+      '(memlab leaves out DevTools\' page-owned rule)\n');
+  }
   if (ag) {
-    out.write(`\nagreement with memlab: nodes ${ag.nodeCount.join(' / ')}, edges ${ag.edgeCount.join(' / ')}, total size ${ag.totalSize.join(' / ')}\n`);
+    out.write(`\nagreement with memlab (memctl dominators: 'plain'): nodes ${ag.nodeCount.join(' / ')}, edges ${ag.edgeCount.join(' / ')}, total size ${ag.totalSize.join(' / ')}\n`);
     const t = ag.classes.map((c) => [c.name.slice(0, 28), `${c.count[0]} / ${c.count[1]}`, `${c.retainedSize[0]} / ${c.retainedSize[1]}`,
       c.retainedRatio === null ? '-' : c.retainedRatio.toFixed(4)]);
     const h = ['class (memctl top 10)', 'count memctl / memlab', 'retained memctl / memlab', 'ratio'];
@@ -155,13 +162,17 @@ async function main(args) {
   const results = {
     memctlHistogram: measure(opts, 'memctl-histogram', file),
     memctlRetained: measure(opts, 'memctl-retained', file),
+    memctlPlain: opts.memlab ? measure(opts, 'memctl-retained-plain', file) : null,
     memlab: opts.memlab ? measure(opts, 'memlab', file, 12288) : null,
     jsonParse: opts.jsonParse ? measure(opts, 'json-parse', file, 8192) : null,
   };
-  const ag = agreement(results.memctlRetained, results.memlab);
+  // memlab leaves out DevTools' page-owned rule: agreement is checked against
+  // memctl's 'plain' mode, and reported for the default mode too.
+  const ag = agreement(results.memctlPlain, results.memlab);
+  const agDevtools = agreement(results.memctlRetained, results.memlab);
   if (results.memlab && results.memlab.classes) results.memlab.classes = results.memlab.classes.slice(0, 10);
   const report = { file, fileBytes, generatedSeconds, node: process.version, cpus: os.cpus().length,
-    results, agreement: ag, targets: targetsOf(fileBytes, results, ag) };
+    loadavg: os.loadavg(), results, agreement: ag, agreementDevtoolsMode: agDevtools, targets: targetsOf(fileBytes, results, ag) };
   if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else printTable(report);
   return report.targets.every((t) => t.ok) ? 0 : 1;
