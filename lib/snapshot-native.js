@@ -102,8 +102,12 @@ class ParsedSnapshot {
     this.edgeCount = info.edgeCount;
     /** sum of the self sizes of every node, in bytes */
     this.totalSize = info.totalSize;
-    /** bytes of native memory this snapshot holds (structures + strings) */
-    this.nativeBytes = info.nativeBytes;
+  }
+
+  /** bytes of native memory this snapshot holds now (structures, strings,
+   * dominator tree once computed); throws ERR_MEMCTL_CLOSED after close() */
+  get nativeBytes() {
+    return addon().snapshotInfo(this.#h).nativeBytes;
   }
 
   /** @internal the native handle, for diffSnapshots/findLeaks */
@@ -366,6 +370,14 @@ function findLeaks(baseline, target, final, options) {
   return addon().snapshotLeaks(a, b, c, top);
 }
 
+/**
+ * Open native snapshots of this thread (main or worker) and the bytes they
+ * hold: { live, bytes }. Closed and collected snapshots are not counted.
+ */
+function nativeUsage() {
+  return addon().snapshotUsage();
+}
+
 module.exports = {
-  parseSnapshot, parseSnapshotSync, ParsedSnapshot, diffSnapshots, findLeaks, formatSize,
+  parseSnapshot, parseSnapshotSync, ParsedSnapshot, diffSnapshots, findLeaks, formatSize, nativeUsage,
 };
