@@ -104,16 +104,19 @@ function printTable(report) {
   ].filter(([, x]) => x);
   const cells = rows.map(([name, x]) => [name,
     x.error ? 'failed' : fmtS(x.seconds),
-    x.error ? '-' : `${(fileBytes / MiB / x.seconds).toFixed(0)} MiB/s`,
+    x.error ? '-' : `${(fileBytes / 1e6 / x.seconds).toFixed(0)} MB/s`,
+    fmtS(x.cpuSeconds),
+    x.error || !x.cpuSeconds ? '-' : `${(fileBytes / 1e6 / x.cpuSeconds).toFixed(0)} MB/s`,
     fmtMiB(x.peakBytes),
     typeof x.peakBytes === 'number' ? `${(x.peakBytes / fileBytes).toFixed(2)}x` : '-',
     x.error ? x.error.slice(0, 60) : (x.parseSeconds ? `parse ${fmtS(x.parseSeconds)} + retained ${fmtS(x.retainedSeconds)}` : '')]);
-  const head = ['run', 'time', 'throughput', 'peak RSS', 'peak/file', 'notes'];
+  const head = ['run', 'wall', 'per wall s', 'CPU', 'per CPU s', 'peak RSS', 'peak/file', 'notes'];
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  const line = (c) => c.map((s, i) => (i === 0 || i === 5 ? s.padEnd(widths[i]) : s.padStart(widths[i]))).join('  ').trimEnd();
+  const line = (c) => c.map((s, i) => (i === 0 || i === 7 ? s.padEnd(widths[i]) : s.padStart(widths[i]))).join('  ').trimEnd();
   out.write(`${line(head)}\n${cells.map(line).join('\n')}\n\n`);
   if (r.memlab && !r.memlab.error && !r.memctlRetained.error) {
-    out.write(`memctl vs memlab: ${(r.memlab.seconds / r.memctlRetained.seconds).toFixed(1)}x faster, ` +
+    out.write(`memctl vs memlab: ${(r.memlab.seconds / r.memctlRetained.seconds).toFixed(1)}x faster (wall), ` +
+      `${(r.memlab.cpuSeconds / r.memctlRetained.cpuSeconds).toFixed(1)}x less CPU, ` +
       `${(r.memlab.peakBytes / r.memctlRetained.peakBytes).toFixed(1)}x less peak memory\n`);
   }
   out.write('targets:\n');
@@ -138,9 +141,12 @@ function targetsOf(fileBytes, r, ag) {
   const h = r.memctlHistogram;
   const k = r.memctlRetained;
   const mbps = h && !h.error ? fileBytes / 1e6 / h.seconds : 0;
+  const cpuMbps = h && !h.error ? fileBytes / 1e6 / h.cpuSeconds : 0;
   const list = [
-    { name: `parse + class histogram >= ${TARGET_MBPS} MB/s`, ok: mbps >= TARGET_MBPS, measured: h && h.error ? h.error : `${mbps.toFixed(0)} MB/s` },
-    { name: `parse + retained sizes < ${TARGET_SECONDS} s`, ok: !k.error && k.seconds < TARGET_SECONDS, measured: k.error || fmtS(k.seconds) },
+    { name: `parse + class histogram >= ${TARGET_MBPS} MB/s (wall)`, ok: mbps >= TARGET_MBPS,
+      measured: h && h.error ? h.error : `${mbps.toFixed(0)} MB/s wall (${cpuMbps.toFixed(0)} MB/s per CPU second)` },
+    { name: `parse + retained sizes < ${TARGET_SECONDS} s (wall)`, ok: !k.error && k.seconds < TARGET_SECONDS,
+      measured: k.error || `${fmtS(k.seconds)} wall, ${fmtS(k.cpuSeconds)} CPU` },
     { name: `peak memory < ${TARGET_PEAK_RATIO}x the file`, ok: !k.error && k.peakBytes < TARGET_PEAK_RATIO * fileBytes,
       measured: k.error || `${fmtMiB(k.peakBytes)} = ${(k.peakBytes / fileBytes).toFixed(2)}x ${fmtMiB(fileBytes)}` },
   ];
