@@ -4,7 +4,10 @@
 // blocking the loop for long; the end of the parse (validation, classes) and
 // the dominator tree run in napi_async_work, off the JS thread, returning a
 // promise. The parser object is detached from its handle while the work runs,
-// so nothing on the JS side can free it under the worker thread.
+// so nothing on the JS side can free it under the worker thread. If a worker
+// thread is terminated while such a job runs, Node may drop the completion
+// callback: the job's memory is then not freed (no crash; a test terminates
+// workers mid-parse).
 #include "binding/common.h"
 
 #include <stdlib.h>

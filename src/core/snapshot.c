@@ -762,6 +762,11 @@ static size_t ints_fast(mc_snap_parser *p, const unsigned char *b, size_t n) {
   size_t i = 0;
   if (n < 64) return 0;
   size_t limit = n - 32;
+  /* col and width live in registers here: p->rowbuf stores would otherwise
+   * force a reload of p->col after every value */
+  uint32_t col = p->col, width = p->width;
+  uint64_t *row = p->rowbuf;
+  int nodes = p->section == SEC_NODES;
   while (i < limit) {
     size_t start = i;
     uint64_t v = (uint64_t)b[i] - '0';
@@ -774,8 +779,13 @@ static size_t ints_fast(mc_snap_parser *p, const unsigned char *b, size_t n) {
     while (i < n && is_ws(b[i])) i++;
     if (i >= n || b[i] != ',') { i = start; break; }
     i++;
-    if (push_value(p, v) != MC_SNAP_OK) return i;
+    row[col++] = v;
+    if (col == width) {
+      col = 0;
+      if ((nodes ? flush_node(p) : flush_edge(p)) != MC_SNAP_OK) break;
+    }
   }
+  p->col = col;
   return i;
 }
 

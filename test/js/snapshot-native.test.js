@@ -219,6 +219,26 @@ test('snapshots parse in worker_threads and match the main thread', async () => 
   for (const r of results) assert.deepStrictEqual(r, mainSummary);
 });
 
+test('terminating a worker in the middle of a parse is safe', async () => {
+  const file = snapshotFile();
+  const src = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const sn = require(${JSON.stringify(path.join(__dirname, '..', '..', 'lib', 'snapshot-native'))});
+    parentPort.postMessage('started');
+    sn.parseSnapshot(workerData, { onProgress: () => parentPort.postMessage('progress') });
+  `;
+  for (const delay of [0, 5, 30, 80]) {
+    const w = new Worker(src, { eval: true, workerData: file });
+    await new Promise((resolve) => w.once('message', resolve));
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    await w.terminate();
+  }
+  // the main thread still parses normally afterwards
+  const s = await sn.parseSnapshot(file);
+  assert.ok(s.nodeCount > 0);
+  s.close();
+});
+
 test('an unclosed snapshot is freed by the garbage collector', () => {
   const file = snapshotFile();
   const script = `
