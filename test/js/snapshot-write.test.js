@@ -100,6 +100,7 @@ test('writeSnapshot argument checks', async () => {
 
 test('heapdump drop-in: returns true, calls back synchronously, false on error', () => {
   const heapdump = require('../../lib/heapdump');
+  assert.strictEqual(require('memctl/heapdump'), heapdump); // the package export
   const dir = tmpdir();
   const file = path.join(dir, 'h.heapsnapshot');
   const calls = [];
