@@ -152,8 +152,9 @@ async function diffCommand(opts, out) {
 
 function formatPath(retainerPath) {
   return retainerPath.map((step, i) => {
+    if (i === 0) return '(root)';
     const node = `${shortName(step.node.name || `(${step.node.type})`, 40)} @${step.node.id}`;
-    if (i === 0 || !step.edge) return node;
+    if (!step.edge) return node;
     const edge = step.edge.type === 'element' || step.edge.type === 'hidden' ? `[${step.edge.name}]` : `.${step.edge.name}`;
     return `  --${edge} (${step.edge.type})--> ${node}`;
   }).join('\n      ');
