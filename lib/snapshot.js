@@ -249,7 +249,7 @@ function tempSnapshotName(tag) {
 // the native parser's synchronous form, without retained sizes (a diff needs
 // ids, classes and self sizes only).
 function diffFilesSync(beforeFile, afterFile) {
-  const mod = native();
+  const mod = snapshotNative;
   const a = mod.parseSnapshotSync(beforeFile, { retained: false });
   try {
     const b = mod.parseSnapshotSync(afterFile, { retained: false });
