@@ -768,13 +768,31 @@ static size_t ints_fast(mc_snap_parser *p, const unsigned char *b, size_t n) {
   uint64_t *row = p->rowbuf;
   int nodes = p->section == SEC_NODES;
   while (i < limit) {
-    size_t start = i;
-    uint64_t v = (uint64_t)b[i] - '0';
-    if (v >= 10) break;
-    i++;
-    unsigned d;
-    while (i < n && (d = (unsigned)b[i] - '0') < 10) { v = v * 10 + d; i++; }
-    size_t nd = i - start;
+    size_t start = i, nd;
+    uint64_t v;
+    /* Eight bytes at once (i + 8 < n here). x holds the bytes minus '0'; a
+     * byte is a digit iff it is < 10, so the first high bit of `stop` marks
+     * the first non-digit (borrows and carries only move toward later
+     * bytes, which are past it). Up to 7 digits are then shifted to the top
+     * (leading zeros below) and combined by three multiplications. */
+    uint64_t w;
+    memcpy(&w, b + i, 8);
+    uint64_t x = w - 0x3030303030303030ull;
+    uint64_t stop = (x | (x + 0x7676767676767676ull)) & 0x8080808080808080ull;
+    if (stop) {
+      nd = (size_t)__builtin_ctzll(stop) >> 3;
+      if (nd == 0) break;
+      uint64_t y = x << (8 * (8 - nd));
+      y = ((y & 0x0F0F0F0F0F0F0F0Full) * 2561) >> 8;
+      y = ((y & 0x00FF00FF00FF00FFull) * 6553601) >> 16;
+      v = ((y & 0x0000FFFF0000FFFFull) * 42949672960001ull) >> 32;
+      i += nd;
+    } else {
+      v = 0;
+      unsigned d;
+      while (i < n && (d = (unsigned)b[i] - '0') < 10) { v = v * 10 + d; i++; }
+      nd = i - start;
+    }
     if (nd > 16 || (nd > 1 && b[start] == '0')) { i = start; break; }
     while (i < n && is_ws(b[i])) i++;
     if (i >= n || b[i] != ',') { i = start; break; }

@@ -214,6 +214,35 @@ static void test_string_escapes_and_surrogates(void **state) {
   free(text);
 }
 
+/* Numbers of every length, whole (the 8-byte path) and byte by byte. */
+static void test_numbers_of_every_length(void **state) {
+  (void)state;
+  static const char *const strs[] = { "" };
+  sg_node nodes[40];
+  uint64_t self = 0;
+  int n = 0;
+  for (int digits = 1; digits <= 16; digits++) {
+    self = self * 10 + (uint64_t)(digits % 10);
+    uint64_t p10 = 1;
+    for (int k = 1; k < digits; k++) p10 *= 10;
+    nodes[n++] = (sg_node){ NT_OBJECT, 0, (uint32_t)(digits <= 9 ? p10 * 4 - 1 + (digits == 1) : 4294967295u - (uint32_t)digits), self };
+    nodes[n++] = (sg_node){ NT_OBJECT, 0, (uint32_t)p10 % 4294967295u, p10 * 9 + (p10 - 1) };
+  }
+  nodes[0].type = NT_SYNTHETIC;
+  size_t len;
+  char *text = sg_write(nodes, n, NULL, 0, strs, 1, 0, &len);
+  for (size_t chunk = 1; chunk <= len; chunk = chunk < 4 ? chunk + 1 : chunk * 3) {
+    mc_snap *s;
+    assert_int_equal(parse_chunks(text, len, chunk, 0, &s, NULL, 0), MC_SNAP_OK);
+    for (int i = 0; i < n; i++) {
+      assert_int_equal(mc_snap_node_id(s, (uint32_t)i), nodes[i].id);
+      assert_int_equal(mc_snap_node_self_size(s, (uint32_t)i), nodes[i].self);
+    }
+    mc_snap_free(s);
+  }
+  free(text);
+}
+
 /* ---- classes and retained sizes ------------------------------------------------ */
 
 static void test_class_histogram_follows_devtools(void **state) {
@@ -634,6 +663,7 @@ int main(void) {
     cmocka_unit_test(test_field_order_comes_from_meta),
     cmocka_unit_test(test_chunks_split_anywhere),
     cmocka_unit_test(test_string_escapes_and_surrogates),
+    cmocka_unit_test(test_numbers_of_every_length),
     cmocka_unit_test(test_class_histogram_follows_devtools),
     cmocka_unit_test(test_dominators_devtools_rules),
     cmocka_unit_test(test_dominators_match_definition_on_random_graphs),
