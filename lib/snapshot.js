@@ -93,7 +93,7 @@ function isParsedSnapshot(value) {
 function isSource(value) {
   if (typeof value === 'string') return value.length > 0;
   if (value === null || typeof value !== 'object') return false;
-  return typeof value[Symbol.asyncIterator] === 'function' || typeof value.pipe === 'function';
+  return typeof value[Symbol.asyncIterator] === 'function'; // Readable streams are async iterables
 }
 
 function checkSource(name, value) {

@@ -225,3 +225,16 @@ test('argument checks of the analysis API', async () => {
   await assert.rejects(memctl.findLeaks('a', 'b', 'c', { top: -1 }), { code: 'ERR_MEMCTL_OUT_OF_RANGE' });
   await assert.rejects(memctl.analyzeSnapshot(path.join(dir, 'missing.heapsnapshot')), { code: 'ENOENT' });
 });
+
+test('a stream that fails midway rejects with its own error', async () => {
+  const text = gen.serialize(gen.randomGraph(8, 200));
+  async function* failing() {
+    yield text.slice(0, 100);
+    throw Object.assign(new Error('disk on fire'), { code: 'EIO' });
+  }
+  await assert.rejects(memctl.analyzeSnapshot(failing()), { code: 'EIO' });
+  const stream = new Readable({ read() {} });
+  stream.push(text.slice(0, 50));
+  setImmediate(() => stream.destroy(Object.assign(new Error('gone'), { code: 'ECONNRESET' })));
+  await assert.rejects(memctl.analyzeSnapshot(stream), { code: 'ECONNRESET' });
+});
