@@ -19,7 +19,8 @@ options:
                  without it (plain: what memlab computes)
   --progress     progress on stderr (default: only when stderr is a terminal)
   --no-progress  never show progress
-(a file named "diff" or "leaks": write it as ./diff)
+a file named "-" is standard input (memctl snapshot - < app.heapsnapshot);
+a file named "diff" or "leaks": write it as ./diff
 `;
 
 class UsageError extends Error {}
@@ -98,7 +99,8 @@ function progressFor(opts, file, retained) {
 async function parse(file, opts, retained) {
   const progress = progressFor(opts, file, retained);
   try {
-    return await parseSnapshot(file, { retained, dominators: opts.dominators, onProgress: progress.onProgress });
+    const source = file === '-' ? process.stdin : file;
+    return await parseSnapshot(source, { retained, dominators: opts.dominators, onProgress: progress.onProgress });
   } catch (err) {
     err.file = err.file || file;
     throw err;

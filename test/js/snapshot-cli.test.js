@@ -64,6 +64,13 @@ test('--dominators plain equals analyzeSnapshot in plain mode', async () => {
   assert.strictEqual(run(f1, '--dominators=other').status, 2);
 });
 
+test('"-" reads the snapshot from standard input', async () => {
+  const r = spawnSync(process.execPath, [BIN, 'snapshot', '-', '--json'], { input: fs.readFileSync(f1), encoding: 'utf8' });
+  assert.strictEqual(r.status, 0, r.stderr);
+  const api = await memctl.analyzeSnapshot(f1, { top: 20 });
+  assert.deepStrictEqual(JSON.parse(r.stdout).classes, api.classes);
+});
+
 test('--progress prints progress lines on stderr', () => {
   const r = run(f1, '--progress');
   assert.strictEqual(r.status, 0, r.stderr);
