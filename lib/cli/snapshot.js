@@ -14,15 +14,19 @@ options:
   --top N        show the first N classes (default 20); --all shows every class
   --json         print JSON instead of a table
   --self         summary without retained sizes (faster; sorted by self size)
+  --dominators devtools|plain
+                 retained sizes with DevTools' page-owned rule (default) or
+                 without it (plain: what memlab computes)
   --progress     progress on stderr (default: only when stderr is a terminal)
   --no-progress  never show progress
-(a file named "diff" or "leaks": write it as ./diff)
+a file named "-" is standard input (memctl snapshot - < app.heapsnapshot);
+a file named "diff" or "leaks": write it as ./diff
 `;
 
 class UsageError extends Error {}
 
 function parseArgs(args) {
-  const opts = { json: false, top: 20, progress: undefined, retained: true, files: [] };
+  const opts = { json: false, top: 20, progress: undefined, retained: true, dominators: 'devtools', files: [] };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--json') opts.json = true;
@@ -35,6 +39,10 @@ function parseArgs(args) {
       const v = a === '--top' ? args[++i] : a.slice(6);
       if (!/^[1-9]\d*$/.test(v || '')) throw new UsageError(`--top needs a positive integer, got ${JSON.stringify(v)}`);
       opts.top = Number(v);
+    } else if (a === '--dominators' || a.startsWith('--dominators=')) {
+      const v = a === '--dominators' ? args[++i] : a.slice(13);
+      if (v !== 'devtools' && v !== 'plain') throw new UsageError(`--dominators is devtools or plain, got ${JSON.stringify(v)}`);
+      opts.dominators = v;
     } else if (a.startsWith('--')) throw new UsageError(`unknown option ${a}`);
     else opts.files.push(a);
   }
@@ -70,7 +78,7 @@ function shortName(name, max = 60) {
 
 // ---- progress
 
-function progressFor(opts, file) {
+function progressFor(opts, file, retained) {
   const enabled = opts.progress === undefined ? Boolean(process.stderr.isTTY) : opts.progress;
   if (!enabled) return { onProgress: undefined, done() {} };
   const tty = Boolean(process.stderr.isTTY);
@@ -81,16 +89,18 @@ function progressFor(opts, file) {
     if (opts.progress !== true && totalBytes !== undefined && totalBytes < (32 << 20)) return;
     const pct = totalBytes ? ` ${Math.floor((100 * bytesRead) / totalBytes)}%` : '';
     const of = totalBytes ? ` of ${bytes(totalBytes)}` : '';
-    process.stderr.write(`${tty ? '\r\x1b[K' : ''}parsing ${path.basename(file)}:${pct} (${bytes(bytesRead)}${of})${tty ? '' : '\n'}`);
+    const next = retained && bytesRead === totalBytes ? '; computing retained sizes' : '';
+    process.stderr.write(`${tty ? '\r\x1b[K' : ''}parsing ${path.basename(file)}:${pct} (${bytes(bytesRead)}${of})${next}${tty ? '' : '\n'}`);
     shown = true;
   };
   return { onProgress, done() { if (shown && tty) process.stderr.write('\r\x1b[K'); } };
 }
 
 async function parse(file, opts, retained) {
-  const progress = progressFor(opts, file);
+  const progress = progressFor(opts, file, retained);
   try {
-    return await parseSnapshot(file, { retained, onProgress: progress.onProgress });
+    const source = file === '-' ? process.stdin : file;
+    return await parseSnapshot(source, { retained, dominators: opts.dominators, onProgress: progress.onProgress });
   } catch (err) {
     err.file = err.file || file;
     throw err;
@@ -151,8 +161,9 @@ async function diffCommand(opts, out) {
 
 function formatPath(retainerPath) {
   return retainerPath.map((step, i) => {
+    if (i === 0) return '(root)';
     const node = `${shortName(step.node.name || `(${step.node.type})`, 40)} @${step.node.id}`;
-    if (i === 0 || !step.edge) return node;
+    if (!step.edge) return node;
     const edge = step.edge.type === 'element' || step.edge.type === 'hidden' ? `[${step.edge.name}]` : `.${step.edge.name}`;
     return `  --${edge} (${step.edge.type})--> ${node}`;
   }).join('\n      ');
