@@ -112,7 +112,7 @@ class LRUCache {
     this.#h = native.cacheCreate({
       policy, max, maxBytes, ttl, updateAgeOnGet, allowStale, log: this.#log,
     });
-    track('cache', this);
+    track('caches', this);
   }
 
   get max() { return this.#max; }

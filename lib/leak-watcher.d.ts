@@ -143,7 +143,7 @@ export interface MemoryUsage {
   /** null when the process has no memory cgroup. */
   cgroup: CgroupMemory | null;
   /** Bytes held off the V8 heap by memctl's caches and pools, per kind, and their total. */
-  offHeap: { total: number; [kind: string]: number };
+  offHeap: { caches: number; pools: number; total: number };
 }
 
 export function usage(): MemoryUsage;

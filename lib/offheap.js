@@ -18,9 +18,10 @@ function track(kind, obj) {
   registry.register(obj, { kind, ref });
 }
 
-// Returns { [kind]: bytes, total } over the live owners.
+// Returns { caches, pools, total } in bytes over the live owners (kinds that
+// have no live owner read 0, so the shape is always the same).
 function offHeapBytes() {
-  const out = { total: 0 };
+  const out = { caches: 0, pools: 0, total: 0 };
   for (const [kind, set] of owners) {
     let sum = 0;
     for (const ref of set) {
