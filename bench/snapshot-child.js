@@ -1,7 +1,8 @@
 'use strict';
 // One measurement of bench/snapshot.js, alone in its own process so that its
 // peak memory (VmHWM) is its own: `node snapshot-child.js <mode> <snapshot> <out.json>`.
-// Modes: memctl-histogram, memctl-retained, memlab, json-parse. Writes
+// Modes: memctl-histogram, memctl-retained (DevTools' rules),
+// memctl-retained-plain (without DevTools' page-owned rule, as memlab), memlab, json-parse. Writes
 // { seconds, peakBytes, ...results } (or { error }) to out.json.
 const fs = require('fs');
 const path = require('path');
@@ -12,6 +13,9 @@ function peakBytes() {
 }
 
 const now = () => Number(process.hrtime.bigint()) / 1e9;
+// CPU seconds of the whole process (all threads: the analyzer's async work
+// runs on a libuv thread), steadier than wall time on a shared machine.
+const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
 
 // DevTools' class of a node (the rule lib/snapshot-native.js documents).
 function className(type, name) {
@@ -23,15 +27,17 @@ function className(type, name) {
   }
 }
 
-async function memctl(file, retained) {
+async function memctl(file, retained, dominators = 'devtools') {
   const { parseSnapshot } = require(path.join(__dirname, '..', 'lib', 'snapshot'));
   const t0 = now();
-  const snap = await parseSnapshot(file, { retained });
+  const c0 = cpu();
+  const snap = await parseSnapshot(file, { retained, dominators });
   const summary = snap.summary({ retained });
   const seconds = now() - t0;
+  const cpuSeconds = cpu() - c0;
   const peak = peakBytes();
   snap.close();
-  return { seconds, peakBytes: peak, nodeCount: summary.nodeCount, edgeCount: summary.edgeCount,
+  return { seconds, cpuSeconds, peakBytes: peak, nodeCount: summary.nodeCount, edgeCount: summary.edgeCount,
     totalSize: summary.totalSize, classCount: summary.classes.length, top: summary.classes.slice(0, 10) };
 }
 
@@ -43,12 +49,14 @@ async function memlab(file) {
   config.verbose = false;
   config.muteConsole = true;
   const t0 = now();
+  const c0 = cpu();
   const snapshot = await utils.getSnapshotFromFile(file, { buildNodeIdIndex: false });
   const t1 = now();
   new TraceFinder().calculateAllNodesRetainedSizes(snapshot);
   const t2 = now();
+  const cpuSeconds = cpu() - c0;
   const peak = peakBytes();
-  return { seconds: t2 - t0, parseSeconds: t1 - t0, retainedSeconds: t2 - t1, peakBytes: peak, ...memlabHistogram(snapshot) };
+  return { seconds: t2 - t0, cpuSeconds, parseSeconds: t1 - t0, retainedSeconds: t2 - t1, peakBytes: peak, ...memlabHistogram(snapshot) };
 }
 
 function memlabHistogram(snapshot) {
@@ -106,11 +114,12 @@ function addClassRetained(classOf, dom, retained, classes) {
 
 function jsonParse(file) {
   const t0 = now();
+  const c0 = cpu();
   try {
     const doc = JSON.parse(fs.readFileSync(file, 'utf8'));
-    return { seconds: now() - t0, peakBytes: peakBytes(), nodeCount: doc.snapshot.node_count };
+    return { seconds: now() - t0, cpuSeconds: cpu() - c0, peakBytes: peakBytes(), nodeCount: doc.snapshot.node_count };
   } catch (err) {
-    return { seconds: now() - t0, peakBytes: peakBytes(), error: `${err.code || err.name}: ${err.message}` };
+    return { seconds: now() - t0, cpuSeconds: cpu() - c0, peakBytes: peakBytes(), error: `${err.code || err.name}: ${err.message}` };
   }
 }
 
@@ -119,6 +128,7 @@ async function main() {
   const modes = {
     'memctl-histogram': () => memctl(file, false),
     'memctl-retained': () => memctl(file, true),
+    'memctl-retained-plain': () => memctl(file, true, 'plain'),
     memlab: () => memlab(file),
     'json-parse': () => jsonParse(file),
   };

@@ -35,9 +35,16 @@
 //
 // ## Retained sizes (DevTools' dominator tree)
 // Edges that count: every edge except 'weak' edges, and 'shortcut' edges only
-// when they start at the root (node 0). Nodes not reachable from the root over
-// those edges are treated as children of the root (as DevTools does), so every
-// node has a dominator and the root's retained size equals totalSize.
+// when they start at the root. With dominators: 'devtools' (the default),
+// also JSHeapSnapshot's page-owned rule: nodes reachable over non-weak edges
+// from the root's shortcut children (the global objects) ignore retainers
+// outside that set, except the root; dominators: 'plain' leaves the rule out
+// (what memlab computes). Nodes not reachable from the root over counted
+// edges: those with no counted retainer hang off the root and the nodes below
+// them are dominated inside their subgraph, as in DevTools; any node left
+// without a dominator gets the root. So the root's retained size equals
+// totalSize. The iteration runs to the true fixpoint (DevTools' incremental
+// pass can stop early; see src/core/snapshot.h).
 // retainedSize(node) = selfSize(node) + sum of retainedSize of the nodes it
 // immediately dominates. A class's retainedSize is the sum of the retained
 // sizes of its members that have no dominator-tree ancestor of the same class
@@ -102,8 +109,12 @@ class ParsedSnapshot {
     this.edgeCount = info.edgeCount;
     /** sum of the self sizes of every node, in bytes */
     this.totalSize = info.totalSize;
-    /** bytes of native memory this snapshot holds (structures + strings) */
-    this.nativeBytes = info.nativeBytes;
+  }
+
+  /** bytes of native memory this snapshot holds now (structures, strings,
+   * dominator tree once computed); throws ERR_MEMCTL_CLOSED after close() */
+  get nativeBytes() {
+    return addon().snapshotInfo(this.#h).nativeBytes;
   }
 
   /** @internal the native handle, for diffSnapshots/findLeaks */
@@ -366,6 +377,14 @@ function findLeaks(baseline, target, final, options) {
   return addon().snapshotLeaks(a, b, c, top);
 }
 
+/**
+ * Open native snapshots of this thread (main or worker) and the bytes they
+ * hold: { live, bytes }. Closed and collected snapshots are not counted.
+ */
+function nativeUsage() {
+  return addon().snapshotUsage();
+}
+
 module.exports = {
-  parseSnapshot, parseSnapshotSync, ParsedSnapshot, diffSnapshots, findLeaks, formatSize,
+  parseSnapshot, parseSnapshotSync, ParsedSnapshot, diffSnapshots, findLeaks, formatSize, nativeUsage,
 };

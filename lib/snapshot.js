@@ -15,7 +15,6 @@ const {
 // The native analyzer's contract; it loads the addon itself on first use, so
 // writing snapshots (and `require('memctl/heapdump')`) never needs the addon.
 const snapshotNative = require('./snapshot-native');
-const native = () => snapshotNative;
 
 // ---------------------------------------------------------------------------
 // Writing
@@ -137,7 +136,7 @@ async function parseSnapshot(source, options) {
   checkSource('source', source);
   const opts = checkOptions('options', options);
   const retained = opts.retained === undefined ? true : checkBoolean('options.retained', opts.retained);
-  return native().parseSnapshot(source, parseOptionsOf(opts, retained));
+  return snapshotNative.parseSnapshot(source, parseOptionsOf(opts, retained));
 }
 
 /**
@@ -149,7 +148,7 @@ async function analyzeSnapshot(source, options) {
   const opts = checkOptions('options', options);
   const retained = opts.retained === undefined ? true : checkBoolean('options.retained', opts.retained);
   const top = checkTop(opts.top);
-  const snap = await native().parseSnapshot(source, parseOptionsOf(opts, retained));
+  const snap = await snapshotNative.parseSnapshot(source, parseOptionsOf(opts, retained));
   try {
     return snap.summary({ retained, top });
   } finally {
@@ -165,7 +164,7 @@ async function withParsed(args, parseOpts, fn) {
     const snaps = [];
     for (const arg of args) {
       if (typeof arg === 'string') {
-        const snap = await native().parseSnapshot(arg, parseOpts);
+        const snap = await snapshotNative.parseSnapshot(arg, parseOpts);
         owned.push(snap);
         snaps.push(snap);
       } else {
@@ -192,7 +191,7 @@ async function diffSnapshots(before, after, options) {
   checkSnapshotArg('before', before);
   checkSnapshotArg('after', after);
   const opts = checkOptions('options', options);
-  return withParsed([before, after], parseOptionsOf(opts, false), ([a, b]) => native().diffSnapshots(a, b));
+  return withParsed([before, after], parseOptionsOf(opts, false), ([a, b]) => snapshotNative.diffSnapshots(a, b));
 }
 
 /**
@@ -211,11 +210,11 @@ async function findLeaks(baseline, target, final, options) {
     const snaps = [];
     for (const [arg, retained] of [[baseline, false], [target, false], [final, true]]) {
       if (typeof arg !== 'string') { snaps.push(arg); continue; }
-      const snap = await native().parseSnapshot(arg, parseOptionsOf(opts, retained));
+      const snap = await snapshotNative.parseSnapshot(arg, parseOptionsOf(opts, retained));
       parsed.push(snap);
       snaps.push(snap);
     }
-    return native().findLeaks(snaps[0], snaps[1], snaps[2], top === Infinity ? {} : { top });
+    return snapshotNative.findLeaks(snaps[0], snaps[1], snaps[2], top === Infinity ? {} : { top });
   } finally {
     for (const snap of parsed) snap.close();
   }
@@ -250,7 +249,7 @@ function tempSnapshotName(tag) {
 // the native parser's synchronous form, without retained sizes (a diff needs
 // ids, classes and self sizes only).
 function diffFilesSync(beforeFile, afterFile) {
-  const mod = native();
+  const mod = snapshotNative;
   const a = mod.parseSnapshotSync(beforeFile, { retained: false });
   try {
     const b = mod.parseSnapshotSync(afterFile, { retained: false });

@@ -70,7 +70,7 @@ function shortName(name, max = 60) {
 
 // ---- progress
 
-function progressFor(opts, file) {
+function progressFor(opts, file, retained) {
   const enabled = opts.progress === undefined ? Boolean(process.stderr.isTTY) : opts.progress;
   if (!enabled) return { onProgress: undefined, done() {} };
   const tty = Boolean(process.stderr.isTTY);
@@ -81,14 +81,15 @@ function progressFor(opts, file) {
     if (opts.progress !== true && totalBytes !== undefined && totalBytes < (32 << 20)) return;
     const pct = totalBytes ? ` ${Math.floor((100 * bytesRead) / totalBytes)}%` : '';
     const of = totalBytes ? ` of ${bytes(totalBytes)}` : '';
-    process.stderr.write(`${tty ? '\r\x1b[K' : ''}parsing ${path.basename(file)}:${pct} (${bytes(bytesRead)}${of})${tty ? '' : '\n'}`);
+    const next = retained && bytesRead === totalBytes ? '; computing retained sizes' : '';
+    process.stderr.write(`${tty ? '\r\x1b[K' : ''}parsing ${path.basename(file)}:${pct} (${bytes(bytesRead)}${of})${next}${tty ? '' : '\n'}`);
     shown = true;
   };
   return { onProgress, done() { if (shown && tty) process.stderr.write('\r\x1b[K'); } };
 }
 
 async function parse(file, opts, retained) {
-  const progress = progressFor(opts, file);
+  const progress = progressFor(opts, file, retained);
   try {
     return await parseSnapshot(file, { retained, onProgress: progress.onProgress });
   } catch (err) {
@@ -151,8 +152,9 @@ async function diffCommand(opts, out) {
 
 function formatPath(retainerPath) {
   return retainerPath.map((step, i) => {
+    if (i === 0) return '(root)';
     const node = `${shortName(step.node.name || `(${step.node.type})`, 40)} @${step.node.id}`;
-    if (i === 0 || !step.edge) return node;
+    if (!step.edge) return node;
     const edge = step.edge.type === 'element' || step.edge.type === 'hidden' ? `[${step.edge.name}]` : `.${step.edge.name}`;
     return `  --${edge} (${step.edge.type})--> ${node}`;
   }).join('\n      ');

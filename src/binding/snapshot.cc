@@ -4,9 +4,13 @@
 // blocking the loop for long; the end of the parse (validation, classes) and
 // the dominator tree run in napi_async_work, off the JS thread, returning a
 // promise. The parser object is detached from its handle while the work runs,
-// so nothing on the JS side can free it under the worker thread.
+// so nothing on the JS side can free it under the worker thread. If a worker
+// thread is terminated while such a job runs, Node may drop the completion
+// callback: the job's memory is then not freed (no crash; a test terminates
+// workers mid-parse).
 #include "binding/common.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <vector>
@@ -32,16 +36,38 @@ static const char *StatusKind(mc_snap_status st) {
   Throw(env, StatusKind(st), mc_snap_status_code(st), msg && *msg ? msg : mc_snap_status_code(st));
 }
 
+// Per-environment totals of the open snapshots (tests and usage reports).
+struct SnapEnv {
+  double live;
+  double bytes;
+};
+
+static SnapEnv *GetSnapEnv(napi_env env) {
+  EnvState *st = GetEnvState(env);
+  if (!st->slot[SLOT_SNAPSHOT]) {
+    st->slot[SLOT_SNAPSHOT] = calloc(1, sizeof(SnapEnv));
+    st->slot_free[SLOT_SNAPSHOT] = free;
+  }
+  return (SnapEnv *)st->slot[SLOT_SNAPSHOT];
+}
+
 // External memory accounting so the GC sees what a snapshot holds.
 static void OnSnapshotDestroy(napi_env env, Handle *h) {
   int64_t change;
   napi_adjust_external_memory(env, -(int64_t)(intptr_t)h->user, &change);
+  SnapEnv *se = GetSnapEnv(env);
+  if (se) {
+    se->live--;
+    se->bytes -= (double)(intptr_t)h->user;
+  }
   h->user = nullptr;
 }
 
 static void SyncExternal(napi_env env, Handle *h) {
   int64_t now = (int64_t)mc_snap_memory((mc_snap *)h->obj), change;
   napi_adjust_external_memory(env, now - (int64_t)(intptr_t)h->user, &change);
+  SnapEnv *se = GetSnapEnv(env);
+  if (se) se->bytes += (double)(now - (int64_t)(intptr_t)h->user);
   h->user = (void *)(intptr_t)now;
 }
 
@@ -49,8 +75,19 @@ static Napi::Value WrapSnapshot(napi_env env, mc_snap *s) {
   Handle *h = nullptr;
   napi_value v = NewHandle(env, s, DestroySnapshot, kSnapshot, &h);
   h->on_destroy = OnSnapshotDestroy;
+  SnapEnv *se = GetSnapEnv(env);
+  if (se) se->live++;
   SyncExternal(env, h);
   return Napi::Value(env, v);
+}
+
+static Napi::Value Usage(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  SnapEnv *se = GetSnapEnv(env);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("live", Napi::Number::New(env, se ? se->live : 0));
+  o.Set("bytes", Napi::Number::New(env, se ? se->bytes : 0));
+  return o;
 }
 
 #define MC_GET(type, var, value, kind)                                   \
@@ -368,6 +405,7 @@ void InitSnapshot(Napi::Env env, Napi::Object exports) {
   exports.Set("snapshotIsClosed", Napi::Function::New(env, IsClosed, "snapshotIsClosed"));
   exports.Set("snapshotDiff", Napi::Function::New(env, Diff, "snapshotDiff"));
   exports.Set("snapshotLeaks", Napi::Function::New(env, Leaks, "snapshotLeaks"));
+  exports.Set("snapshotUsage", Napi::Function::New(env, Usage, "snapshotUsage"));
 }
 
 }  // namespace memctl

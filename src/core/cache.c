@@ -20,6 +20,9 @@
 #define ARENA_LIMIT ((uint64_t)UINT32_MAX * UNIT) /* refs are 32-bit units */
 #define INDEX_MIN 16u
 #define STAMP_MAX (((uint64_t)1 << 48) - 1)
+/* The first block starts on a cache line (refs 1..7 are never used), so
+ * blocks whose sizes are multiples of 64 never straddle an extra line. */
+#define ARENA_START 64u
 
 struct mc_cache {
   mc_cache_config cfg;
@@ -38,6 +41,9 @@ struct mc_cache {
   /* recency list (refs); the sweep cursor walks from tail to head */
   uint32_t head, tail, sweep;
   uint64_t n_exp;               /* live entries with an expiry */
+  /* The next eviction victim's hash, computed ahead (see prepare_eviction);
+   * valid while victim_ref's block is not freed. */
+  uint32_t victim_ref, victim_h32;
   mc_cache_stats st;
   /* eviction log */
   int log_on;
@@ -293,7 +299,8 @@ static void arena_release(mc_cache *c) {
   if (c->base) munmap(c->base, c->mapped);
   c->base = NULL;
   c->mapped = 0;
-  c->top = UNIT;
+  c->top = ARENA_START;
+  c->victim_ref = 0;
   memset(c->free_head, 0, sizeof c->free_head);
   memset(c->free_bits, 0, sizeof c->free_bits);
   memset(c->large_free, 0, sizeof c->large_free);
@@ -318,6 +325,7 @@ static void release_pages(mc_cache *c, uint32_t ref, size_t units) {
 /* Free block: [next ref u32][units u32]. */
 static void push_free(mc_cache *c, uint32_t ref, size_t units) {
   uint32_t *b = (uint32_t *)(void *)at(c, ref);
+  if (ref == c->victim_ref) c->victim_ref = 0;
   b[1] = (uint32_t)units;
   if (units <= MAX_CLASS) {
     b[0] = c->free_head[units];
@@ -402,6 +410,9 @@ static int find_slot(const mc_cache *c, const void *key, size_t klen, uint32_t h
     uint64_t s = c->slots[i];
     if (!s) { *pos = i; return 0; }
     if ((uint32_t)(s >> 32) == h32 && key_matches(c, (uint32_t)s, key, klen)) {
+      /* The value usually spills into the next line: fetch it while the
+       * caller works on the first one. */
+      __builtin_prefetch(at(c, (uint32_t)s) + 64);
       *pos = i;
       return 1;
     }
@@ -592,10 +603,33 @@ static void remove_at(mc_cache *c, uint64_t pos, int reason) {
 
 static void remove_ref(mc_cache *c, uint32_t ref, int reason) {
   const uint8_t *e = at(c, ref);
-  meta m;
-  decode(e, &m);
-  uint32_t h32 = hash32(c, e + m.key_off, m.klen);
+  uint32_t h32;
+  if (ref == c->victim_ref) {
+    h32 = c->victim_h32;
+  } else {
+    meta m;
+    decode(e, &m);
+    h32 = hash32(c, e + m.key_off, m.klen);
+  }
   remove_at(c, slot_of_ref(c, h32, ref), reason);
+}
+
+/* A write into a full cache evicts the oldest entry: hash it and start
+ * loading its index slot now, so those loads overlap the lookup of the new
+ * key, and start loading the entry after it (the next write's victim). */
+static void prepare_eviction(mc_cache *c) {
+  uint32_t t = c->tail;
+  if (!t) return;
+  const uint8_t *e = at(c, t);
+  if (t != c->victim_ref) {
+    meta m;
+    decode(e, &m);
+    c->victim_h32 = hash32(c, e + m.key_off, m.klen);
+    c->victim_ref = t;
+  }
+  __builtin_prefetch(&c->slots[home(c, c->victim_h32)]);
+  uint32_t n = NEWER(e);
+  if (n) __builtin_prefetch(at(c, n));
 }
 
 /* Evicts the oldest entry other than keep. Returns 0 if there was none. */
@@ -677,7 +711,7 @@ int mc_cache_create(const mc_cache_config *cfg, mc_cache **out) {
   } else {
     random_seed(c->seed);
   }
-  c->top = UNIT;
+  c->top = ARENA_START;
   if (index_alloc(c, INDEX_MIN) != 0) {
     free(c);
     return MC_CACHE_ENOMEM;
@@ -792,6 +826,9 @@ int mc_cache_set(mc_cache *c, const void *key, size_t klen, const void *val, siz
     return MC_CACHE_ETOOLARGE;
   if (c->n_exp) sweep(c, now, (size_t)c->cfg.sweep_per_write);
   uint64_t exp = has_exp ? expiry_at(now, ttl) : 0;
+  if ((c->cfg.max_entries && c->st.entries >= c->cfg.max_entries) ||
+      (c->cfg.max_bytes && c->st.bytes + units * UNIT + MC_CACHE_INDEX_CHARGE > c->cfg.max_bytes))
+    prepare_eviction(c);
   uint64_t pos;
   uint32_t h32 = hash32(c, key, klen);
   if (find_slot(c, key, klen, h32, &pos))
@@ -872,10 +909,12 @@ uint32_t mc_cache_find(const mc_cache *c, const void *key, size_t klen) {
 
 void mc_cache_get_stats(const mc_cache *c, mc_cache_stats *out) {
   *out = c->st;
-  out->arena_bytes = c->top - UNIT;
+  out->arena_bytes = c->top - ARENA_START;
   out->index_bytes = (c->mask + 1) * sizeof(uint64_t);
   out->total_bytes = sizeof *c + c->top + out->index_bytes + c->log_cap;
 }
+
+uint64_t mc_cache_size(const mc_cache *c) { return c->st.entries; }
 
 int mc_cache_uses_ttl(const mc_cache *c) { return c->cfg.ttl_ms != 0 || c->n_exp != 0; }
 

@@ -356,6 +356,9 @@ struct mc_snap_parser {
   /* header facts */
   uint32_t nf, ef;            /* node / edge field counts */
   uint8_t nrole[MAX_FIELDS], erole[MAX_FIELDS];
+  uint32_t ncol[5], ecol[3];  /* column of type, name, id, self_size, edge_count / type, name, to */
+  uint32_t width;             /* fields per row of the current section */
+  uint64_t rowbuf[MAX_FIELDS];
   int64_t decl_nodes, decl_edges; /* -1 when absent */
   int64_t root_index;
   /* integer arrays */
@@ -446,7 +449,7 @@ static int name_index(char **names, uint32_t n, const char *name) {
 /* Maps each field name to a role; returns the field count or 0 on error. */
 static mc_snap_status fields(mc_snap_parser *p, const jv *list, const char *what,
                              const char *const *names, const uint8_t *roles, int nreq,
-                             uint8_t *out_roles, uint32_t *out_count, int *type_col) {
+                             uint8_t *out_roles, uint32_t *out_cols, uint32_t *out_count, int *type_col) {
   if (!list || list->type != JV_ARR || list->nkids == 0 || list->nkids > MAX_FIELDS)
     return fail(p, MC_SNAP_EBADMETA, "meta.%s must be an array of 1 to %d field names", what, MAX_FIELDS);
   for (size_t i = 0; i < list->nkids; i++) {
@@ -457,6 +460,7 @@ static mc_snap_status fields(mc_snap_parser *p, const jv *list, const char *what
     int at = find_str(list, names[r]);
     if (at < 0) return fail(p, MC_SNAP_EBADMETA, "meta.%s lacks the field \"%s\"", what, names[r]);
     out_roles[at] = roles[r];
+    out_cols[r] = (uint32_t)at;
     if (r == 0) *type_col = at;
   }
   *out_count = (uint32_t)list->nkids;
@@ -491,8 +495,8 @@ static mc_snap_status parse_header(mc_snap_parser *p) {
   int ntc = -1, etc = -1;
   mc_snap *s = p->s;
   const jv *nt = jv_get(meta, "node_types"), *et = jv_get(meta, "edge_types");
-  if ((st = fields(p, jv_get(meta, "node_fields"), "node_fields", nnames, nroles, 5, p->nrole, &p->nf, &ntc)) ||
-      (st = fields(p, jv_get(meta, "edge_fields"), "edge_fields", enames, eroles, 3, p->erole, &p->ef, &etc)))
+  if ((st = fields(p, jv_get(meta, "node_fields"), "node_fields", nnames, nroles, 5, p->nrole, p->ncol, &p->nf, &ntc)) ||
+      (st = fields(p, jv_get(meta, "edge_fields"), "edge_fields", enames, eroles, 3, p->erole, p->ecol, &p->ef, &etc)))
     goto out;
   if (!nt || nt->type != JV_ARR || nt->nkids <= (size_t)ntc || !et || et->type != JV_ARR || et->nkids <= (size_t)etc) {
     st = fail(p, MC_SNAP_EBADMETA, "meta.node_types/edge_types must list the types of the \"type\" fields");
@@ -680,6 +684,64 @@ static int reserve_declared(mc_snap_parser *p, int nodes) {
   return 1;
 }
 
+
+/* Rows are collected in p->rowbuf and stored whole: one check per row
+ * instead of a switch per value. */
+static mc_snap_status flush_node(mc_snap_parser *p) {
+  mc_snap *s = p->s;
+  uint64_t row = p->row;
+  const uint64_t *r = p->rowbuf;
+  if (row >= p->ncap) {
+    if (p->decl_nodes >= 0 && row >= (uint64_t)p->decl_nodes)
+      return fail(p, MC_SNAP_EBADINDEX, "more nodes than snapshot.node_count (%lld)", (long long)p->decl_nodes);
+    if (!grow_rows(p, 1)) return fail_alloc(p);
+  }
+  uint64_t type = r[p->ncol[0]], name = r[p->ncol[1]], id = r[p->ncol[2]], ec = r[p->ncol[4]];
+  if ((name | id | ec) >> 32)
+    return fail(p, MC_SNAP_EBADINDEX, "node %llu: a field value is above 2^32-1", (unsigned long long)row);
+  if (type >= s->ntypes)
+    return fail(p, MC_SNAP_EBADINDEX, "node %llu: type %llu is not in meta.node_types", (unsigned long long)row, (unsigned long long)type);
+  s->ntype[row] = (uint8_t)type;
+  s->nname[row] = (uint32_t)name;
+  s->nid[row] = (uint32_t)id;
+  s->nself[row] = r[p->ncol[3]];
+  s->first_edge[row] = (uint32_t)ec;
+  p->row = row + 1;
+  return MC_SNAP_OK;
+}
+
+static mc_snap_status flush_edge(mc_snap_parser *p) {
+  mc_snap *s = p->s;
+  uint64_t row = p->row;
+  const uint64_t *r = p->rowbuf;
+  if (row >= p->ecap) {
+    if (p->decl_edges >= 0 && row >= (uint64_t)p->decl_edges)
+      return fail(p, MC_SNAP_EBADINDEX, "more edges than snapshot.edge_count (%lld)", (long long)p->decl_edges);
+    if (!grow_rows(p, 0)) return fail_alloc(p);
+  }
+  uint64_t type = r[p->ecol[0]], name = r[p->ecol[1]], to = r[p->ecol[2]];
+  if ((name | to) >> 32)
+    return fail(p, MC_SNAP_EBADINDEX, "edge %llu: a field value is above 2^32-1", (unsigned long long)row);
+  if (type >= s->etypes)
+    return fail(p, MC_SNAP_EBADINDEX, "edge %llu: type %llu is not in meta.edge_types", (unsigned long long)row, (unsigned long long)type);
+  uint32_t q = (uint32_t)((to * p->magic) >> 64);
+  if ((uint64_t)q * p->nf != to)
+    return fail(p, MC_SNAP_EBADINDEX, "edge %llu: to_node %llu is not a multiple of the node field count %u",
+                (unsigned long long)row, (unsigned long long)to, p->nf);
+  s->etype[row] = (uint8_t)type;
+  s->ename[row] = (uint32_t)name;
+  s->eto[row] = q;
+  p->row = row + 1;
+  return MC_SNAP_OK;
+}
+
+static inline mc_snap_status push_value(mc_snap_parser *p, uint64_t v) {
+  p->rowbuf[p->col++] = v;
+  if (p->col < p->width) return MC_SNAP_OK;
+  p->col = 0;
+  return p->section == SEC_NODES ? flush_node(p) : flush_edge(p);
+}
+
 static const uint64_t POW10[17] = {
   1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull, 100000000ull,
   1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull, 10000000000000ull,
@@ -689,61 +751,64 @@ static const uint64_t POW10[17] = {
 static mc_snap_status commit_value(mc_snap_parser *p, uint64_t v, uint32_t nd) {
   if (nd > 16) return fail(p, MC_SNAP_EBADINDEX, "a number in %s is too large", p->section == SEC_NODES ? "nodes" : "edges");
   if (nd > 1 && v < POW10[nd - 1]) return fail(p, MC_SNAP_ECORRUPT, "a number with a leading zero at byte %llu", (unsigned long long)p->fed);
-  mc_snap *s = p->s;
-  uint32_t col = p->col;
-  uint64_t row = p->row;
-  if (p->section == SEC_NODES) {
-    if (col == 0 && row >= p->ncap) {
-      if (p->decl_nodes >= 0 && row >= (uint64_t)p->decl_nodes)
-        return fail(p, MC_SNAP_EBADINDEX, "more nodes than snapshot.node_count (%lld)", (long long)p->decl_nodes);
-      if (!grow_rows(p, 1)) return fail_alloc(p);
-    }
-    uint8_t role = p->nrole[col];
-    if (role != R_IGNORE && role != R_NSELF && v > UINT32_MAX)
-      return fail(p, MC_SNAP_EBADINDEX, "node %llu: a field value is above 2^32-1", (unsigned long long)row);
-    switch (role) {
-      case R_NTYPE:
-        if (v >= s->ntypes) return fail(p, MC_SNAP_EBADINDEX, "node %llu: type %llu is not in meta.node_types", (unsigned long long)row, (unsigned long long)v);
-        s->ntype[row] = (uint8_t)v;
-        break;
-      case R_NNAME: s->nname[row] = (uint32_t)v; break;
-      case R_NID: s->nid[row] = (uint32_t)v; break;
-      case R_NSELF: s->nself[row] = v; break;
-      case R_NEDGES: s->first_edge[row] = (uint32_t)v; break;
-      default: break;
-    }
-    if (++col == p->nf) { col = 0; p->row = row + 1; }
-  } else {
-    if (col == 0 && row >= p->ecap) {
-      if (p->decl_edges >= 0 && row >= (uint64_t)p->decl_edges)
-        return fail(p, MC_SNAP_EBADINDEX, "more edges than snapshot.edge_count (%lld)", (long long)p->decl_edges);
-      if (!grow_rows(p, 0)) return fail_alloc(p);
-    }
-    uint8_t role = p->erole[col];
-    if (role != R_IGNORE && v > UINT32_MAX)
-      return fail(p, MC_SNAP_EBADINDEX, "edge %llu: a field value is above 2^32-1", (unsigned long long)row);
-    switch (role) {
-      case R_ETYPE:
-        if (v >= s->etypes) return fail(p, MC_SNAP_EBADINDEX, "edge %llu: type %llu is not in meta.edge_types", (unsigned long long)row, (unsigned long long)v);
-        s->etype[row] = (uint8_t)v;
-        break;
-      case R_ENAME: s->ename[row] = (uint32_t)v; break;
-      case R_ETO: {
-        uint32_t q = (uint32_t)((v * p->magic) >> 64);
-        if ((uint64_t)q * p->nf != v)
-          return fail(p, MC_SNAP_EBADINDEX, "edge %llu: to_node %llu is not a multiple of the node field count %u", (unsigned long long)row, (unsigned long long)v, p->nf);
-        s->eto[row] = q;
-        break;
-      }
-      default: break;
-    }
-    if (++col == p->ef) { col = 0; p->row = row + 1; }
-  }
-  p->col = col;
-  return MC_SNAP_OK;
+  return push_value(p, v);
 }
 
-/* The hot loop: digits, commas and whitespace of "nodes" / "edges". */
+/* Fast path, entered between values (after '[' or ','): whole numbers
+ * followed by optional whitespace and a comma. Anything else (a chunk end,
+ * ']', a long or zero-led number, a syntax error) is left to the byte-wise
+ * path, which starts again at the same number. Returns bytes consumed. */
+static size_t ints_fast(mc_snap_parser *p, const unsigned char *b, size_t n) {
+  size_t i = 0;
+  if (n < 64) return 0;
+  size_t limit = n - 32;
+  /* col and width live in registers here: p->rowbuf stores would otherwise
+   * force a reload of p->col after every value */
+  uint32_t col = p->col, width = p->width;
+  uint64_t *row = p->rowbuf;
+  int nodes = p->section == SEC_NODES;
+  while (i < limit) {
+    size_t start = i, nd;
+    uint64_t v;
+    /* Eight bytes at once (i + 8 < n here). x holds the bytes minus '0'; a
+     * byte is a digit iff it is < 10, so the first high bit of `stop` marks
+     * the first non-digit (borrows and carries only move toward later
+     * bytes, which are past it). Up to 7 digits are then shifted to the top
+     * (leading zeros below) and combined by three multiplications. */
+    uint64_t w;
+    memcpy(&w, b + i, 8);
+    uint64_t x = w - 0x3030303030303030ull;
+    uint64_t stop = (x | (x + 0x7676767676767676ull)) & 0x8080808080808080ull;
+    if (stop) {
+      nd = (size_t)__builtin_ctzll(stop) >> 3;
+      if (nd == 0) break;
+      uint64_t y = x << (8 * (8 - nd));
+      y = ((y & 0x0F0F0F0F0F0F0F0Full) * 2561) >> 8;
+      y = ((y & 0x00FF00FF00FF00FFull) * 6553601) >> 16;
+      v = ((y & 0x0000FFFF0000FFFFull) * 42949672960001ull) >> 32;
+      i += nd;
+    } else {
+      v = 0;
+      unsigned d;
+      while (i < n && (d = (unsigned)b[i] - '0') < 10) { v = v * 10 + d; i++; }
+      nd = i - start;
+    }
+    if (nd > 16 || (nd > 1 && b[start] == '0')) { i = start; break; }
+    while (i < n && is_ws(b[i])) i++;
+    if (i >= n || b[i] != ',') { i = start; break; }
+    i++;
+    row[col++] = v;
+    if (col == width) {
+      col = 0;
+      if ((nodes ? flush_node(p) : flush_edge(p)) != MC_SNAP_OK) break;
+    }
+  }
+  p->col = col;
+  return i;
+}
+
+/* The byte-wise loop of "nodes" / "edges"; it keeps a number cut by a chunk
+ * end in p->acc / p->ndig. */
 static size_t ints_run(mc_snap_parser *p, const unsigned char *b, size_t n, int *done) {
   uint64_t acc = p->acc;
   uint32_t nd = p->ndig;
@@ -758,14 +823,21 @@ static size_t ints_run(mc_snap_parser *p, const unsigned char *b, size_t n, int 
     st = I_FIRST;
     i = 1;
   }
-  for (; i < n; i++) {
+  for (;;) {
+    if (st == I_FIRST || st == I_EXPECT) {
+      size_t k = ints_fast(p, b + i, n - i);
+      if (p->status != MC_SNAP_OK) return i + k;
+      if (k) { i += k; st = I_EXPECT; }
+    }
+    if (i >= n) break;
     unsigned c = b[i];
     unsigned d = c - '0';
     if (d < 10) {
       if (st == I_AFTER_NUM) goto bad;
       acc = acc * 10 + d;
-      nd++;
+      if (nd < 100) nd++;
       st = I_NUM;
+      i++;
       continue;
     }
     if (c == ',') {
@@ -774,10 +846,12 @@ static size_t ints_run(mc_snap_parser *p, const unsigned char *b, size_t n, int 
       acc = 0;
       nd = 0;
       st = I_EXPECT;
+      i++;
       continue;
     }
     if (is_ws(c)) {
       if (st == I_NUM) st = I_AFTER_NUM;
+      i++;
       continue;
     }
     if (c == ']') {
@@ -985,6 +1059,7 @@ static mc_snap_status begin_value(mc_snap_parser *p) {
       p->ndig = 0;
       p->col = 0;
       p->row = 0;
+      p->width = sec == SEC_NODES ? p->nf : p->ef;
       p->state = T_INTS;
       break;
     case SEC_STRINGS:

@@ -25,7 +25,8 @@
  *   - "strings" are unescaped (all JSON escapes, \uXXXX, surrogate pairs; a
  *     lone surrogate becomes U+FFFD) into one byte arena with an offset table.
  *   - every other key is skipped by a depth/string tracker, never stored.
- * Memory: 21 bytes per node + 9 bytes per edge + the string bytes, then the
+ * Memory: 25 bytes per node (21 of columns + a u32 class index) + 9 bytes
+ * per edge + the string bytes, then the
  * dominator pass needs temporarily ~4 bytes per counted edge + ~26 bytes per
  * node (freed before returning), and keeps 12 bytes per node (dominator and
  * retained size). Every allocation is counted against limits.max_bytes.

@@ -214,6 +214,35 @@ static void test_string_escapes_and_surrogates(void **state) {
   free(text);
 }
 
+/* Numbers of every length, whole (the 8-byte path) and byte by byte. */
+static void test_numbers_of_every_length(void **state) {
+  (void)state;
+  static const char *const strs[] = { "" };
+  sg_node nodes[40];
+  uint64_t self = 0;
+  int n = 0;
+  for (int digits = 1; digits <= 16; digits++) {
+    self = self * 10 + (uint64_t)(digits % 10);
+    uint64_t p10 = 1;
+    for (int k = 1; k < digits; k++) p10 *= 10;
+    nodes[n++] = (sg_node){ NT_OBJECT, 0, (uint32_t)(digits <= 9 ? p10 * 4 - 1 + (digits == 1) : 4294967295u - (uint32_t)digits), self };
+    nodes[n++] = (sg_node){ NT_OBJECT, 0, (uint32_t)p10 % 4294967295u, p10 * 9 + (p10 - 1) };
+  }
+  nodes[0].type = NT_SYNTHETIC;
+  size_t len;
+  char *text = sg_write(nodes, n, NULL, 0, strs, 1, 0, &len);
+  for (size_t chunk = 1; chunk <= len; chunk = chunk < 4 ? chunk + 1 : chunk * 3) {
+    mc_snap *s;
+    assert_int_equal(parse_chunks(text, len, chunk, 0, &s, NULL, 0), MC_SNAP_OK);
+    for (int i = 0; i < n; i++) {
+      assert_int_equal(mc_snap_node_id(s, (uint32_t)i), nodes[i].id);
+      assert_int_equal(mc_snap_node_self_size(s, (uint32_t)i), nodes[i].self);
+    }
+    mc_snap_free(s);
+  }
+  free(text);
+}
+
 /* ---- classes and retained sizes ------------------------------------------------ */
 
 static void test_class_histogram_follows_devtools(void **state) {
@@ -433,6 +462,87 @@ static void test_leaks_from_three_snapshots(void **state) {
   mc_snap_free(s2);
 }
 
+/* Random id sets against set arithmetic: diff counts and leak groups. */
+static mc_snap *random_ids_snapshot(const uint8_t *present, const uint8_t *cls, int universe, int *count) {
+  static const char *const strs[] = { "", "Foo", "Bar", "Baz", "p" };
+  sg_node nodes[64];
+  sg_edge edges[64];
+  int n = 1;
+  nodes[0] = (sg_node){ NT_SYNTHETIC, 0, 1, 0 };
+  for (int id = 0; id < universe; id++) {
+    if (!present[id]) continue;
+    nodes[n] = (sg_node){ NT_OBJECT, 1u + cls[id], 3u + 2u * (uint32_t)id, 1u + cls[id] };
+    edges[n - 1] = (sg_edge){ 0, ET_PROPERTY, 4, n };
+    n++;
+  }
+  size_t len;
+  char *text = sg_write(nodes, n, edges, n - 1, strs, 5, 0, &len);
+  mc_snap *s = parse_ok(text, len);
+  free(text);
+  *count = n - 1;
+  return s;
+}
+
+static void test_diff_and_leaks_match_set_arithmetic(void **state) {
+  (void)state;
+  enum { U = 60 };
+  for (int round = 0; round < 200; round++) {
+    uint8_t in[3][U], cls[U];
+    for (int id = 0; id < U; id++) {
+      cls[id] = (uint8_t)rnd(3);
+      for (int k = 0; k < 3; k++) in[k][id] = (uint8_t)rnd(2);
+    }
+    int cnt[3];
+    mc_snap *s[3];
+    for (int k = 0; k < 3; k++) s[k] = random_ids_snapshot(in[k], cls, U, &cnt[k]);
+    /* diff of 0 -> 1 */
+    uint32_t added[3] = { 0 }, removed[3] = { 0 }, freed = 0, allocated = 0;
+    uint32_t leaked[3] = { 0 };
+    for (int id = 0; id < U; id++) {
+      if (in[1][id] && !in[0][id]) { added[cls[id]]++; allocated++; }
+      if (in[0][id] && !in[1][id]) { removed[cls[id]]++; freed++; }
+      if (!in[0][id] && in[1][id] && in[2][id]) leaked[cls[id]]++;
+    }
+    mc_snap_diff d;
+    assert_int_equal(mc_snap_diff_compute(s[0], s[1], &d), MC_SNAP_OK);
+    assert_int_equal(d.allocated, allocated);
+    assert_int_equal(d.freed, freed);
+    assert_int_equal(d.before_nodes, cnt[0]);
+    assert_int_equal(d.after_nodes, cnt[1]);
+    static const char *const names[] = { "Foo", "Bar", "Baz" };
+    uint32_t seen = 0;
+    for (int c = 0; c < 3; c++) {
+      if (!added[c] && !removed[c]) continue;
+      seen++;
+      int found = 0;
+      for (uint32_t i = 0; i < d.item_count; i++) {
+        if (strcmp(d.items[i].name, names[c]) != 0) continue;
+        found = 1;
+        assert_int_equal(d.items[i].added, added[c]);
+        assert_int_equal(d.items[i].removed, removed[c]);
+        assert_int_equal(d.items[i].size_delta, ((int64_t)added[c] - (int64_t)removed[c]) * (1 + c));
+      }
+      assert_true(found);
+    }
+    assert_int_equal(d.item_count, seen);
+    mc_snap_diff_free(&d);
+    mc_snap_leaks l;
+    assert_int_equal(mc_snap_leaks_compute(s[0], s[1], s[2], &l), MC_SNAP_OK);
+    uint32_t groups = 0;
+    for (int c = 0; c < 3; c++) groups += leaked[c] > 0;
+    assert_int_equal(l.count, groups);
+    for (uint32_t i = 0; i < l.count; i++) {
+      const char *name = mc_snap_classes(s[2])[l.items[i].cls].name;
+      int c = name[2] == 'o' ? 0 : name[2] == 'r' ? 1 : 2;
+      assert_int_equal(l.items[i].count, leaked[c]);
+      assert_int_equal(l.items[i].self_size, (uint64_t)leaked[c] * (1 + (uint64_t)c));
+      assert_int_equal(l.items[i].retained_size, l.items[i].self_size);
+    }
+    mc_snap_leaks_free(&l);
+    for (int k = 0; k < 3; k++) mc_snap_free(s[k]);
+  }
+}
+
 /* ---- bad input ------------------------------------------------------------------ */
 
 #define META "{\"snapshot\":{\"meta\":{\"node_fields\":[\"type\",\"name\",\"id\",\"self_size\",\"edge_count\"]," \
@@ -553,11 +663,13 @@ int main(void) {
     cmocka_unit_test(test_field_order_comes_from_meta),
     cmocka_unit_test(test_chunks_split_anywhere),
     cmocka_unit_test(test_string_escapes_and_surrogates),
+    cmocka_unit_test(test_numbers_of_every_length),
     cmocka_unit_test(test_class_histogram_follows_devtools),
     cmocka_unit_test(test_dominators_devtools_rules),
     cmocka_unit_test(test_dominators_match_definition_on_random_graphs),
     cmocka_unit_test(test_diff_by_node_id),
     cmocka_unit_test(test_leaks_from_three_snapshots),
+    cmocka_unit_test(test_diff_and_leaks_match_set_arithmetic),
     cmocka_unit_test(test_bad_inputs_have_codes),
     cmocka_unit_test(test_every_truncation_is_reported),
     cmocka_unit_test(test_memory_cap_and_failed_parser),

@@ -100,6 +100,7 @@ test('writeSnapshot argument checks', async () => {
 
 test('heapdump drop-in: returns true, calls back synchronously, false on error', () => {
   const heapdump = require('../../lib/heapdump');
+  assert.strictEqual(require('memctl/heapdump'), heapdump); // the package export
   const dir = tmpdir();
   const file = path.join(dir, 'h.heapsnapshot');
   const calls = [];
@@ -208,7 +209,12 @@ test('snapshotOn: heap-limit trigger fires on crossing the ratio, re-arms below 
     heapStatistics: () => ({ used_heap_size: used, heap_size_limit: 100 }),
     onSnapshot: (i) => seen.push(i),
   });
-  const waitFor = async (cond) => { while (!cond()) await new Promise((r) => setTimeout(r, 5)); };
+  const waitFor = async (cond) => {
+    for (let i = 0; !cond(); i++) {
+      assert.ok(i < 6000, 'the heap-limit trigger fired'); // about 30 s on a busy machine
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
   const polls = async (n) => { for (let i = 0; i < n; i++) await new Promise((r) => setTimeout(r, 6)); };
   await polls(5);
   assert.strictEqual(seen.length, 0);
