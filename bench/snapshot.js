@@ -26,6 +26,7 @@ function parseArgs(args) {
     else if (a === '--no-memlab') opts.memlab = false;
     else if (a === '--no-json-parse') opts.jsonParse = false;
     else if (a === '--objects') opts.objects = Number(args[++i]);
+    else if (a === '-h' || a === '--help') opts.help = true;
     else throw new Error(`bench --snapshot: unknown option ${a}`);
   }
   if (!Number.isInteger(opts.objects) || opts.objects < 1000) throw new Error('bench --snapshot: --objects needs an integer >= 1000');
@@ -160,8 +161,15 @@ function targetsOf(fileBytes, r, ag) {
   return list;
 }
 
+const USAGE = `usage: memctl bench --snapshot [--json] [--objects N] [--regenerate] [--no-memlab] [--no-json-parse]
+  memctl's native analyzer, memlab and JSON.parse on one large real heap snapshot
+  (N objects, default 5000000, written once and cached in ${os.tmpdir()}).
+  Exit code 1 when a target is missed.
+`;
+
 async function main(args) {
   const opts = parseArgs(args);
+  if (opts.help) { process.stdout.write(USAGE); return 0; }
   const { file, generatedSeconds } = fixture(opts);
   const fileBytes = fs.statSync(file).size;
   log(opts, `measuring on ${file} (${fmtMiB(fileBytes)}), one child process at a time:`);

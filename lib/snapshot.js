@@ -93,7 +93,7 @@ function isParsedSnapshot(value) {
 function isSource(value) {
   if (typeof value === 'string') return value.length > 0;
   if (value === null || typeof value !== 'object') return false;
-  return typeof value[Symbol.asyncIterator] === 'function' || typeof value.pipe === 'function';
+  return typeof value[Symbol.asyncIterator] === 'function'; // Readable streams are async iterables
 }
 
 function checkSource(name, value) {
@@ -372,13 +372,15 @@ function snapshotOn(watcher, options) {
     const now = Date.now();
     if (now - last < cfg.minIntervalMs) return;
     last = now;
+    let filename;
     try {
-      const filename = writeSnapshotFile(path.join(cfg.directory, defaultSnapshotName()));
-      if (cfg.onSnapshot) cfg.onSnapshot({ filename, reason, detail });
+      filename = writeSnapshotFile(path.join(cfg.directory, defaultSnapshotName()));
     } catch (err) {
       if (cfg.onError) cfg.onError(err);
       else process.emitWarning(`memctl: could not write a heap snapshot (${reason}): ${err.message}`, 'MemctlWarning');
+      return;
     }
+    if (cfg.onSnapshot) cfg.onSnapshot({ filename, reason, detail });
   };
   const onLeak = (info) => snapshot('leak', info);
   if (cfg.leak) cfg.watcher.on('leak', onLeak);

@@ -14,15 +14,19 @@ options:
   --top N        show the first N classes (default 20); --all shows every class
   --json         print JSON instead of a table
   --self         summary without retained sizes (faster; sorted by self size)
+  --dominators devtools|plain
+                 retained sizes with DevTools' page-owned rule (default) or
+                 without it (plain: what memlab computes)
   --progress     progress on stderr (default: only when stderr is a terminal)
   --no-progress  never show progress
-(a file named "diff" or "leaks": write it as ./diff)
+a file named "-" is standard input (memctl snapshot - < app.heapsnapshot);
+a file named "diff" or "leaks": write it as ./diff
 `;
 
 class UsageError extends Error {}
 
 function parseArgs(args) {
-  const opts = { json: false, top: 20, progress: undefined, retained: true, files: [] };
+  const opts = { json: false, top: 20, progress: undefined, retained: true, dominators: 'devtools', files: [] };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--json') opts.json = true;
@@ -35,6 +39,10 @@ function parseArgs(args) {
       const v = a === '--top' ? args[++i] : a.slice(6);
       if (!/^[1-9]\d*$/.test(v || '')) throw new UsageError(`--top needs a positive integer, got ${JSON.stringify(v)}`);
       opts.top = Number(v);
+    } else if (a === '--dominators' || a.startsWith('--dominators=')) {
+      const v = a === '--dominators' ? args[++i] : a.slice(13);
+      if (v !== 'devtools' && v !== 'plain') throw new UsageError(`--dominators is devtools or plain, got ${JSON.stringify(v)}`);
+      opts.dominators = v;
     } else if (a.startsWith('--')) throw new UsageError(`unknown option ${a}`);
     else opts.files.push(a);
   }
@@ -91,7 +99,8 @@ function progressFor(opts, file, retained) {
 async function parse(file, opts, retained) {
   const progress = progressFor(opts, file, retained);
   try {
-    return await parseSnapshot(file, { retained, onProgress: progress.onProgress });
+    const source = file === '-' ? process.stdin : file;
+    return await parseSnapshot(source, { retained, dominators: opts.dominators, onProgress: progress.onProgress });
   } catch (err) {
     err.file = err.file || file;
     throw err;

@@ -44,7 +44,9 @@ function assertSummary(actual, expected, label) {
 
 test('summary equals the reference on 60 generated snapshots (random layouts, random chunks)', async () => {
   for (let seed = 1; seed <= 60; seed++) {
-    const graph = gen.randomGraph(seed, 20 + (seed * 37) % 900);
+    // Every 5th graph is fully reachable from the root; the others have
+    // orphans, weakly held nodes and unreachable cycles.
+    const graph = gen.randomGraph(seed, 20 + (seed * 37) % 900, { reachable: seed % 5 === 0 });
     const text = gen.serialize(graph, seed % 3 === 0 ? gen.V8_LAYOUT : gen.randomLayout(seed));
     const dominators = seed % 4 === 0 ? 'plain' : 'devtools';
     const expected = ref.summary(ref.load(text), { dominators });
@@ -222,4 +224,17 @@ test('argument checks of the analysis API', async () => {
   await assert.rejects(memctl.findLeaks('a', 'b', null), { code: 'ERR_MEMCTL_INVALID_ARG_TYPE' });
   await assert.rejects(memctl.findLeaks('a', 'b', 'c', { top: -1 }), { code: 'ERR_MEMCTL_OUT_OF_RANGE' });
   await assert.rejects(memctl.analyzeSnapshot(path.join(dir, 'missing.heapsnapshot')), { code: 'ENOENT' });
+});
+
+test('a stream that fails midway rejects with its own error', async () => {
+  const text = gen.serialize(gen.randomGraph(8, 200));
+  async function* failing() {
+    yield text.slice(0, 100);
+    throw Object.assign(new Error('disk on fire'), { code: 'EIO' });
+  }
+  await assert.rejects(memctl.analyzeSnapshot(failing()), { code: 'EIO' });
+  const stream = new Readable({ read() {} });
+  stream.push(text.slice(0, 50));
+  setImmediate(() => stream.destroy(Object.assign(new Error('gone'), { code: 'ECONNRESET' })));
+  await assert.rejects(memctl.analyzeSnapshot(stream), { code: 'ECONNRESET' });
 });

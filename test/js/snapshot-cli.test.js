@@ -56,6 +56,21 @@ test('summary --self: no retained sizes, sorted by self size', () => {
   for (let i = 1; i < classes.length; i++) assert.ok(classes[i - 1].selfSize >= classes[i].selfSize);
 });
 
+test('--dominators plain equals analyzeSnapshot in plain mode', async () => {
+  const r = run(f1, '--json', '--all', '--dominators', 'plain');
+  assert.strictEqual(r.status, 0, r.stderr);
+  const api = await memctl.analyzeSnapshot(f1, { dominators: 'plain' });
+  assert.deepStrictEqual(JSON.parse(r.stdout).classes, api.classes);
+  assert.strictEqual(run(f1, '--dominators=other').status, 2);
+});
+
+test('"-" reads the snapshot from standard input', async () => {
+  const r = spawnSync(process.execPath, [BIN, 'snapshot', '-', '--json'], { input: fs.readFileSync(f1), encoding: 'utf8' });
+  assert.strictEqual(r.status, 0, r.stderr);
+  const api = await memctl.analyzeSnapshot(f1, { top: 20 });
+  assert.deepStrictEqual(JSON.parse(r.stdout).classes, api.classes);
+});
+
 test('--progress prints progress lines on stderr', () => {
   const r = run(f1, '--progress');
   assert.strictEqual(r.status, 0, r.stderr);

@@ -79,3 +79,34 @@ test('reference: diff by id and leaks by three snapshots', () => {
   assert.deepStrictEqual(l.groups.map((g) => [g.name, g.count, g.retainedSize]), [['New', 1, 16]]);
   assert.strictEqual(l.dist[10], 3); // root -> A -> C -> New
 });
+
+// Dominance by its definition: d dominates w when every path from the root to
+// w passes through d, i.e. w is unreachable once d is removed.
+function reachableWithout(succ, removed) {
+  const seen = new Uint8Array(succ.length);
+  if (removed === 0) return seen;
+  const stack = [0];
+  seen[0] = 1;
+  while (stack.length) for (const t of succ[stack.pop()]) if (t !== removed && !seen[t]) { seen[t] = 1; stack.push(t); }
+  return seen;
+}
+
+test('reference: idom chains equal dominance by definition on random graphs', () => {
+  for (let seed = 1; seed <= 40; seed++) {
+    const snap = ref.load(gen.serialize(gen.randomGraph(seed, 10 + seed * 2)));
+    for (const mode of ['plain', 'devtools']) {
+      const succ = ref.successors(snap, mode);
+      const { idom } = ref.retained(snap, mode);
+      const reach = reachableWithout(succ, -1);
+      const n = succ.length;
+      const without = Array.from({ length: n }, (_, d) => reachableWithout(succ, d));
+      for (let w = 1; w < n; w++) {
+        const chain = new Set();
+        for (let v = idom[w]; ; v = idom[v]) { chain.add(v); if (v === 0) break; }
+        const expected = new Set([0]);
+        if (reach[w]) for (let d = 1; d < n; d++) if (d !== w && !without[d][w]) expected.add(d);
+        assert.deepStrictEqual([...chain].sort((a, b) => a - b), [...expected].sort((a, b) => a - b), `seed ${seed} ${mode} node ${w}`);
+      }
+    }
+  }
+});

@@ -243,6 +243,17 @@ test('snapshotOn: write errors go to onError', () => {
   assert.deepStrictEqual(errors, ['ENOENT']);
 });
 
+test('snapshotOn: without onError, a write error becomes a process warning', async () => {
+  const watcher = new EventEmitter();
+  const warned = new Promise((resolve) => process.once('warning', resolve));
+  const stop = memctl.snapshotOn(watcher, { directory: path.join(os.tmpdir(), 'memctl-missing-dir', 'x'), heapLimitRatio: 0 });
+  watcher.emit('leak', {});
+  stop();
+  const w = await warned;
+  assert.strictEqual(w.name, 'MemctlWarning');
+  assert.match(w.message, /could not write a heap snapshot \(leak\)/);
+});
+
 test('snapshotOn argument checks', () => {
   const w = new EventEmitter();
   assert.throws(() => memctl.snapshotOn(null, { leak: true }), { code: 'ERR_MEMCTL_INVALID_ARG_TYPE' });

@@ -299,4 +299,4 @@ function leaks(baseline, target, final, mode = 'devtools') {
   return { groups: [...groups.values()].sort(byRetainedThenName), dist, retainedSizes: size };
 }
 
-module.exports = { load, className, summary, diff, leaks, retained, essential, distances, inHistogram };
+module.exports = { load, className, summary, diff, leaks, retained, successors, essential, distances, inHistogram };
