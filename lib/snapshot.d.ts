@@ -82,7 +82,8 @@ export interface HeapDiffResult {
 
 export interface RetainerStep {
   node: { name: string; type: string; id: number };
-  edge: { name: string; type: string };
+  /** The edge into this node; null for the first step (the root). */
+  edge: { name: string; type: string } | null;
 }
 
 export interface LeakCandidate {
