@@ -97,7 +97,7 @@ export class LeakWatcher extends EventEmitter {
   /** Starts observing GCs and sampling (idempotent); never keeps the process alive. */
   start(): this;
   stop(): this;
-  /** Stops and frees the native state; later calls throw ERR_MEMCTL_CLOSED. */
+  /** Stops and frees the native state (idempotent); every later call of another method throws an Error with code ERR_MEMCTL_CLOSED (the getters still answer). */
   close(): void;
   /** The GC statistics so far, with the memory figures now. */
   stats(): GcStats;

@@ -121,17 +121,16 @@ class LeakWatcher extends EventEmitter {
   }
 
   stop() {
-    if (this.#observer) this.#observer.disconnect();
-    if (this.#timer) clearInterval(this.#timer);
-    this.#observer = null;
-    this.#timer = null;
+    this.#checkOpen();
+    this.#stopObserving();
     return this;
   }
 
   // Stops and releases the native state; the watcher cannot start again.
+  // Idempotent; every other method throws ERR_MEMCTL_CLOSED afterwards.
   close() {
-    this.stop();
     if (this.#closed) return;
+    this.#stopObserving();
     this.#closed = true;
     native.leakClose(this.#handle);
     for (const g of this.#gauges.values()) native.leakClose(g.handle);
@@ -165,6 +164,7 @@ class LeakWatcher extends EventEmitter {
 
   // Stops watching a gauge; returns false when there was none by that name.
   removeGauge(name) {
+    this.#checkOpen();
     checkString('name', name);
     const g = this.#gauges.get(name);
     if (!g) return false;
@@ -173,7 +173,10 @@ class LeakWatcher extends EventEmitter {
     return true;
   }
 
-  gauges() { return [...this.#gauges.keys()]; }
+  gauges() {
+    this.#checkOpen();
+    return [...this.#gauges.keys()];
+  }
 
   // Takes one reading of every gauge now (the timer does this every interval).
   sampleGauges() {
@@ -184,6 +187,13 @@ class LeakWatcher extends EventEmitter {
 
   #checkOpen() {
     if (this.#closed) throw error('ERR_MEMCTL_CLOSED', 'the LeakWatcher is closed');
+  }
+
+  #stopObserving() {
+    if (this.#observer) this.#observer.disconnect();
+    if (this.#timer) clearInterval(this.#timer);
+    this.#observer = null;
+    this.#timer = null;
   }
 
   #flushInc() {

@@ -30,10 +30,6 @@ const knownDefects = [
   // as a chunk throws V8's TypeError "Cannot perform Construct on a detached
   // ArrayBuffer" without a code. Expected: ERR_MEMCTL_INVALID_ARG_TYPE.
   { kind: 'foreign-error', target: /^(parseSnapshot|parseSnapshotSync)$/, input: /detached ArrayBuffer$/ },
-  // lib/leak-watcher.js: after close(), stop(), removeGauge() and gauges()
-  // return normally although close() is documented as "later calls throw
-  // ERR_MEMCTL_CLOSED" (lib/leak-watcher.d.ts). Fix the code or the doc.
-  { kind: 'after-close-silent', target: /^LeakWatcher\.prototype\.(stop|removeGauge|gauges) after close\(\)$/, input: /./ },
   // Every class: a method called on a wrong receiver (cache.get.call({}),
   // Pool.prototype.alloc.call(cache), the prototype itself) throws V8's
   // private-field brand-check TypeError (or "this.x is not a function")

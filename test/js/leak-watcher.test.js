@@ -126,6 +126,20 @@ test('a closed watcher throws ERR_MEMCTL_CLOSED; close is idempotent', () => {
   throwsCode(() => w.gauge('a', () => 1), Error, 'ERR_MEMCTL_CLOSED');
 });
 
+test('after close() every method but close() throws ERR_MEMCTL_CLOSED', () => {
+  const w = new LeakWatcher().start();
+  w.gauge('queue', () => 1);
+  w.close();
+  throwsCode(() => w.stop(), Error, 'ERR_MEMCTL_CLOSED');
+  throwsCode(() => w.removeGauge('queue'), Error, 'ERR_MEMCTL_CLOSED');
+  throwsCode(() => w.removeGauge(42), Error, 'ERR_MEMCTL_CLOSED');
+  throwsCode(() => w.gauges(), Error, 'ERR_MEMCTL_CLOSED');
+  throwsCode(() => w.sampleGauges(), Error, 'ERR_MEMCTL_CLOSED');
+  assert.strictEqual(w.close(), undefined);
+  assert.strictEqual(w.running, false);
+  assert.strictEqual(w.detector, 'trend');
+});
+
 test('stats() gives memwatch fields before any GC', () => {
   const w = new LeakWatcher();
   const s = w.stats();
