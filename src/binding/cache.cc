@@ -434,24 +434,6 @@ static napi_value ValueOut(napi_env env, const uint8_t *p, size_t n, unsigned ta
   }
 }
 
-static napi_value Undefined(napi_env env) {
-  napi_value u;
-  napi_get_undefined(env, &u);
-  return u;
-}
-
-static napi_value Int(napi_env env, int32_t v) {
-  napi_value r;
-  napi_create_int32(env, v, &r);
-  return r;
-}
-
-static napi_value Bool(napi_env env, bool v) {
-  napi_value r;
-  napi_get_boolean(env, v, &r);
-  return r;
-}
-
 // ---- hot paths (raw Node-API) ----------------------------------------------
 
 static napi_value GetWith(napi_env env, napi_value hv, napi_value kv, int flags) {
@@ -829,37 +811,33 @@ static Napi::Value CacheLive(const Napi::CallbackInfo &info) {
   return Napi::Number::New(info.Env(), (double)GetCacheEnv(info.Env())->live);
 }
 
-static void DefineRaw(Napi::Env env, Napi::Object exports, const char *name, napi_callback cb) {
-  napi_value fn;
-  if (napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, NULL, &fn) != napi_ok)
-    Throw(env, "Error", "ERR_MEMCTL_NAPI", "cannot create function");
-  exports.Set(name, Napi::Value(env, fn));
-}
-
 void InitCache(Napi::Env env, Napi::Object exports) {
-  DefineRaw(env, exports, "cacheGet", CacheGet);
-  DefineRaw(env, exports, "cachePeek", CachePeek);
-  DefineRaw(env, exports, "cacheGetEx", CacheGetEx);
-  DefineRaw(env, exports, "cacheHas", CacheHas);
-  DefineRaw(env, exports, "cacheDelete", CacheDelete);
-  DefineRaw(env, exports, "cacheSet", CacheSet);
-  DefineRaw(env, exports, "cacheSetEx", CacheSetEx);
-  DefineRaw(env, exports, "cacheSize", CacheSize);
-  exports.Set("cacheInit", Napi::Function::New(env, CacheInit, "cacheInit"));
-  exports.Set("cacheTakeOverflow", Napi::Function::New(env, CacheTakeOverflow, "cacheTakeOverflow"));
-  exports.Set("cacheCreate", Napi::Function::New(env, CacheCreate, "cacheCreate"));
-  exports.Set("cacheClose", Napi::Function::New(env, CacheClose, "cacheClose"));
-  exports.Set("cacheClear", Napi::Function::New(env, CacheClear, "cacheClear"));
-  exports.Set("cacheStats", Napi::Function::New(env, CacheStats, "cacheStats"));
-  exports.Set("cacheMemory", Napi::Function::New(env, CacheMemory, "cacheMemory"));
-  exports.Set("cacheList", Napi::Function::New(env, CacheList, "cacheList"));
-  exports.Set("cacheInfo", Napi::Function::New(env, CacheInfo, "cacheInfo"));
-  exports.Set("cachePop", Napi::Function::New(env, CachePop, "cachePop"));
-  exports.Set("cacheDrain", Napi::Function::New(env, CacheDrain, "cacheDrain"));
-  exports.Set("cachePurgeStale", Napi::Function::New(env, CachePurgeStale, "cachePurgeStale"));
-  exports.Set("cacheNow", Napi::Function::New(env, CacheNow, "cacheNow"));
-  exports.Set("cacheFakeClock", Napi::Function::New(env, CacheFakeClock, "cacheFakeClock"));
-  exports.Set("cacheLive", Napi::Function::New(env, CacheLive, "cacheLive"));
+  static const FunctionDef functions[] = {
+      {"cacheGet", CacheGet},
+      {"cachePeek", CachePeek},
+      {"cacheGetEx", CacheGetEx},
+      {"cacheHas", CacheHas},
+      {"cacheDelete", CacheDelete},
+      {"cacheSet", CacheSet},
+      {"cacheSetEx", CacheSetEx},
+      {"cacheSize", CacheSize},
+      {"cacheInit", Adapt<CacheInit>},
+      {"cacheTakeOverflow", Adapt<CacheTakeOverflow>},
+      {"cacheCreate", Adapt<CacheCreate>},
+      {"cacheClose", Adapt<CacheClose>},
+      {"cacheClear", Adapt<CacheClear>},
+      {"cacheStats", Adapt<CacheStats>},
+      {"cacheMemory", Adapt<CacheMemory>},
+      {"cacheList", Adapt<CacheList>},
+      {"cacheInfo", Adapt<CacheInfo>},
+      {"cachePop", Adapt<CachePop>},
+      {"cacheDrain", Adapt<CacheDrain>},
+      {"cachePurgeStale", Adapt<CachePurgeStale>},
+      {"cacheNow", Adapt<CacheNow>},
+      {"cacheFakeClock", Adapt<CacheFakeClock>},
+      {"cacheLive", Adapt<CacheLive>},
+  };
+  DefineFunctions(env, exports, functions);
 }
 
 }  // namespace memctl

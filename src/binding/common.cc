@@ -2,6 +2,8 @@
 
 #include <stdlib.h>
 
+#include <vector>
+
 namespace memctl {
 
 // ---- errors ---------------------------------------------------------------
@@ -45,6 +47,24 @@ napi_value ThrowLastError(napi_env env) {
   const char *msg = info && info->error_message ? info->error_message
                                                 : "Node-API call failed";
   return ThrowRaw(env, "Error", "ERR_MEMCTL_NAPI", msg);
+}
+
+// ---- function registration -------------------------------------------------
+
+void DefineFunctions(napi_env env, napi_value exports, const FunctionDef *table,
+                     size_t count) {
+  const napi_property_attributes attrs =
+      (napi_property_attributes)(napi_writable | napi_enumerable | napi_configurable);
+  std::vector<napi_property_descriptor> props(count);
+  for (size_t i = 0; i < count; i++) {
+    // napi_create_function, not a `method` descriptor: only it names the function.
+    napi_value fn;
+    if (napi_create_function(env, table[i].name, NAPI_AUTO_LENGTH, table[i].cb, NULL, &fn) != napi_ok)
+      Throw(env, "Error", "ERR_MEMCTL_NAPI", "cannot create the addon's functions");
+    props[i] = {table[i].name, NULL, NULL, NULL, NULL, fn, attrs, NULL};
+  }
+  if (napi_define_properties(env, exports, count, props.data()) != napi_ok)
+    Throw(env, "Error", "ERR_MEMCTL_NAPI", "cannot define the addon's functions");
 }
 
 // ---- per-environment state ------------------------------------------------

@@ -76,6 +76,64 @@ void *HandleGet(napi_env env, napi_value v, const char *kind);
 // Destroys the object now; returns false if it was already closed.
 bool HandleClose(napi_env env, Handle *h);
 
+// ---- results for raw Node-API functions -------------------------------------
+// The statuses are not checked: these calls fail only with an exception
+// already pending, and then the callback's result is ignored anyway.
+inline napi_value Undefined(napi_env env) {
+  napi_value r;
+  napi_get_undefined(env, &r);
+  return r;
+}
+
+inline napi_value Int(napi_env env, int32_t v) {
+  napi_value r;
+  napi_create_int32(env, v, &r);
+  return r;
+}
+
+inline napi_value Num(napi_env env, double v) {
+  napi_value r;
+  napi_create_double(env, v, &r);
+  return r;
+}
+
+inline napi_value Bool(napi_env env, bool v) {
+  napi_value r;
+  napi_get_boolean(env, v, &r);
+  return r;
+}
+
+// ---- function registration -------------------------------------------------
+// One exported function: raw Node-API callbacks go in as they are,
+// node-addon-api ones through Adapt<Fn>.
+struct FunctionDef {
+  const char *name;
+  napi_callback cb;
+};
+
+// A raw callback that runs a node-addon-api function, turning a thrown
+// Napi::Error into a pending JavaScript exception (as Napi::Function::New does).
+template <Napi::Value (*Fn)(const Napi::CallbackInfo &)>
+napi_value Adapt(napi_env env, napi_callback_info info) {
+  try {
+    Napi::CallbackInfo ci(env, info);
+    return Fn(ci);
+  } catch (const Napi::Error &e) {
+    e.ThrowAsJavaScriptException();
+    return NULL;
+  }
+}
+
+// Defines every function of table on exports as a plain writable,
+// enumerable, configurable property (what exports.Set does). Throws on failure.
+void DefineFunctions(napi_env env, napi_value exports, const FunctionDef *table,
+                     size_t count);
+
+template <size_t N>
+void DefineFunctions(napi_env env, napi_value exports, const FunctionDef (&table)[N]) {
+  DefineFunctions(env, exports, table, N);
+}
+
 // ---- module entry points (one per binding file) ----------------------------
 void InitCache(Napi::Env env, Napi::Object exports);
 void InitPool(Napi::Env env, Napi::Object exports);

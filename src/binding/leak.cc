@@ -156,14 +156,17 @@ static Napi::Value LeakClose(const Napi::CallbackInfo &info) {
 }
 
 void InitLeak(Napi::Env env, Napi::Object exports) {
-  exports.Set("leakNew", Napi::Function::New(env, LeakNew, "leakNew"));
-  exports.Set("leakFullGc", Napi::Function::New(env, LeakFullGc, "leakFullGc"));
-  exports.Set("leakSample", Napi::Function::New(env, LeakSample, "leakSample"));
-  exports.Set("leakIncGc", Napi::Function::New(env, LeakIncGc, "leakIncGc"));
-  exports.Set("leakStats", Napi::Function::New(env, LeakStats, "leakStats"));
-  exports.Set("leakReason", Napi::Function::New(env, LeakReason, "leakReason"));
-  exports.Set("leakReset", Napi::Function::New(env, LeakReset, "leakReset"));
-  exports.Set("leakClose", Napi::Function::New(env, LeakClose, "leakClose"));
+  static const FunctionDef functions[] = {
+      {"leakNew", Adapt<LeakNew>},
+      {"leakFullGc", Adapt<LeakFullGc>},
+      {"leakSample", Adapt<LeakSample>},
+      {"leakIncGc", Adapt<LeakIncGc>},
+      {"leakStats", Adapt<LeakStats>},
+      {"leakReason", Adapt<LeakReason>},
+      {"leakReset", Adapt<LeakReset>},
+      {"leakClose", Adapt<LeakClose>},
+  };
+  DefineFunctions(env, exports, functions);
 }
 
 }  // namespace memctl

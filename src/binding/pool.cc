@@ -211,12 +211,6 @@ static PoolBinding *GetPool(napi_env env, napi_value v) {
   return (PoolBinding *)HandleGet(env, v, kPoolKind);
 }
 
-static napi_value Num(napi_env env, double v) {
-  napi_value out;
-  napi_create_double(env, v, &out);
-  return out;
-}
-
 static bool ArgSize(napi_env env, napi_value v, size_t *out) {
   double d;
   if (napi_get_value_double(env, v, &d) != napi_ok || !(d >= 1) ||
@@ -298,7 +292,7 @@ static napi_value PoolCreate(napi_env env, napi_callback_info info) {
   b->leak_mode = leak_mode;
   b->external_ok = external_ok;
 
-  napi_value scratch, name, handle, result, flag;
+  napi_value scratch, name, handle, result;
   void *data;
   if (napi_create_arraybuffer(env, 2 * sizeof(double), &data, &scratch) != napi_ok ||
       napi_create_reference(env, scratch, 1, &b->scratch_ref) != napi_ok) {
@@ -319,8 +313,7 @@ static napi_value PoolCreate(napi_env env, napi_callback_info info) {
   napi_create_array_with_length(env, 4, &result);
   napi_set_element(env, result, 0, handle);
   napi_set_element(env, result, 1, scratch);
-  napi_get_boolean(env, external_ok, &flag);
-  napi_set_element(env, result, 2, flag);
+  napi_set_element(env, result, 2, Bool(env, external_ok));
   napi_set_element(env, result, 3, Num(env, (double)mc_pool_slice_max(core)));
   return result;
 }
@@ -338,11 +331,7 @@ static napi_value PoolClose(napi_env env, napi_callback_info info) {
   MC_ARGS(1);
   Handle *h = HandleOf(env, argv[0], kPoolKind);
   if (!h) return NULL;
-  napi_value out;
-  if (!h->obj) {
-    napi_get_boolean(env, false, &out);
-    return out;
-  }
+  if (!h->obj) return Bool(env, false);
   PoolBinding *b = (PoolBinding *)h->obj;
   ReleaseCore(env, b);
   ReleaseTsfn(b);
@@ -350,8 +339,7 @@ static napi_value PoolClose(napi_env env, napi_callback_info info) {
   b->scratch_ref = NULL;
   b->closing = true;
   HandleClose(env, h);
-  napi_get_boolean(env, true, &out);
-  return out;
+  return Bool(env, true);
 }
 
 // ---- alloc / free -----------------------------------------------------------------
@@ -465,9 +453,7 @@ static napi_value PoolOwns(napi_env env, napi_callback_info info) {
   size_t len = 0;
   bool owns = napi_get_arraybuffer_info(env, argv[1], &data, &len) == napi_ok &&
               data && mc_pool_find_base(b->core, data) != NULL;
-  napi_value out;
-  napi_get_boolean(env, owns, &out);
-  return out;
+  return Bool(env, owns);
 }
 
 // ---- maintenance ------------------------------------------------------------------
@@ -563,21 +549,20 @@ static napi_value PoolClassSize(napi_env env, napi_callback_info info) {
 }
 
 void InitPool(Napi::Env env, Napi::Object exports) {
-  napi_property_descriptor props[] = {
-      {"poolCreate", NULL, PoolCreate, NULL, NULL, NULL, napi_default, NULL},
-      {"poolClose", NULL, PoolClose, NULL, NULL, NULL, napi_default, NULL},
-      {"poolAllocSmall", NULL, PoolAllocSmall, NULL, NULL, NULL, napi_default, NULL},
-      {"poolAllocLarge", NULL, PoolAllocLarge, NULL, NULL, NULL, napi_default, NULL},
-      {"poolFree", NULL, PoolFree, NULL, NULL, NULL, napi_default, NULL},
-      {"poolOwns", NULL, PoolOwns, NULL, NULL, NULL, napi_default, NULL},
-      {"poolTrim", NULL, PoolTrim, NULL, NULL, NULL, napi_default, NULL},
-      {"poolDecay", NULL, PoolDecay, NULL, NULL, NULL, napi_default, NULL},
-      {"poolDrainLeaks", NULL, PoolDrainLeaks, NULL, NULL, NULL, napi_default, NULL},
-      {"poolStats", NULL, PoolStats, NULL, NULL, NULL, napi_default, NULL},
-      {"poolClassSize", NULL, PoolClassSize, NULL, NULL, NULL, napi_default, NULL},
+  static const FunctionDef functions[] = {
+      {"poolCreate", PoolCreate},
+      {"poolClose", PoolClose},
+      {"poolAllocSmall", PoolAllocSmall},
+      {"poolAllocLarge", PoolAllocLarge},
+      {"poolFree", PoolFree},
+      {"poolOwns", PoolOwns},
+      {"poolTrim", PoolTrim},
+      {"poolDecay", PoolDecay},
+      {"poolDrainLeaks", PoolDrainLeaks},
+      {"poolStats", PoolStats},
+      {"poolClassSize", PoolClassSize},
   };
-  napi_status st = napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
-  if (st != napi_ok) Throw(env, "Error", "ERR_MEMCTL_NAPI", "cannot define pool functions");
+  DefineFunctions(env, exports, functions);
   exports.Set("POOL_SLICE_LIMIT", Napi::Number::New(env, MC_POOL_SLICE_LIMIT));
   exports.Set("POOL_MAX_BYTES", Napi::Number::New(env, (double)MC_POOL_MAX_BYTES));
 }

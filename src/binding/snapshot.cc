@@ -394,18 +394,21 @@ static Napi::Value Leaks(const Napi::CallbackInfo &info) {
 }
 
 void InitSnapshot(Napi::Env env, Napi::Object exports) {
-  exports.Set("snapshotParserNew", Napi::Function::New(env, ParserNew, "snapshotParserNew"));
-  exports.Set("snapshotParserFeed", Napi::Function::New(env, ParserFeed, "snapshotParserFeed"));
-  exports.Set("snapshotParserClose", Napi::Function::New(env, ParserClose, "snapshotParserClose"));
-  exports.Set("snapshotParserFinish", Napi::Function::New(env, ParserFinish, "snapshotParserFinish"));
-  exports.Set("snapshotParserFinishSync", Napi::Function::New(env, ParserFinishSync, "snapshotParserFinishSync"));
-  exports.Set("snapshotInfo", Napi::Function::New(env, Info, "snapshotInfo"));
-  exports.Set("snapshotSummary", Napi::Function::New(env, Summary, "snapshotSummary"));
-  exports.Set("snapshotClose", Napi::Function::New(env, Close, "snapshotClose"));
-  exports.Set("snapshotIsClosed", Napi::Function::New(env, IsClosed, "snapshotIsClosed"));
-  exports.Set("snapshotDiff", Napi::Function::New(env, Diff, "snapshotDiff"));
-  exports.Set("snapshotLeaks", Napi::Function::New(env, Leaks, "snapshotLeaks"));
-  exports.Set("snapshotUsage", Napi::Function::New(env, Usage, "snapshotUsage"));
+  static const FunctionDef functions[] = {
+      {"snapshotParserNew", Adapt<ParserNew>},
+      {"snapshotParserFeed", Adapt<ParserFeed>},
+      {"snapshotParserClose", Adapt<ParserClose>},
+      {"snapshotParserFinish", Adapt<ParserFinish>},
+      {"snapshotParserFinishSync", Adapt<ParserFinishSync>},
+      {"snapshotInfo", Adapt<Info>},
+      {"snapshotSummary", Adapt<Summary>},
+      {"snapshotClose", Adapt<Close>},
+      {"snapshotIsClosed", Adapt<IsClosed>},
+      {"snapshotDiff", Adapt<Diff>},
+      {"snapshotLeaks", Adapt<Leaks>},
+      {"snapshotUsage", Adapt<Usage>},
+  };
+  DefineFunctions(env, exports, functions);
 }
 
 }  // namespace memctl
