@@ -436,11 +436,15 @@ static napi_value ValueOut(napi_env env, const uint8_t *p, size_t n, unsigned ta
 
 // ---- hot paths (raw Node-API) ----------------------------------------------
 
+// The opening of every keyed hot path: the open cache behind hv and the key kv.
+static inline bool OpenWithKey(napi_env env, napi_value hv, napi_value kv, Open *o, Key *k) {
+  return OpenCache(env, hv, o) && ReadKey(env, kv, k);
+}
+
 static napi_value GetWith(napi_env env, napi_value hv, napi_value kv, int flags) {
   Open o;
-  if (!OpenCache(env, hv, &o)) return NULL;
   Key k;
-  if (!ReadKey(env, kv, &k)) return NULL;
+  if (!OpenWithKey(env, hv, kv, &o, &k)) return NULL;
   if ((uintptr_t)o.h->user & OPT_ALLOW_STALE) flags |= MC_CACHE_ALLOW_STALE;
   mc_cache_view v;
   int r = mc_cache_get(o.c, k.data, k.len, NowMs(env, o.c), flags, &v);
@@ -466,9 +470,8 @@ static napi_value CacheGetEx(napi_env env, napi_callback_info info) {
   int32_t flags = 0;
   MC_CALL(napi_get_value_int32(env, argv[2], &flags));
   Open o;
-  if (!OpenCache(env, argv[0], &o)) return NULL;
   Key k;
-  if (!ReadKey(env, argv[1], &k)) return NULL;
+  if (!OpenWithKey(env, argv[0], argv[1], &o, &k)) return NULL;
   mc_cache_view v;
   int r = mc_cache_get(o.c, k.data, k.len, NowMs(env, o.c), flags & 15, &v);
   if (r == MC_CACHE_MISS) return Undefined(env);
@@ -478,9 +481,8 @@ static napi_value CacheGetEx(napi_env env, napi_callback_info info) {
 static napi_value CacheHas(napi_env env, napi_callback_info info) {
   MC_ARGS(2);
   Open o;
-  if (!OpenCache(env, argv[0], &o)) return NULL;
   Key k;
-  if (!ReadKey(env, argv[1], &k)) return NULL;
+  if (!OpenWithKey(env, argv[0], argv[1], &o, &k)) return NULL;
   mc_cache_view v;
   int r = mc_cache_get(o.c, k.data, k.len, NowMs(env, o.c),
                        MC_CACHE_PEEK | MC_CACHE_NO_STATS | MC_CACHE_KEEP_STALE, &v);
@@ -490,18 +492,16 @@ static napi_value CacheHas(napi_env env, napi_callback_info info) {
 static napi_value CacheDelete(napi_env env, napi_callback_info info) {
   MC_ARGS(2);
   Open o;
-  if (!OpenCache(env, argv[0], &o)) return NULL;
   Key k;
-  if (!ReadKey(env, argv[1], &k)) return NULL;
+  if (!OpenWithKey(env, argv[0], argv[1], &o, &k)) return NULL;
   return Bool(env, mc_cache_delete(o.c, k.data, k.len, NowMs(env, o.c)) == 1);
 }
 
 static napi_value SetWith(napi_env env, napi_value hv, napi_value kv, napi_value vv,
                           uint64_t ttl, bool serialized) {
   Open o;
-  if (!OpenCache(env, hv, &o)) return NULL;
   Key k;
-  if (!ReadKey(env, kv, &k)) return NULL;
+  if (!OpenWithKey(env, hv, kv, &o, &k)) return NULL;
   Value val;
   int st = ReadValue(env, vv, &val);
   if (st == READ_THROWN) return NULL;

@@ -344,14 +344,20 @@ static napi_value PoolClose(napi_env env, napi_callback_info info) {
 
 // ---- alloc / free -----------------------------------------------------------------
 
+// The opening of both alloc paths: the open pool behind hv and the size sv.
+static inline bool PoolAndSize(napi_env env, napi_value hv, napi_value sv,
+                               PoolBinding **b, size_t *size) {
+  *b = GetPool(env, hv);
+  return *b && ArgSize(env, sv, size);
+}
+
 // poolAllocSmall(handle, size) -> slab ArrayBuffer (tag and offset in
 // scratch) or a negative status number.
 static napi_value PoolAllocSmall(napi_env env, napi_callback_info info) {
   MC_ARGS(2);
-  PoolBinding *b = GetPool(env, argv[0]);
-  if (!b) return NULL;
+  PoolBinding *b;
   size_t size;
-  if (!ArgSize(env, argv[1], &size)) return NULL;
+  if (!PoolAndSize(env, argv[0], argv[1], &b, &size)) return NULL;
   if (!mc_pool_is_sliced(b->core, size)) return Num(env, MC_POOL_INVALID);
   for (;;) {
     mc_pool_region *r = mc_pool_slab_current(b->core, size);
@@ -389,10 +395,9 @@ static napi_value PoolAllocSmall(napi_env env, napi_callback_info info) {
 // status number.
 static napi_value PoolAllocLarge(napi_env env, napi_callback_info info) {
   MC_ARGS(2);
-  PoolBinding *b = GetPool(env, argv[0]);
-  if (!b) return NULL;
+  PoolBinding *b;
   size_t size;
-  if (!ArgSize(env, argv[1], &size)) return NULL;
+  if (!PoolAndSize(env, argv[0], argv[1], &b, &size)) return NULL;
   if (mc_pool_is_sliced(b->core, size)) return Num(env, MC_POOL_INVALID);
   mc_pool_region *r;
   int st = mc_pool_large_alloc(b->core, size, &r);

@@ -645,11 +645,11 @@ static int evict_oldest(mc_cache *c, uint32_t keep, uint64_t now) {
   return 1;
 }
 
-/* Bounded incremental expiry: examines up to `budget` entries from the sweep
- * cursor toward the newest; the cursor restarts at the oldest when it ends. */
-static size_t sweep(mc_cache *c, uint64_t now, size_t budget) {
-  size_t removed = 0;
-  uint32_t r = c->sweep ? c->sweep : c->tail;
+/* Removes the expired entries among up to `budget` entries from r toward the
+ * newest; adds their number to *removed and returns where it stopped (0: past
+ * the newest). */
+static uint32_t expire_walk(mc_cache *c, uint32_t r, uint64_t now, size_t budget,
+                            size_t *removed) {
   while (r && budget--) {
     uint8_t *e = at(c, r);
     uint32_t next = NEWER(e);
@@ -657,11 +657,18 @@ static size_t sweep(mc_cache *c, uint64_t now, size_t budget) {
     decode(e, &m);
     if (expired(e, &m, now)) {
       remove_ref(c, r, MC_CACHE_EXPIRE);
-      removed++;
+      (*removed)++;
     }
     r = next;
   }
-  c->sweep = r;
+  return r;
+}
+
+/* Bounded incremental expiry: examines up to `budget` entries from the sweep
+ * cursor toward the newest; the cursor restarts at the oldest when it ends. */
+static size_t sweep(mc_cache *c, uint64_t now, size_t budget) {
+  size_t removed = 0;
+  c->sweep = expire_walk(c, c->sweep ? c->sweep : c->tail, now, budget, &removed);
   return removed;
 }
 
@@ -669,17 +676,7 @@ size_t mc_cache_purge_stale(mc_cache *c, uint64_t now, size_t budget) {
   if (!c->n_exp) return 0;
   if (budget) return sweep(c, now, budget);
   size_t removed = 0;
-  for (uint32_t r = c->tail; r;) {
-    uint8_t *e = at(c, r);
-    uint32_t next = NEWER(e);
-    meta m;
-    decode(e, &m);
-    if (expired(e, &m, now)) {
-      remove_ref(c, r, MC_CACHE_EXPIRE);
-      removed++;
-    }
-    r = next;
-  }
+  expire_walk(c, c->tail, now, SIZE_MAX, &removed);
   return removed;
 }
 
