@@ -1,6 +1,8 @@
 'use strict';
 // Loads the compiled addon once per environment (main thread or worker).
 const path = require('path');
+// errors.js requires nothing, so loading it here cannot form a cycle.
+const { error } = require('./errors');
 
 function load() {
   const root = path.join(__dirname, '..');
@@ -14,9 +16,7 @@ function load() {
       tried.push(file);
     }
   }
-  const err = new Error(`memctl: the native addon is not built (looked for ${tried.join(', ')}); run "npm install" or "npm run build"`);
-  err.code = 'ERR_MEMCTL_NOT_BUILT';
-  throw err;
+  throw error('ERR_MEMCTL_NOT_BUILT', `memctl: the native addon is not built (looked for ${tried.join(', ')}); run "npm install" or "npm run build"`);
 }
 
 module.exports = load();
