@@ -4,8 +4,8 @@
 const test = require('node:test');
 const assert = require('node:assert');
 const { Worker } = require('node:worker_threads');
-const { spawnSync } = require('node:child_process');
 const path = require('node:path');
+const { runNodeJson } = require('./helpers/run-node');
 
 const root = path.join(__dirname, '..', '..');
 
@@ -53,14 +53,8 @@ test('a worker terminated mid-use does not disturb caches elsewhere', async () =
   here.close();
 });
 
-function runChild(code) {
-  const res = spawnSync(process.execPath, ['--expose-gc', '-e', code], { encoding: 'utf8', timeout: 120000 });
-  assert.strictEqual(res.status, 0, res.stderr);
-  return JSON.parse(res.stdout.trim().split('\n').pop());
-}
-
 test('collected caches free their native memory', () => {
-  const out = runChild(`
+  const out = runNodeJson(`
     const native = require(${JSON.stringify(path.join(root, 'lib', 'native'))});
     const { LRUCache, LimitableMap } = require(${JSON.stringify(root)});
     const rss = () => process.memoryUsage().rss;
@@ -92,7 +86,7 @@ test('collected caches free their native memory', () => {
 });
 
 test('close() releases memory at once and a later collection is harmless', () => {
-  const out = runChild(`
+  const out = runNodeJson(`
     const native = require(${JSON.stringify(path.join(root, 'lib', 'native'))});
     const { LRUCache } = require(${JSON.stringify(root)});
     (async () => {
@@ -112,7 +106,7 @@ test('close() releases memory at once and a later collection is harmless', () =>
 });
 
 test('the V8 heap does not grow with the number of entries', () => {
-  const out = runChild(`
+  const out = runNodeJson(`
     const { LRUCache } = require(${JSON.stringify(root)});
     const heap = () => { global.gc(); return process.memoryUsage().heapUsed; };
     const c = new LRUCache({ max: 300000 });

@@ -5,12 +5,13 @@
 const test = require('node:test');
 const assert = require('node:assert');
 const path = require('node:path');
-const { spawnSync } = require('node:child_process');
 const { Worker } = require('node:worker_threads');
 const { setTimeout: sleep } = require('node:timers/promises');
 const v8 = require('node:v8');
 const vm = require('node:vm');
 const { Pool } = require('../..');
+const { runNodeJson } = require('./helpers/run-node');
+const { rng } = require('./helpers/rng');
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc');
@@ -140,13 +141,7 @@ test('alloc and free in a worker thread with its own pool', async () => {
   }
 });
 
-function runChild(script, env = {}) {
-  const r = spawnSync(process.execPath, ['--expose-gc', '-e', script], {
-    encoding: 'utf8', env: { ...process.env, ...env }, cwd: ROOT,
-  });
-  assert.strictEqual(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout.trim().split('\n').pop());
-}
+const runChild = (script, env = {}) => runNodeJson(script, { env, cwd: ROOT });
 
 test('a pool collected while its buffers are referenced: the buffers stay valid', () => {
   const out = runChild(`
@@ -228,11 +223,7 @@ test('a random sequence with leaks matches a model once everything is collected'
     reported++;
     reportedBytes += size;
   });
-  let seed = 99;
-  const rand = (n) => {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    return seed % n;
-  };
+  const rand = rng(99).int;
   let dropped = 0;
   let droppedBytes = 0;
   let inUse = 0;

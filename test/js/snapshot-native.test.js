@@ -8,7 +8,7 @@ const path = require('node:path');
 const v8 = require('node:v8');
 const { Readable } = require('node:stream');
 const { Worker } = require('node:worker_threads');
-const { execFileSync } = require('node:child_process');
+const { runNodeJson } = require('./helpers/run-node');
 
 const sn = require('../../lib/snapshot-native');
 
@@ -255,8 +255,7 @@ test('an unclosed snapshot is freed by the garbage collector', () => {
       console.log(JSON.stringify({ bytes, held, after: sn.nativeUsage() }));
     })();
   `;
-  const out = execFileSync(process.execPath, ['--expose-gc', '-e', script], { encoding: 'utf8' });
-  const { bytes, held, after } = JSON.parse(out.trim().split('\n').at(-1));
+  const { bytes, held, after } = runNodeJson(script);
   assert.strictEqual(held.live, 1);
   assert.strictEqual(held.bytes, bytes);
   assert.deepStrictEqual(after, { live: 0, bytes: 0 });
