@@ -5,7 +5,7 @@ const v8 = require('node:v8');
 const native = require('./native');
 const {
   typeError, rangeError, checkInteger, checkOptions, checkBoolean, checkFunction,
-  checkOneOf, describe,
+  checkOneOf, describe, invalidThis,
 } = require('./errors');
 const { track } = require('./offheap');
 
@@ -80,6 +80,22 @@ class LRUCache {
   #log;
   #policy;
 
+  // Every public method and getter starts with this brand check: a wrong
+  // receiver gets a coded TypeError instead of V8's private-field one.
+  static #check(o) {
+    if (typeof o !== 'object' || o === null || !(#h in o)) throw invalidThis('LRUCache', o);
+  }
+
+  // The same for the hot paths at no cost: the field load is the brand check,
+  // and a try block costs nothing until it throws.
+  static #handle(o) {
+    try {
+      return o.#h;
+    } catch {
+      throw invalidThis('LRUCache', o);
+    }
+  }
+
   /**
    * @param {{ max?: number, maxBytes?: number, ttl?: number, updateAgeOnGet?: boolean,
    *   allowStale?: boolean, onEvict?: Function, dispose?: Function, policy?: 'lru'|'fifo' }} options
@@ -115,48 +131,52 @@ class LRUCache {
     track('caches', this);
   }
 
-  get max() { return this.#max; }
-  get maxBytes() { return this.#maxBytes; }
-  get ttl() { return this.#ttl; }
-  get allowStale() { return this.#allowStale; }
-  get updateAgeOnGet() { return this.#updateAgeOnGet; }
-  get policy() { return this.#policy; }
-  get size() { return cacheSize(this.#h); }
+  get max() { LRUCache.#check(this); return this.#max; }
+  get maxBytes() { LRUCache.#check(this); return this.#maxBytes; }
+  get ttl() { LRUCache.#check(this); return this.#ttl; }
+  get allowStale() { LRUCache.#check(this); return this.#allowStale; }
+  get updateAgeOnGet() { LRUCache.#check(this); return this.#updateAgeOnGet; }
+  get policy() { LRUCache.#check(this); return this.#policy; }
+  get size() { LRUCache.#check(this); return cacheSize(this.#h); }
   get [Symbol.toStringTag]() { return 'LRUCache'; }
 
   get(key, options) {
+    const h = LRUCache.#handle(this);
     if (options === undefined) {
-      const v = cacheGet(this.#h, key);
+      const v = cacheGet(h, key);
       if (this.#log) this.#drain();
       return v === SENTINEL ? takeBytes() : v;
     }
     const o = checkOptions('options', options);
     const allow = o.allowStale === undefined ? this.#allowStale : checkBoolean('options.allowStale', o.allowStale);
-    const v = cacheGetEx(this.#h, key, allow ? GET_ALLOW_STALE : 0);
+    const v = cacheGetEx(h, key, allow ? GET_ALLOW_STALE : 0);
     if (this.#log) this.#drain();
     return fromNative(v);
   }
 
   set(key, value, options) {
+    const h = LRUCache.#handle(this);
     let r;
     if (options === undefined) {
-      r = cacheSet(this.#h, key, value);
-      if (r === SET_NEEDS_SERIAL) r = cacheSetEx(this.#h, key, serialize(value), -1, true);
+      r = cacheSet(h, key, value);
+      if (r === SET_NEEDS_SERIAL) r = cacheSetEx(h, key, serialize(value), -1, true);
     } else {
       const o = checkOptions('options', options);
       const ttl = o.ttl === undefined ? -1 : checkTtl('options.ttl', o.ttl);
-      r = cacheSetEx(this.#h, key, value, ttl, false);
-      if (r === SET_NEEDS_SERIAL) r = cacheSetEx(this.#h, key, serialize(value), ttl, true);
+      r = cacheSetEx(h, key, value, ttl, false);
+      if (r === SET_NEEDS_SERIAL) r = cacheSetEx(h, key, serialize(value), ttl, true);
     }
     if (r === SET_LOGGED) this.#drain();
     return this;
   }
 
   has(key) {
-    return cacheHas(this.#h, key);
+    const h = LRUCache.#handle(this);
+    return cacheHas(h, key);
   }
 
   peek(key, options) {
+    const h = LRUCache.#handle(this);
     if (options !== undefined) {
       const o = checkOptions('options', options);
       if (o.allowStale !== undefined && checkBoolean('options.allowStale', o.allowStale) !== this.#allowStale) {
@@ -165,21 +185,24 @@ class LRUCache {
         return info.value;
       }
     }
-    return fromNative(cachePeek(this.#h, key));
+    return fromNative(cachePeek(h, key));
   }
 
   delete(key) {
-    const r = cacheDelete(this.#h, key);
+    const h = LRUCache.#handle(this);
+    const r = cacheDelete(h, key);
     if (this.#log) this.#drain();
     return r;
   }
 
   clear() {
+    LRUCache.#check(this);
     native.cacheClear(this.#h);
   }
 
   /** Removes and returns the least recently used value (undefined if empty). */
   pop() {
+    LRUCache.#check(this);
     const r = native.cachePop(this.#h);
     if (this.#log) this.#drain();
     return r === undefined ? undefined : fromList(r[1], r[2]);
@@ -187,6 +210,7 @@ class LRUCache {
 
   /** Removes every expired entry; true if any was removed. */
   purgeStale() {
+    LRUCache.#check(this);
     const n = native.cachePurgeStale(this.#h);
     if (this.#log) this.#drain();
     return n > 0;
@@ -194,6 +218,7 @@ class LRUCache {
 
   /** Remaining ttl in ms: Infinity without a ttl, 0 if absent or expired. */
   getRemainingTTL(key) {
+    LRUCache.#check(this);
     const info = this.#infoRaw(key);
     if (info === undefined) return 0;
     if (!info.ttl) return Infinity;
@@ -209,6 +234,7 @@ class LRUCache {
 
   /** { value, ttl?, start? } as lru-cache's info(): ttl is the remaining ms. */
   info(key) {
+    LRUCache.#check(this);
     const i = this.#infoRaw(key);
     if (i === undefined || (i.stale && !this.#allowStale)) return undefined;
     const entry = { value: i.value };
@@ -242,27 +268,30 @@ class LRUCache {
   }
 
   /** Keys, most recently used first (as lru-cache). */
-  keys() { return this.#walk(NEWEST_FIRST, 1); }
-  values() { return this.#walk(NEWEST_FIRST, 2); }
-  entries() { return this.#walk(NEWEST_FIRST, 3); }
+  keys() { LRUCache.#check(this); return this.#walk(NEWEST_FIRST, 1); }
+  values() { LRUCache.#check(this); return this.#walk(NEWEST_FIRST, 2); }
+  entries() { LRUCache.#check(this); return this.#walk(NEWEST_FIRST, 3); }
   /** Least recently used first. */
-  rkeys() { return this.#walk(OLDEST_FIRST, 1); }
-  rvalues() { return this.#walk(OLDEST_FIRST, 2); }
-  rentries() { return this.#walk(OLDEST_FIRST, 3); }
+  rkeys() { LRUCache.#check(this); return this.#walk(OLDEST_FIRST, 1); }
+  rvalues() { LRUCache.#check(this); return this.#walk(OLDEST_FIRST, 2); }
+  rentries() { LRUCache.#check(this); return this.#walk(OLDEST_FIRST, 3); }
   [Symbol.iterator]() { return this.entries(); }
 
   forEach(fn, thisArg) {
+    LRUCache.#check(this);
     checkFunction('fn', fn);
     for (const [k, v] of this.entries()) fn.call(thisArg, v, k, this);
   }
 
   rforEach(fn, thisArg) {
+    LRUCache.#check(this);
     checkFunction('fn', fn);
     for (const [k, v] of this.rentries()) fn.call(thisArg, v, k, this);
   }
 
   /** lru-cache's dump format: [key, { value, ttl?, start? }][], oldest first. */
   dump() {
+    LRUCache.#check(this);
     const out = [];
     const h = this.#h;
     const clock = native.cacheNow(h);
@@ -289,6 +318,7 @@ class LRUCache {
 
   /** Clears the cache, then sets the entries of dump() in order. */
   load(entries) {
+    LRUCache.#check(this);
     if (!Array.isArray(entries)) {
       throw typeError('ERR_MEMCTL_INVALID_ARG_TYPE', `entries must be an array, got ${describe(entries)}`);
     }
@@ -312,16 +342,19 @@ class LRUCache {
 
   /** Counters: hits, misses, sets, deletes, evictions, expirations, entries, bytes, ... */
   stats() {
+    LRUCache.#check(this);
     return native.cacheStats(this.#h);
   }
 
   /** Bytes of native memory this cache holds (0 once closed). */
   offHeapBytes() {
+    LRUCache.#check(this);
     return native.cacheMemory(this.#h);
   }
 
   /** Frees the native memory now. Later calls throw ERR_MEMCTL_CLOSED. */
   close() {
+    LRUCache.#check(this);
     native.cacheClose(this.#h);
   }
 
@@ -353,37 +386,45 @@ class LimitableMap {
   #c;
   #limit;
 
+  // Every public method and getter starts with this brand check: a wrong
+  // receiver gets a coded TypeError instead of V8's private-field one.
+  static #check(o) {
+    if (typeof o !== 'object' || o === null || !(#c in o)) throw invalidThis('LimitableMap', o);
+  }
+
   constructor(limit = 10) {
     this.#limit = checkInteger('limit', limit, 1);
     this.#c = new LRUCache({ max: limit, policy: 'fifo' });
   }
 
-  get limit() { return this.#limit; }
-  get size() { return this.#c.size; }
+  get limit() { LimitableMap.#check(this); return this.#limit; }
+  get size() { LimitableMap.#check(this); return this.#c.size; }
   get [Symbol.toStringTag]() { return 'LimitableMap'; }
 
   set(key, value) {
+    LimitableMap.#check(this);
     this.#c.set(key, value);
     return this;
   }
 
-  get(key) { return this.#c.get(key); }
-  has(key) { return this.#c.has(key); }
-  delete(key) { return this.#c.delete(key); }
-  clear() { this.#c.clear(); }
+  get(key) { LimitableMap.#check(this); return this.#c.get(key); }
+  has(key) { LimitableMap.#check(this); return this.#c.has(key); }
+  delete(key) { LimitableMap.#check(this); return this.#c.delete(key); }
+  clear() { LimitableMap.#check(this); this.#c.clear(); }
   /** Keys in insertion order (oldest first), as a Map. */
-  keys() { return this.#c.rkeys(); }
-  values() { return this.#c.rvalues(); }
-  entries() { return this.#c.rentries(); }
+  keys() { LimitableMap.#check(this); return this.#c.rkeys(); }
+  values() { LimitableMap.#check(this); return this.#c.rvalues(); }
+  entries() { LimitableMap.#check(this); return this.#c.rentries(); }
   [Symbol.iterator]() { return this.#c.rentries(); }
   forEach(fn, thisArg) {
+    LimitableMap.#check(this);
     checkFunction('fn', fn);
     for (const [k, v] of this.#c.rentries()) fn.call(thisArg, v, k, this);
   }
 
-  stats() { return this.#c.stats(); }
-  offHeapBytes() { return this.#c.offHeapBytes(); }
-  close() { this.#c.close(); }
+  stats() { LimitableMap.#check(this); return this.#c.stats(); }
+  offHeapBytes() { LimitableMap.#check(this); return this.#c.offHeapBytes(); }
+  close() { LimitableMap.#check(this); this.#c.close(); }
 }
 
 module.exports = { LRUCache, LimitableMap };

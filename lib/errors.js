@@ -11,6 +11,16 @@ const typeError = (code, message) => withCode(new TypeError(message), code);
 const rangeError = (code, message) => withCode(new RangeError(message), code);
 const error = (code, message) => withCode(new Error(message), code);
 
+// A method or getter called on something that is not an instance of its
+// class (LRUCache.prototype.get.call({}), a getter read on the prototype).
+function invalidThis(className, receiver) {
+  let what;
+  if (receiver === undefined) what = 'undefined';
+  else if (receiver !== null && typeof receiver === 'object' && Object.hasOwn(receiver, 'constructor')) what = 'a prototype';
+  else what = describe(receiver);
+  return typeError('ERR_MEMCTL_INVALID_THIS', `a ${className} method was called on ${what}, not on a ${className}`);
+}
+
 function describe(value) {
   if (value === null) return 'null';
   if (typeof value === 'string') return `string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`;
@@ -84,7 +94,7 @@ function checkOneOf(name, value, allowed) {
 }
 
 module.exports = {
-  withCode, typeError, rangeError, error, describe,
+  withCode, typeError, rangeError, error, invalidThis, describe,
   checkInteger, optionalInteger, checkNumber, checkBoolean, checkFunction,
   checkString, checkOptions, checkOneOf,
 };

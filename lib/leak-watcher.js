@@ -28,7 +28,7 @@ const native = require('./native');
 const offheap = require('./offheap');
 const {
   typeError, error, describe, checkOptions, checkOneOf, checkString,
-  checkFunction, checkNumber, optionalInteger,
+  checkFunction, checkNumber, optionalInteger, invalidThis,
 } = require('./errors');
 
 const DETECTORS = { trend: 0, consecutive: 1 };
@@ -96,6 +96,12 @@ class LeakWatcher extends EventEmitter {
   #fullSinceTick = false;
   #gauges = new Map();      // name -> { fn, handle, unit, warned }
 
+  // Every public method and getter starts with this brand check: a wrong
+  // receiver gets a coded TypeError instead of V8's private-field one.
+  static #check(o) {
+    if (typeof o !== 'object' || o === null || !(#handle in o)) throw invalidThis('LeakWatcher', o);
+  }
+
   constructor(options) {
     super();
     const opts = checkOptions('options', options);
@@ -105,12 +111,13 @@ class LeakWatcher extends EventEmitter {
     this.#handle = native.leakNew(...args);
   }
 
-  get detector() { return this.#detector; }
-  get running() { return this.#observer !== null; }
+  get detector() { LeakWatcher.#check(this); return this.#detector; }
+  get running() { LeakWatcher.#check(this); return this.#observer !== null; }
 
   // Starts observing GCs and sampling; idempotent. Never keeps the process
   // alive: the timer is unref'd and GC observers hold no handle.
   start() {
+    LeakWatcher.#check(this);
     this.#checkOpen();
     if (this.#observer) return this;
     this.#observer = new PerformanceObserver((list) => this.#onGcEntries(list.getEntries()));
@@ -121,6 +128,7 @@ class LeakWatcher extends EventEmitter {
   }
 
   stop() {
+    LeakWatcher.#check(this);
     this.#checkOpen();
     this.#stopObserving();
     return this;
@@ -129,6 +137,7 @@ class LeakWatcher extends EventEmitter {
   // Stops and releases the native state; the watcher cannot start again.
   // Idempotent; every other method throws ERR_MEMCTL_CLOSED afterwards.
   close() {
+    LeakWatcher.#check(this);
     if (this.#closed) return;
     this.#stopObserving();
     this.#closed = true;
@@ -139,6 +148,7 @@ class LeakWatcher extends EventEmitter {
 
   // The GC statistics so far (memwatch's fields), with the memory figures now.
   stats() {
+    LeakWatcher.#check(this);
     this.#checkOpen();
     this.#flushInc();
     native.leakStats(this.#handle, this.#out);
@@ -148,6 +158,7 @@ class LeakWatcher extends EventEmitter {
   // Watches fn() (a queue's length, a cache's size...) with the same growth
   // detection; emits 'growth' { name, ... } when it keeps growing.
   gauge(name, fn, options) {
+    LeakWatcher.#check(this);
     this.#checkOpen();
     checkString('name', name);
     if (name.length === 0) throw typeError('ERR_MEMCTL_INVALID_ARG_VALUE', 'name must not be empty');
@@ -164,6 +175,7 @@ class LeakWatcher extends EventEmitter {
 
   // Stops watching a gauge; returns false when there was none by that name.
   removeGauge(name) {
+    LeakWatcher.#check(this);
     this.#checkOpen();
     checkString('name', name);
     const g = this.#gauges.get(name);
@@ -174,12 +186,14 @@ class LeakWatcher extends EventEmitter {
   }
 
   gauges() {
+    LeakWatcher.#check(this);
     this.#checkOpen();
     return [...this.#gauges.keys()];
   }
 
   // Takes one reading of every gauge now (the timer does this every interval).
   sampleGauges() {
+    LeakWatcher.#check(this);
     this.#checkOpen();
     const t = now();
     for (const [name, g] of [...this.#gauges]) this.#sampleGauge(name, g, t);

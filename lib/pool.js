@@ -14,7 +14,7 @@ const { EventEmitter } = require('node:events');
 const native = require('./native');
 const { track } = require('./offheap');
 const {
-  checkInteger, checkNumber, checkBoolean, checkOptions, checkOneOf, typeError, rangeError, error, describe,
+  checkInteger, checkNumber, checkBoolean, checkOptions, checkOneOf, typeError, rangeError, error, describe, invalidThis,
 } = require('./errors');
 
 const SLICE_LIMIT = native.POOL_SLICE_LIMIT;
@@ -110,6 +110,22 @@ class Pool extends EventEmitter {
   #cacheList = Array.from({ length: CACHE_WAYS }, () => []); // [ab, offset, tag, ...]
   #plain = true; // neither zeroFill nor paranoid: the inline fast paths apply
 
+  // Every public method and getter starts with this brand check: a wrong
+  // receiver gets a coded TypeError instead of V8's private-field one.
+  static #check(o) {
+    if (typeof o !== 'object' || o === null || !(#h in o)) throw invalidThis('Pool', o);
+  }
+
+  // The same for alloc() and free() at no cost: the field load is the brand
+  // check, and a try block costs nothing until it throws.
+  static #handle(o) {
+    try {
+      return o.#h;
+    } catch {
+      throw invalidThis('Pool', o);
+    }
+  }
+
   constructor(options) {
     super();
     const o = checkOptions('options', options);
@@ -144,17 +160,18 @@ class Pool extends EventEmitter {
     track('pools', this);
   }
 
-  get maxBytes() { return this.#maxBytes; }
-  get closed() { return this.#closed; }
-  get leakDetection() { return this.#mode; }
+  get maxBytes() { Pool.#check(this); return this.#maxBytes; }
+  get closed() { Pool.#check(this); return this.#closed; }
+  get leakDetection() { Pool.#check(this); return this.#mode; }
   // false when the runtime forbids external buffers and the pool falls back
   // to memory owned by V8 (same API, no page reuse, no trim of that memory).
-  get externalBuffers() { return this.#external; }
+  get externalBuffers() { Pool.#check(this); return this.#external; }
   // Allocations of at most this many bytes are slices of shared slabs (not
   // detached on free); larger ones own their ArrayBuffer.
-  get sliceMax() { return this.#sliceMax; }
+  get sliceMax() { Pool.#check(this); return this.#sliceMax; }
 
   alloc(size) {
+    const h = Pool.#handle(this);
     // Kept small so it inlines: a slice from the free cache, else #allocSlice
     // (native slab slot) or #allocLarge (which also validates the size).
     if (typeof size === 'number' && size >= 1 && size <= this.#sliceMax && (size | 0) === size) {
@@ -163,7 +180,7 @@ class Pool extends EventEmitter {
       if (this.#plain && cached.length !== 0 && this.#cacheSize[way] === size) {
         const tag = cached.pop();
         const offset = cached.pop();
-        return new PoolBuffer(cached.pop(), offset, size, this.#h, tag);
+        return new PoolBuffer(cached.pop(), offset, size, h, tag);
       }
       return this.#allocSlice(size, way, cached);
     }
@@ -217,7 +234,8 @@ class Pool extends EventEmitter {
   }
 
   free(buf) {
-    const tag = PoolBuffer.claim(buf, this.#h);
+    const h = Pool.#handle(this);
+    const tag = PoolBuffer.claim(buf, h);
     if (tag >= 0) {
       // A detached buffer (closed pool) has length 0 and takes the slow path.
       const size = buf.length;
@@ -278,6 +296,7 @@ class Pool extends EventEmitter {
   }
 
   stats() {
+    Pool.#check(this);
     if (!this.#closed) this.#flush();
     return native.poolStats(this.#h);
   }
@@ -285,11 +304,13 @@ class Pool extends EventEmitter {
   // Gives idle memory back to the system now: unmaps cached large regions
   // and returns the pages of empty slabs.
   trim() {
+    Pool.#check(this);
     if (!this.#closed) this.#flush();
     native.poolTrim(this.#h);
   }
 
   offHeapBytes() {
+    Pool.#check(this);
     if (this.#closed) return 0;
     this.#flush();
     return native.poolStats(this.#h).bytesInUse;
@@ -297,6 +318,7 @@ class Pool extends EventEmitter {
 
   // Releases all memory.  Buffers still alive are detached (length 0).
   close() {
+    Pool.#check(this);
     if (this.#closed) return;
     this.#closed = true;
     if (this.#timer !== null) clearInterval(this.#timer);

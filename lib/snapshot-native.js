@@ -78,7 +78,7 @@
 
 const fs = require('fs');
 const {
-  typeError, checkOptions, checkFunction, optionalInteger, checkBoolean, checkOneOf, describe,
+  typeError, checkOptions, checkFunction, optionalInteger, checkBoolean, checkOneOf, describe, invalidThis,
 } = require('./errors');
 
 let native = null;
@@ -98,6 +98,12 @@ const DEFAULT_MAX_MEMORY = 16 * 1024 ** 3;
  */
 class ParsedSnapshot {
   #h;
+  // Every public method and getter starts with this brand check: a wrong
+  // receiver gets a coded TypeError instead of V8's private-field one.
+  static #check(o) {
+    if (typeof o !== 'object' || o === null || !(#h in o)) throw invalidThis('ParsedSnapshot', o);
+  }
+
   /** @internal */
   constructor(handle, token) {
     if (token !== CONSTRUCT) throw typeError('ERR_MEMCTL_INVALID_ARG_TYPE', 'ParsedSnapshot is created by parseSnapshot()');
@@ -114,6 +120,7 @@ class ParsedSnapshot {
   /** bytes of native memory this snapshot holds now (structures, strings,
    * dominator tree once computed); throws ERR_MEMCTL_CLOSED after close() */
   get nativeBytes() {
+    ParsedSnapshot.#check(this);
     return addon().snapshotInfo(this.#h).nativeBytes;
   }
 
@@ -134,6 +141,7 @@ class ParsedSnapshot {
    *   classes sorted descending (ties: by name ascending).
    */
   summary(options) {
+    ParsedSnapshot.#check(this);
     const o = checkOptions('options', options);
     const retained = o.retained === undefined ? true : checkBoolean('options.retained', o.retained);
     const top = checkTop(o.top);
@@ -143,11 +151,13 @@ class ParsedSnapshot {
 
   /** Frees the native memory now. Idempotent. Later calls throw ERR_MEMCTL_CLOSED. */
   close() {
+    ParsedSnapshot.#check(this);
     addon().snapshotClose(this.#h);
   }
 
   /** true once close() has run */
   get closed() {
+    ParsedSnapshot.#check(this);
     return addon().snapshotIsClosed(this.#h);
   }
 }

@@ -30,11 +30,6 @@ const knownDefects = [
   // as a chunk throws V8's TypeError "Cannot perform Construct on a detached
   // ArrayBuffer" without a code. Expected: ERR_MEMCTL_INVALID_ARG_TYPE.
   { kind: 'foreign-error', target: /^(parseSnapshot|parseSnapshotSync)$/, input: /detached ArrayBuffer$/ },
-  // Every class: a method called on a wrong receiver (cache.get.call({}),
-  // Pool.prototype.alloc.call(cache), the prototype itself) throws V8's
-  // private-field brand-check TypeError (or "this.x is not a function")
-  // without a code. No crash. Fixing it costs a brand check per call.
-  { kind: 'bad-receiver', target: /./, input: /./ },
 ];
 
 function isKnown(f) {
