@@ -29,11 +29,17 @@ function describe(value) {
   return `${typeof value} ${String(value)}`;
 }
 
+// typeof value must be `type` (what names it in the message); returns value.
+function checkTypeof(name, value, type, what) {
+  if (typeof value !== type) {
+    throw typeError('ERR_MEMCTL_INVALID_ARG_TYPE', `${name} must be ${what}, got ${describe(value)}`);
+  }
+  return value;
+}
+
 // Checks that value is an integer in [min, max]; returns it.
 function checkInteger(name, value, min = 0, max = Number.MAX_SAFE_INTEGER) {
-  if (typeof value !== 'number') {
-    throw typeError('ERR_MEMCTL_INVALID_ARG_TYPE', `${name} must be a number, got ${describe(value)}`);
-  }
+  checkTypeof(name, value, 'number', 'a number');
   if (!Number.isInteger(value) || value < min || value > max) {
     throw rangeError('ERR_MEMCTL_OUT_OF_RANGE', `${name} must be an integer from ${min} to ${max}, got ${value}`);
   }
@@ -47,35 +53,16 @@ function optionalInteger(name, value, def, min, max) {
 
 // A finite number >= min (durations in milliseconds may be fractional).
 function checkNumber(name, value, min = 0, max = Number.MAX_VALUE) {
-  if (typeof value !== 'number') {
-    throw typeError('ERR_MEMCTL_INVALID_ARG_TYPE', `${name} must be a number, got ${describe(value)}`);
-  }
+  checkTypeof(name, value, 'number', 'a number');
   if (Number.isNaN(value) || value < min || value > max) {
     throw rangeError('ERR_MEMCTL_OUT_OF_RANGE', `${name} must be a number from ${min} to ${max}, got ${value}`);
   }
   return value;
 }
 
-function checkBoolean(name, value) {
-  if (typeof value !== 'boolean') {
-    throw typeError('ERR_MEMCTL_INVALID_ARG_TYPE', `${name} must be a boolean, got ${describe(value)}`);
-  }
-  return value;
-}
-
-function checkFunction(name, value) {
-  if (typeof value !== 'function') {
-    throw typeError('ERR_MEMCTL_INVALID_ARG_TYPE', `${name} must be a function, got ${describe(value)}`);
-  }
-  return value;
-}
-
-function checkString(name, value) {
-  if (typeof value !== 'string') {
-    throw typeError('ERR_MEMCTL_INVALID_ARG_TYPE', `${name} must be a string, got ${describe(value)}`);
-  }
-  return value;
-}
+const checkBoolean = (name, value) => checkTypeof(name, value, 'boolean', 'a boolean');
+const checkFunction = (name, value) => checkTypeof(name, value, 'function', 'a function');
+const checkString = (name, value) => checkTypeof(name, value, 'string', 'a string');
 
 // Options must be undefined or a plain object; returns an object.
 function checkOptions(name, value) {
