@@ -491,7 +491,7 @@ test('offHeapBytes is reported through memctl usage tracking', () => {
   const c = new LRUCache({ max: 1000 });
   for (let i = 0; i < 1000; i++) c.set(i, 'v'.repeat(100));
   const usage = offHeapBytes();
-  assert.ok(usage.cache >= c.offHeapBytes());
+  assert.ok(usage.caches >= c.offHeapBytes());
   assert.ok(c.offHeapBytes() > 100 * 1000);
   c.close();
 });

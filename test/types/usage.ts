@@ -159,7 +159,7 @@ function leaks(): void {
   const u: MemoryUsage = usage();
   const cg: CgroupMemory | null = u.cgroup;
   const limit: number | null = cg ? cg.limit : null;
-  consume(started, removed, names, stats, detector, running, u.offHeap.total, u.offHeap['cache'], u.v8.heap_size_limit,
+  consume(started, removed, names, stats, detector, running, u.offHeap.total, u.offHeap.caches, u.v8.heap_size_limit,
     u.system.free, u.heapSizeLimit, limit);
 }
 
