@@ -180,7 +180,13 @@ function parseOptions(options) {
 function toChunk(chunk) {
   if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
   if (ArrayBuffer.isView(chunk)) return chunk;
-  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
+  if (chunk instanceof ArrayBuffer) {
+    try {
+      return new Uint8Array(chunk);
+    } catch {
+      throw typeError('ERR_MEMCTL_INVALID_ARG_TYPE', 'a snapshot chunk is a detached ArrayBuffer');
+    }
+  }
   throw typeError('ERR_MEMCTL_INVALID_ARG_TYPE', `snapshot chunks must be Buffers or strings, got ${describe(chunk)}`);
 }
 

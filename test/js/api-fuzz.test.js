@@ -26,10 +26,6 @@ const knownDefects = [
   // fs then throws Node's TypeError [ERR_INVALID_ARG_VALUE]. Expected:
   // ERR_MEMCTL_INVALID_ARG_VALUE, as writeSnapshot's checkFilename does.
   { kind: 'foreign-error', target: /^(parseSnapshot|parseSnapshotSync|analyzeSnapshot|diffSnapshots|findLeaks)$/, input: /'\\0'$/ },
-  // lib/snapshot-native.js toChunk: a detached ArrayBuffer (or a view of one)
-  // as a chunk throws V8's TypeError "Cannot perform Construct on a detached
-  // ArrayBuffer" without a code. Expected: ERR_MEMCTL_INVALID_ARG_TYPE.
-  { kind: 'foreign-error', target: /^(parseSnapshot|parseSnapshotSync)$/, input: /detached ArrayBuffer$/ },
 ];
 
 function isKnown(f) {
