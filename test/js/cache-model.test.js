@@ -5,6 +5,7 @@ const test = require('node:test');
 const assert = require('node:assert');
 const v8 = require('node:v8');
 const { LRUCache } = require('../..');
+const { rng } = require('./helpers/rng');
 
 // ---- the documented byte charge (README "cache"): block + 12 -------------
 const varintLen = (v) => { let n = 1; while (v >= 0x80) { v = Math.floor(v / 128); n++; } return n; };
@@ -98,16 +99,6 @@ class Model {
   keysNewestFirst() { return [...this.map.keys()].reverse(); }
 }
 
-function rng(seed) {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    return x / 2 ** 32;
-  };
-}
-
 function randomKey(r) {
   const n = Math.floor(r() * 60);
   switch (Math.floor(r() * 4)) {
@@ -131,7 +122,7 @@ function randomValue(r) {
 }
 
 function run({ policy, max, maxBytes, seed, ops }) {
-  const r = rng(seed);
+  const r = rng(seed).next;
   const evicted = [];
   const cache = new LRUCache({ policy, max, maxBytes, onEvict: (k, v, reason) => evicted.push([k, v, reason]) });
   const model = new Model({ policy, max, maxBytes });
