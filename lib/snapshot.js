@@ -97,9 +97,7 @@ function isSource(value) {
 }
 
 function checkSource(name, value) {
-  if (typeof value === 'string' && value.length === 0) {
-    throw typeError('ERR_MEMCTL_INVALID_ARG_VALUE', `${name} must be a non-empty file path`);
-  }
+  if (typeof value === 'string') return checkFilename(name, value);
   if (!isSource(value)) {
     throw typeError('ERR_MEMCTL_INVALID_ARG_TYPE', `${name} must be a file path, a Readable stream or an async iterable of Buffers, got ${describe(value)}`);
   }
@@ -108,7 +106,7 @@ function checkSource(name, value) {
 
 function checkSnapshotArg(name, value) {
   if (isParsedSnapshot(value)) return value;
-  if (typeof value === 'string' && value.length > 0) return value;
+  if (typeof value === 'string') return checkFilename(name, value);
   throw typeError('ERR_MEMCTL_INVALID_ARG_TYPE', `${name} must be a file path or a ParsedSnapshot, got ${describe(value)}`);
 }
 

@@ -22,10 +22,6 @@ const RSS_LIMIT = 4 * 1024 ** 3; // a bad size that reserves memory for real is 
 // fail the test (a listed defect that no longer shows is printed so it can be
 // removed). Each names the finding kind, the target and the input (a RegExp).
 const knownDefects = [
-  // lib/snapshot.js checkSource/checkSnapshotArg accept a path containing NUL;
-  // fs then throws Node's TypeError [ERR_INVALID_ARG_VALUE]. Expected:
-  // ERR_MEMCTL_INVALID_ARG_VALUE, as writeSnapshot's checkFilename does.
-  { kind: 'foreign-error', target: /^(parseSnapshot|parseSnapshotSync|analyzeSnapshot|diffSnapshots|findLeaks)$/, input: /'\\0'$/ },
 ];
 
 function isKnown(f) {
