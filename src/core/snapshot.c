@@ -75,6 +75,7 @@ const char *mc_snap_status_code(mc_snap_status st) {
     case MC_SNAP_ETOOLARGE: return "ERR_MEMCTL_SNAPSHOT_TOO_LARGE";
     case MC_SNAP_ENOMEM: return "ERR_MEMCTL_NO_MEMORY";
     case MC_SNAP_EINVAL: return "ERR_MEMCTL_INVALID_STATE";
+    case MC_SNAP_EIO: return "ERR_MEMCTL_SNAPSHOT_IO";
   }
   return "ERR_MEMCTL_SNAPSHOT_CORRUPT";
 }
