@@ -235,6 +235,25 @@ static void test_feed_file(void **state) {
   assert_int_equal(mc_snap_parser_finish(p, &s), MC_SNAP_ETRUNCATED);
   mc_snap_parser_free(p);
   unlink(path);
+  /* the parse fails on the first block of a file longer than the reader's
+   * ring: the reader thread is stopped and joined (no hang, no leak) */
+  memcpy(path + strlen(path) - 6, "XXXXXX", 6);
+  fd = mkstemp(path);
+  assert_true(fd >= 0);
+  size_t big = (size_t)9 << 20;
+  char *junk = malloc(big);
+  assert_non_null(junk);
+  memset(junk, '[', big);
+  assert_int_equal(write(fd, junk, big), (ssize_t)big);
+  close(fd);
+  free(junk);
+  p = mc_snap_parser_new(0);
+  progress = 0;
+  assert_int_equal(mc_snap_parser_feed_file(p, path, &progress, &err, &syscall), MC_SNAP_ENOTSNAPSHOT);
+  assert_int_equal(err, 0);
+  assert_true(progress > 0 && progress < big);
+  mc_snap_parser_free(p);
+  unlink(path);
   mc_snap_free(whole);
   free(text);
 }
