@@ -1,5 +1,7 @@
 // Binding for the heap-snapshot core (src/core/snapshot.h). Thin: converts
-// arguments and results. Feeding is synchronous (each call parses one chunk,
+// arguments and results. A file path is read, parsed and analyzed in one
+// napi_async_work (mc_snap_parser_feed_file, then the finish below); JS polls
+// its byte counter for progress. For streams, feeding is synchronous (each call parses one chunk,
 // well under a millisecond for 1 MiB), so JS streams drive the parser without
 // blocking the loop for long; the end of the parse (validation, classes) and
 // the dominator tree run in napi_async_work, off the JS thread, returning a
