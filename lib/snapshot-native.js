@@ -5,10 +5,12 @@
 // lib/snapshot.js builds on these functions only.
 //
 // ## Parsing
-// The parser is a streaming state machine in C: JS reads the source chunk by
-// chunk and hands each chunk to C synchronously (each call is short: a 64 KiB
-// chunk takes well under a millisecond), so the event loop keeps turning
-// between chunks. The JSON document is never built: `nodes` and `edges` are
+// The parser is a streaming state machine in C. A file path is read, parsed
+// and analyzed entirely in native code in one Node-API async work item (off
+// the JS thread; onProgress polls a byte counter from an unref'd timer). For
+// streams and async iterables, JS reads the source chunk by chunk and hands
+// each chunk to C synchronously (each call is short: a 64 KiB chunk takes well
+// under a millisecond), so the event loop keeps turning between chunks. The JSON document is never built: `nodes` and `edges` are
 // decoded straight into compact uint32 column arrays, `strings` into one byte
 // arena, the small `snapshot` header (meta) into a tiny tree, and the
 // sections that are not needed (trace_function_infos, trace_tree, samples,
@@ -89,6 +91,7 @@ function addon() {
 
 const CHUNK = 1 << 20;              // file read size
 const PROGRESS_EVERY = 16 << 20;    // onProgress at most once per 16 MiB
+const PROGRESS_POLL_MS = 50;        // how often a file parse's counter is read
 const DEFAULT_MAX_MEMORY = 16 * 1024 ** 3;
 
 /**
@@ -226,10 +229,10 @@ function progressReporter(onProgress, totalBytes) {
 async function parseSnapshot(source, options) {
   const o = parseOptions(options);
   let iterable;
-  let totalBytes;
   if (typeof source === 'string') {
-    totalBytes = (await fs.promises.stat(source)).size;
-    iterable = fs.createReadStream(source, { highWaterMark: CHUNK });
+    // stat first: fs errors (ENOENT...) exactly as fs gives them
+    const totalBytes = (await fs.promises.stat(source)).size;
+    return parseFile(source, totalBytes, o);
   } else if (source && typeof source[Symbol.asyncIterator] === 'function') {
     iterable = source;
   } else {
@@ -237,7 +240,7 @@ async function parseSnapshot(source, options) {
   }
   const n = addon();
   const parser = n.snapshotParserNew(o.maxMemory);
-  const report = progressReporter(o.onProgress, totalBytes);
+  const report = progressReporter(o.onProgress, undefined);
   let bytesRead = 0;
   try {
     for await (const chunk of iterable) {
@@ -253,6 +256,35 @@ async function parseSnapshot(source, options) {
     n.snapshotParserClose(parser);
     if (iterable && typeof iterable.destroy === 'function' && !iterable.destroyed) iterable.destroy();
   }
+}
+
+// A file path: read + parse + analysis in one native async job. The final
+// progress report comes once the whole file is read (before the retained
+// sizes), as for streams.
+async function parseFile(file, totalBytes, o) {
+  const n = addon();
+  const job = n.snapshotParseFile(file, o.maxMemory, o.retained, o.mode);
+  let timer = null;
+  if (o.onProgress) {
+    const report = progressReporter(o.onProgress, totalBytes);
+    let ended = false;
+    const poll = () => {
+      if (ended) return;
+      const p = n.snapshotParseFileProgress(job.progress);
+      report(p.bytesRead, p.done);
+      if (p.done) { ended = true; clearInterval(timer); }
+    };
+    timer = setInterval(poll, PROGRESS_POLL_MS);
+    timer.unref();
+    try {
+      const handle = await job.promise;
+      poll();
+      return new ParsedSnapshot(handle, CONSTRUCT);
+    } finally {
+      clearInterval(timer);
+    }
+  }
+  return new ParsedSnapshot(await job.promise, CONSTRUCT);
 }
 
 /**

@@ -1,5 +1,7 @@
 // Binding for the heap-snapshot core (src/core/snapshot.h). Thin: converts
-// arguments and results. Feeding is synchronous (each call parses one chunk,
+// arguments and results. A file path is read, parsed and analyzed in one
+// napi_async_work (mc_snap_parser_feed_file, then the finish below); JS polls
+// its byte counter for progress. For streams, feeding is synchronous (each call parses one chunk,
 // well under a millisecond for 1 MiB), so JS streams drive the parser without
 // blocking the loop for long; the end of the parse (validation, classes) and
 // the dominator tree run in napi_async_work, off the JS thread, returning a
@@ -13,7 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <memory>
+#include <string>
 #include <vector>
+
+#include <uv.h>
 
 extern "C" {
 #include "core/snapshot.h"
@@ -136,7 +142,22 @@ static mc_snap_parser *DetachParser(Napi::Env env, Napi::Value v) {
   return p;
 }
 
+// Bytes read by a file-path parse, written by the worker thread and polled
+// from JS (snapshotParseFileProgress). Shared by the job and the External
+// JS holds, so whichever goes last frees it.
+struct FileProgress {
+  uint64_t bytes = 0;
+  uint32_t read_done = 0;
+};
+using ProgressPtr = std::shared_ptr<FileProgress>;
+static const napi_type_tag kProgressTag = {0x6d656d63746c5350ull, 0x726f677265737331ull};
+
 struct FinishJob {
+  // file-path parses only: read and fed on the worker thread first
+  std::string path;
+  ProgressPtr progress;
+  int sys_errno = 0;
+  const char *syscall = "open";
   mc_snap_parser *parser;
   bool retained;
   mc_snap_dom_mode mode;
@@ -149,6 +170,15 @@ struct FinishJob {
 
 // Runs on a worker thread: no Node-API calls here.
 static void FinishRun(FinishJob *job) {
+  if (!job->path.empty()) {
+    job->status = mc_snap_parser_feed_file(job->parser, job->path.c_str(), &job->progress->bytes, &job->sys_errno,
+                                           &job->syscall);
+    __atomic_store_n(&job->progress->read_done, 1, __ATOMIC_RELEASE);
+    if (job->status != MC_SNAP_OK) {
+      job->message = mc_snap_parser_error(job->parser);
+      return;
+    }
+  }
   job->status = mc_snap_parser_finish(job->parser, &job->snap);
   if (job->status != MC_SNAP_OK) {
     job->message = mc_snap_parser_error(job->parser);
@@ -165,11 +195,30 @@ static void FinishRun(FinishJob *job) {
 
 static void FinishExecute(napi_env, void *data) { FinishRun((FinishJob *)data); }
 
+// A failed open()/read(), shaped like Node's fs errors (code, errno,
+// syscall, path) so callers see the same error as from fs.
+static Napi::Error SysError(Napi::Env env, int err, const char *syscall, const std::string &path) {
+  const char *code = uv_err_name(-err);
+  std::string msg = std::string(code) + ": " + strerror(err) + ", " + syscall + " '" + path + "'";
+  Napi::Error e = Napi::Error::New(env, msg);
+  e.Set("errno", Napi::Number::New(env, -err));
+  e.Set("code", Napi::String::New(env, code));
+  e.Set("syscall", Napi::String::New(env, syscall));
+  e.Set("path", Napi::String::New(env, path));
+  return e;
+}
+
 static void FinishComplete(napi_env env, napi_status status, void *data) {
   FinishJob *job = (FinishJob *)data;
   mc_snap_parser_free(job->parser);
   napi_delete_async_work(env, job->work);
-  if (status != napi_ok || job->status != MC_SNAP_OK) {
+  if (status == napi_ok && job->status == MC_SNAP_EIO) {
+    try {
+      napi_reject_deferred(env, job->deferred, SysError(env, job->sys_errno, job->syscall, job->path).Value());
+    } catch (const Napi::Error &e) {
+      napi_reject_deferred(env, job->deferred, e.Value());
+    }
+  } else if (status != napi_ok || job->status != MC_SNAP_OK) {
     mc_snap_free(job->snap);
     mc_snap_status st = job->status != MC_SNAP_OK ? job->status : MC_SNAP_EINVAL;
     Napi::Error err = MakeError(env, StatusKind(st), mc_snap_status_code(st),
@@ -190,6 +239,20 @@ static mc_snap_dom_mode ModeArg(const Napi::Value &v) {
   return v.IsNumber() && v.As<Napi::Number>().Int32Value() == 1 ? MC_SNAP_DOM_PLAIN : MC_SNAP_DOM_DEVTOOLS;
 }
 
+// Queues the job; returns its promise. On failure frees the job and throws.
+static napi_value QueueJob(Napi::Env env, FinishJob *job) {
+  napi_value promise, name;
+  if (napi_create_promise(env, &job->deferred, &promise) != napi_ok ||
+      napi_create_string_utf8(env, "memctl.parseSnapshot", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_async_work(env, nullptr, name, FinishExecute, FinishComplete, job, &job->work) != napi_ok ||
+      napi_queue_async_work(env, job->work) != napi_ok) {
+    mc_snap_parser_free(job->parser);
+    delete job;
+    Throw(env, "Error", "ERR_MEMCTL_NAPI", "cannot queue the snapshot analysis");
+  }
+  return promise;
+}
+
 static Napi::Value ParserFinish(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   mc_snap_parser *p = DetachParser(env, info[0]);
@@ -198,16 +261,48 @@ static Napi::Value ParserFinish(const Napi::CallbackInfo &info) {
   job->parser = p;
   job->retained = info[1].ToBoolean();
   job->mode = ModeArg(info[2]);
-  napi_value promise, name;
-  if (napi_create_promise(env, &job->deferred, &promise) != napi_ok ||
-      napi_create_string_utf8(env, "memctl.parseSnapshot", NAPI_AUTO_LENGTH, &name) != napi_ok ||
-      napi_create_async_work(env, nullptr, name, FinishExecute, FinishComplete, job, &job->work) != napi_ok ||
-      napi_queue_async_work(env, job->work) != napi_ok) {
-    mc_snap_parser_free(p);
-    delete job;
-    Throw(env, "Error", "ERR_MEMCTL_NAPI", "cannot queue the snapshot analysis");
-  }
-  return Napi::Value(env, promise);
+  return Napi::Value(env, QueueJob(env, job));
+}
+
+// snapshotParseFile(path, maxMemory, retained, mode) -> { promise, progress }:
+// read, parse, classes (and retained sizes) all on a worker thread.
+static Napi::Value ParseFile(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsString()) Throw(env, "TypeError", "ERR_MEMCTL_INVALID_ARG_TYPE", "path must be a string");
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  if (path.find('\0') != std::string::npos)
+    Throw(env, "TypeError", "ERR_MEMCTL_INVALID_ARG_TYPE", "path must not contain NUL bytes");
+  double max = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : 0;
+  mc_snap_parser *p = mc_snap_parser_new(max > 0 ? (size_t)max : 0);
+  if (!p) Throw(env, "Error", "ERR_MEMCTL_NO_MEMORY", "out of memory");
+  FinishJob *job = new FinishJob();
+  job->parser = p;
+  job->path = std::move(path);
+  job->progress = std::make_shared<FileProgress>();
+  job->retained = info[2].ToBoolean();
+  job->mode = ModeArg(info[3]);
+  ProgressPtr *held = new ProgressPtr(job->progress);
+  Napi::External<ProgressPtr> progress =
+      Napi::External<ProgressPtr>::New(env, held, [](Napi::Env, ProgressPtr *q) { delete q; });
+  napi_type_tag_object(env, progress, &kProgressTag);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("progress", progress);
+  out.Set("promise", Napi::Value(env, QueueJob(env, job)));
+  return out;
+}
+
+// snapshotParseFileProgress(progress) -> { bytesRead, done }: done once the
+// whole file has been read (the analysis may still be running).
+static Napi::Value ParseFileProgress(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  bool ok = false;
+  if (info[0].IsExternal()) napi_check_object_type_tag(env, info[0], &kProgressTag, &ok);
+  if (!ok) Throw(env, "TypeError", "ERR_MEMCTL_INVALID_ARG_TYPE", "not a parse progress");
+  const FileProgress &fp = **info[0].As<Napi::External<ProgressPtr>>().Data();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("bytesRead", Napi::Number::New(env, (double)__atomic_load_n(&fp.bytes, __ATOMIC_RELAXED)));
+  o.Set("done", Napi::Boolean::New(env, __atomic_load_n(&fp.read_done, __ATOMIC_ACQUIRE) != 0));
+  return o;
 }
 
 static Napi::Value ParserFinishSync(const Napi::CallbackInfo &info) {
@@ -399,6 +494,8 @@ void InitSnapshot(Napi::Env env, Napi::Object exports) {
       {"snapshotParserFeed", Adapt<ParserFeed>},
       {"snapshotParserClose", Adapt<ParserClose>},
       {"snapshotParserFinish", Adapt<ParserFinish>},
+      {"snapshotParseFile", Adapt<ParseFile>},
+      {"snapshotParseFileProgress", Adapt<ParseFileProgress>},
       {"snapshotParserFinishSync", Adapt<ParserFinishSync>},
       {"snapshotInfo", Adapt<Info>},
       {"snapshotSummary", Adapt<Summary>},

@@ -75,6 +75,7 @@ const char *mc_snap_status_code(mc_snap_status st) {
     case MC_SNAP_ETOOLARGE: return "ERR_MEMCTL_SNAPSHOT_TOO_LARGE";
     case MC_SNAP_ENOMEM: return "ERR_MEMCTL_NO_MEMORY";
     case MC_SNAP_EINVAL: return "ERR_MEMCTL_INVALID_STATE";
+    case MC_SNAP_EIO: return "ERR_MEMCTL_SNAPSHOT_IO";
   }
   return "ERR_MEMCTL_SNAPSHOT_CORRUPT";
 }
@@ -368,7 +369,7 @@ struct mc_snap_parser {
   uint32_t col;
   uint64_t row;               /* current row in nodes / edges */
   uint64_t ncap, ecap;        /* capacity in rows */
-  unsigned __int128 magic;    /* for to_node / nf */
+  uint64_t magic;             /* for to_node / nf when nf > 1 */
   /* strings */
   int sstage;
   uint32_t hex, hexn, hi;
@@ -524,7 +525,7 @@ static mc_snap_status parse_header(mc_snap_parser *p) {
   }
   /* q = v / nf for every v < 2^32: v * ceil(2^64 / nf) >> 64 (see the proof
    * sketch in the notes: the error term stays below 1 / nf). */
-  p->magic = ((((unsigned __int128)1) << 64) / p->nf) + 1;
+  p->magic = p->nf > 1 ? (uint64_t)(((((unsigned __int128)1) << 64) / p->nf) + 1) : 0;
 out:
   jv_free(&root);
   return st;
@@ -544,6 +545,30 @@ static int raw_push(mc_snap_parser *p, int is_obj) {
   else p->raw_stack[d >> 3] &= (uint8_t)~(1u << (d & 7));
   return 1;
 }
+
+/* Bytes a skipped container passes over without a state change: whitespace,
+ * ',', ':', digits, a-z, '.', '+', '-', 'E' (the same set raw_scan accepts). */
+static const uint8_t RAW_PLAIN[256] = {
+  0,0,0,0,0,0,0,0,0,1,1,0,0,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+  1,0,0,0,0,0,0,0,0,0,0,1,1,1,1,0,1,1,1,1,1,1,1,1,1,1,1,0,0,0,0,0,
+  0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+  0,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,0,0,0,0,0,
+  0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+  0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+  0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+  0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+};
+/* Bytes inside a string that need no attention: not '"', '\\' or a control. */
+static const uint8_t STR_PLAIN[256] = {
+  0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+  1,1,0,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,
+  1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,0,1,1,1,
+  1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,
+  1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,
+  1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,
+  1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,
+  1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,
+};
 
 /* Scans one value; returns bytes consumed, sets *done at its end. A scalar
  * ends at the first byte that cannot belong to it (not consumed). */
@@ -566,6 +591,13 @@ static size_t raw_scan(mc_snap_parser *p, const unsigned char *b, size_t n, int 
     i = 1;
   }
   for (; i < n; i++) {
+    /* runs of ordinary bytes (most of "locations", "samples"...) in one loop */
+    if (p->raw_in_str) {
+      if (!p->raw_esc) while (i < n && STR_PLAIN[b[i]]) i++;
+    } else if (!p->raw_scalar) {
+      while (i < n && RAW_PLAIN[b[i]]) i++;
+    }
+    if (i >= n) break;
     unsigned c = b[i];
     if (p->raw_in_str) {
       if (p->raw_esc) p->raw_esc = 0;
@@ -685,6 +717,13 @@ static int reserve_declared(mc_snap_parser *p, int nodes) {
 }
 
 
+/* to / nf for to < 2^32, by one 64x64->128 multiplication (nf > 1: the
+ * magic fits 64 bits; the error term stays below 1 / nf). */
+static inline uint32_t to_ordinal(const mc_snap_parser *p, uint64_t to) {
+  if (p->magic == 0) return (uint32_t)to;
+  return (uint32_t)(((unsigned __int128)to * p->magic) >> 64);
+}
+
 /* Rows are collected in p->rowbuf and stored whole: one check per row
  * instead of a switch per value. */
 static mc_snap_status flush_node(mc_snap_parser *p) {
@@ -724,7 +763,7 @@ static mc_snap_status flush_edge(mc_snap_parser *p) {
     return fail(p, MC_SNAP_EBADINDEX, "edge %llu: a field value is above 2^32-1", (unsigned long long)row);
   if (type >= s->etypes)
     return fail(p, MC_SNAP_EBADINDEX, "edge %llu: type %llu is not in meta.edge_types", (unsigned long long)row, (unsigned long long)type);
-  uint32_t q = (uint32_t)((to * p->magic) >> 64);
+  uint32_t q = to_ordinal(p, to);
   if ((uint64_t)q * p->nf != to)
     return fail(p, MC_SNAP_EBADINDEX, "edge %llu: to_node %llu is not a multiple of the node field count %u",
                 (unsigned long long)row, (unsigned long long)to, p->nf);
@@ -733,6 +772,37 @@ static mc_snap_status flush_edge(mc_snap_parser *p) {
   s->eto[row] = q;
   p->row = row + 1;
   return MC_SNAP_OK;
+}
+
+/* The common case of flush_node/flush_edge, inlined into the fast loop:
+ * returns 0 when the row needs the full path (growth, or an error to
+ * report), which then checks everything again. */
+static inline int store_node_fast(mc_snap_parser *p, const uint64_t *r) {
+  mc_snap *s = p->s;
+  uint64_t row = p->row;
+  uint64_t type = r[p->ncol[0]], name = r[p->ncol[1]], id = r[p->ncol[2]], ec = r[p->ncol[4]];
+  if (row >= p->ncap || ((name | id | ec) >> 32) || type >= s->ntypes) return 0;
+  s->ntype[row] = (uint8_t)type;
+  s->nname[row] = (uint32_t)name;
+  s->nid[row] = (uint32_t)id;
+  s->nself[row] = r[p->ncol[3]];
+  s->first_edge[row] = (uint32_t)ec;
+  p->row = row + 1;
+  return 1;
+}
+
+static inline int store_edge_fast(mc_snap_parser *p, const uint64_t *r) {
+  mc_snap *s = p->s;
+  uint64_t row = p->row;
+  uint64_t type = r[p->ecol[0]], name = r[p->ecol[1]], to = r[p->ecol[2]];
+  if (row >= p->ecap || ((name | to) >> 32) || type >= s->etypes) return 0;
+  uint32_t q = to_ordinal(p, to);
+  if ((uint64_t)q * p->nf != to) return 0;
+  s->etype[row] = (uint8_t)type;
+  s->ename[row] = (uint32_t)name;
+  s->eto[row] = q;
+  p->row = row + 1;
+  return 1;
 }
 
 static inline mc_snap_status push_value(mc_snap_parser *p, uint64_t v) {
@@ -754,6 +824,30 @@ static mc_snap_status commit_value(mc_snap_parser *p, uint64_t v, uint32_t nd) {
   return push_value(p, v);
 }
 
+/* The value of nd (1..8) digits held as bytes minus '0' in the low bytes of
+ * x (first digit lowest): shifted to the top (zeros below) and combined by
+ * three multiplications. */
+static inline uint64_t swar_digits(uint64_t x, size_t nd) {
+  uint64_t y = x << (8 * (8 - nd));
+  y = ((y & 0x0F0F0F0F0F0F0F0Full) * 2561) >> 8;
+  y = ((y & 0x00FF00FF00FF00FFull) * 6553601) >> 16;
+  return ((y & 0x0000FFFF0000FFFFull) * 42949672960001ull) >> 32;
+}
+
+/* Bytes minus '0' of the 8 bytes at b; *nd = digits before the first
+ * non-digit (8 if all are digits). A byte is a digit iff it is < 10 after
+ * the subtraction, so the first high bit of `stop` marks the first
+ * non-digit (borrows and carries only move toward later bytes, which are
+ * past it). */
+static inline uint64_t swar_load(const unsigned char *b, size_t *nd) {
+  uint64_t w;
+  memcpy(&w, b, 8);
+  uint64_t x = w - 0x3030303030303030ull;
+  uint64_t stop = (x | (x + 0x7676767676767676ull)) & 0x8080808080808080ull;
+  *nd = stop ? (size_t)__builtin_ctzll(stop) >> 3 : 8;
+  return x;
+}
+
 /* Fast path, entered between values (after '[' or ','): whole numbers
  * followed by optional whitespace and a comma. Anything else (a chunk end,
  * ']', a long or zero-led number, a syntax error) is left to the byte-wise
@@ -770,36 +864,28 @@ static size_t ints_fast(mc_snap_parser *p, const unsigned char *b, size_t n) {
   while (i < limit) {
     size_t start = i, nd;
     uint64_t v;
-    /* Eight bytes at once (i + 8 < n here). x holds the bytes minus '0'; a
-     * byte is a digit iff it is < 10, so the first high bit of `stop` marks
-     * the first non-digit (borrows and carries only move toward later
-     * bytes, which are past it). Up to 7 digits are then shifted to the top
-     * (leading zeros below) and combined by three multiplications. */
-    uint64_t w;
-    memcpy(&w, b + i, 8);
-    uint64_t x = w - 0x3030303030303030ull;
-    uint64_t stop = (x | (x + 0x7676767676767676ull)) & 0x8080808080808080ull;
-    if (stop) {
-      nd = (size_t)__builtin_ctzll(stop) >> 3;
-      if (nd == 0) break;
-      uint64_t y = x << (8 * (8 - nd));
-      y = ((y & 0x0F0F0F0F0F0F0F0Full) * 2561) >> 8;
-      y = ((y & 0x00FF00FF00FF00FFull) * 6553601) >> 16;
-      v = ((y & 0x0000FFFF0000FFFFull) * 42949672960001ull) >> 32;
-      i += nd;
-    } else {
-      v = 0;
-      unsigned d;
-      while (i < n && (d = (unsigned)b[i] - '0') < 10) { v = v * 10 + d; i++; }
-      nd = i - start;
+    /* Sixteen bytes at most (i + 16 < n here); a 17th digit fails the ','
+     * test below and goes to the byte-wise path, which reports it. */
+    uint64_t x = swar_load(b + i, &nd);
+    if (nd == 0) break;
+    v = swar_digits(x, nd);
+    if (nd == 8) {
+      size_t nd2;
+      uint64_t x2 = swar_load(b + i + 8, &nd2);
+      if (nd2) v = v * POW10[nd2] + swar_digits(x2, nd2);
+      nd += nd2;
     }
-    if (nd > 16 || (nd > 1 && b[start] == '0')) { i = start; break; }
-    while (i < n && is_ws(b[i])) i++;
-    if (i >= n || b[i] != ',') { i = start; break; }
+    i += nd;
+    if (nd > 1 && b[start] == '0') { i = start; break; }
+    if (b[i] != ',') {
+      while (i < n && is_ws(b[i])) i++;
+      if (i >= n || b[i] != ',') { i = start; break; }
+    }
     i++;
     row[col++] = v;
     if (col == width) {
       col = 0;
+      if (nodes ? store_node_fast(p, row) : store_edge_fast(p, row)) continue;
       if ((nodes ? flush_node(p) : flush_edge(p)) != MC_SNAP_OK) break;
     }
   }

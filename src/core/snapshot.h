@@ -83,7 +83,8 @@ typedef enum {
   MC_SNAP_EBADINDEX,      /* index or count out of range */
   MC_SNAP_ETOOLARGE,      /* over limits.max_bytes */
   MC_SNAP_ENOMEM,         /* malloc failed */
-  MC_SNAP_EINVAL          /* API misuse (parser already failed/finished) */
+  MC_SNAP_EINVAL,         /* API misuse (parser already failed/finished) */
+  MC_SNAP_EIO             /* open()/read() failed: see the errno it returns */
 } mc_snap_status;
 
 /* "ERR_MEMCTL_SNAPSHOT_TRUNCATED", ... ("ERR_MEMCTL_NO_MEMORY" for ENOMEM). */
@@ -103,6 +104,14 @@ mc_snap_status mc_snap_parser_finish(mc_snap_parser *p, mc_snap **out);
 const char *mc_snap_parser_error(const mc_snap_parser *p);
 uint64_t mc_snap_parser_bytes(const mc_snap_parser *p); /* bytes fed */
 void mc_snap_parser_free(mc_snap_parser *p);
+/* Feeds the whole file at path, read in large blocks (snapshot_file.c).
+ * *progress (if not NULL) holds the bytes fed so far, stored atomically
+ * (__atomic, relaxed) so another thread may poll it. Returns the parser's
+ * status, or MC_SNAP_EIO with *sys_errno set when open() or read() fails
+ * (*syscall: "open" or "read"). Does not finish the parse: call
+ * mc_snap_parser_finish afterwards. */
+mc_snap_status mc_snap_parser_feed_file(mc_snap_parser *p, const char *path, uint64_t *progress, int *sys_errno,
+                                        const char **syscall);
 
 void mc_snap_free(mc_snap *s);
 

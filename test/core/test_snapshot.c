@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <errno.h>
+#include <unistd.h>
 
 #include "core/snapshot.h"
 #include "snapgen.h"
@@ -182,6 +184,76 @@ static void test_chunks_split_anywhere(void **state) {
     compare_snapshots(whole, s);
     mc_snap_free(s);
   }
+  mc_snap_free(whole);
+  free(text);
+}
+
+/* A file fed by mc_snap_parser_feed_file parses as the same text in memory;
+ * open/read failures give MC_SNAP_EIO with errno and the syscall. */
+static void test_feed_file(void **state) {
+  (void)state;
+  size_t len;
+  char *text = graph_text(0, &len);
+  mc_snap *whole = parse_ok(text, len);
+  char path[] = "/tmp/memctl-test-snapshot-XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  assert_int_equal(write(fd, text, len), (ssize_t)len);
+  close(fd);
+  mc_snap_parser *p = mc_snap_parser_new(0);
+  uint64_t progress = 0;
+  int err = -1;
+  const char *syscall = NULL;
+  assert_int_equal(mc_snap_parser_feed_file(p, path, &progress, &err, &syscall), MC_SNAP_OK);
+  assert_int_equal(err, 0);
+  assert_int_equal(progress, len);
+  mc_snap *s;
+  assert_int_equal(mc_snap_parser_finish(p, &s), MC_SNAP_OK);
+  compare_snapshots(whole, s);
+  mc_snap_free(s);
+  mc_snap_parser_free(p);
+  unlink(path);
+  p = mc_snap_parser_new(0);
+  assert_int_equal(mc_snap_parser_feed_file(p, path, NULL, &err, &syscall), MC_SNAP_EIO);
+  assert_int_equal(err, ENOENT);
+  assert_string_equal(syscall, "open");
+  mc_snap_parser_free(p);
+  p = mc_snap_parser_new(0);
+  assert_int_equal(mc_snap_parser_feed_file(p, "/tmp", NULL, &err, &syscall), MC_SNAP_EIO);
+  assert_int_equal(err, EISDIR);
+  assert_string_equal(syscall, "read");
+  mc_snap_parser_free(p);
+  /* a truncated file: the parser's status, no errno */
+  memcpy(path + strlen(path) - 6, "XXXXXX", 6);
+  fd = mkstemp(path);
+  assert_true(fd >= 0);
+  assert_int_equal(write(fd, "{\"snapshot\":[", 13), 13);
+  close(fd);
+  p = mc_snap_parser_new(0);
+  assert_int_equal(mc_snap_parser_feed_file(p, path, NULL, &err, &syscall), MC_SNAP_OK);
+  assert_int_equal(err, 0);
+  assert_int_equal(mc_snap_parser_finish(p, &s), MC_SNAP_ETRUNCATED);
+  mc_snap_parser_free(p);
+  unlink(path);
+  /* the parse fails on the first block of a file longer than the reader's
+   * ring: the reader thread is stopped and joined (no hang, no leak) */
+  memcpy(path + strlen(path) - 6, "XXXXXX", 6);
+  fd = mkstemp(path);
+  assert_true(fd >= 0);
+  size_t big = (size_t)9 << 20;
+  char *junk = malloc(big);
+  assert_non_null(junk);
+  memset(junk, '[', big);
+  assert_int_equal(write(fd, junk, big), (ssize_t)big);
+  close(fd);
+  free(junk);
+  p = mc_snap_parser_new(0);
+  progress = 0;
+  assert_int_equal(mc_snap_parser_feed_file(p, path, &progress, &err, &syscall), MC_SNAP_ENOTSNAPSHOT);
+  assert_int_equal(err, 0);
+  assert_true(progress > 0 && progress < big);
+  mc_snap_parser_free(p);
+  unlink(path);
   mc_snap_free(whole);
   free(text);
 }
@@ -662,6 +734,7 @@ int main(void) {
     cmocka_unit_test(test_parses_nodes_edges_and_strings),
     cmocka_unit_test(test_field_order_comes_from_meta),
     cmocka_unit_test(test_chunks_split_anywhere),
+    cmocka_unit_test(test_feed_file),
     cmocka_unit_test(test_string_escapes_and_surrogates),
     cmocka_unit_test(test_numbers_of_every_length),
     cmocka_unit_test(test_class_histogram_follows_devtools),
