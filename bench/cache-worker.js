@@ -193,7 +193,7 @@ async function memoryAndGc(create, p) {
   }
   const fillMs = now() - t;
   const fillGcs = await gcDuringFill.flush();
-  fullGc(2);
+  fullGc(1);
   const after = memorySample();
   const k0 = data.keyAt(p.seed, 0);
   check(cache.get(k0) === data.valueFor(k0), 'the first entry is not held');
