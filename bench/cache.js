@@ -5,7 +5,7 @@
 // process (bench/cache-worker.js); libraries take turns within each workload
 // and the order rotates every round; the table shows the median over rounds.
 //
-//   memctl bench [--full] [--json] [--rounds N] [--libs a,b,...] [--quiet]
+//   memctl bench [--full] [--json] [--markdown] [--rounds N] [--libs a,b,...] [--quiet] [--report F]
 //   (--tiny: tiny sizes, for the smoke test only)
 const { spawn } = require('child_process');
 const os = require('os');
@@ -330,32 +330,40 @@ function fmtCell(col, cell) {
   }
 }
 
-function table(headers, rows) {
+function table(headers, rows, md) {
+  if (md) {
+    const esc = (c) => c.replace(/\|/g, '\\|');
+    const line = (cells) => `| ${cells.map(esc).join(' | ')} |`;
+    return [line(headers), `|${headers.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`, ...rows.map(line)].join('\n');
+  }
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
-function groupTable(results, group, libs, missing, params, full) {
-  const cols = columns(group, params, full);
-  const rows = libs.map((lib) => {
+function groupTable(report, group, md) {
+  const { results, missing, params, full } = report;
+  const cols = columns(group, params, full && group === 'cache');
+  const rows = report.libs[group].map((lib) => {
     if (missing[lib]) return [LIBS[lib].label, ...cols.map(() => 'n/a')];
     return [LIBS[lib].label, ...cols.map((col) => fmtCell(col, results[group][lib][col.id]))];
   });
-  return table(['library', ...cols.map((c) => c.head)], rows);
+  return table(['library', ...cols.map((c) => c.head)], rows, md);
 }
 
 // Each library's figures divided by the reference library's.
-function ratioTable(results, group, libs, ref, params, full) {
+function ratioTable(report, group, ref, md) {
+  const { results, missing, params, full } = report;
   const cols = columns(group, params, full).filter((c) => c.unit !== 'ratio');
+  const libs = report.libs[group].filter((l) => !missing[l]);
   const rows = libs.map((lib) => [LIBS[lib].label, ...cols.map((col) => {
     const a = value(results, group, lib, col.id);
     const b = value(results, group, ref, col.id);
     if (a == null || b == null || b === 0) return '-';
     const r = a / b;
-    return r >= 100 ? `${r.toFixed(0)}x` : r >= 0.1 ? `${r.toFixed(2)}x` : `${r.toFixed(3)}x`;
+    return r >= 100 ? `${r.toFixed(0)}x` : Math.abs(r) >= 0.1 ? `${r.toFixed(2)}x` : `${r.toFixed(3)}x`;
   })]);
-  return table([`vs ${LIBS[ref].label}`, ...cols.map((c) => c.head)], rows);
+  return table([`vs ${LIBS[ref].label}`, ...cols.map((c) => c.head)], rows, md);
 }
 
 function machine() {
@@ -387,37 +395,50 @@ function notes(params) {
   ];
 }
 
-function printReport(out, report) {
+function verdict(t) {
+  if (t.pass === true) return 'PASS';
+  if (t.pass === false) return 'FAIL';
+  return t.measured && t.measured.startsWith('not run') ? '-' : 'NO DATA';
+}
+
+// The tables, notes and targets as text (or GitHub markdown with md).
+function printReport(out, report, md = false) {
   const { results, params, full, missing, failures, targets } = report;
   const w = (s = '') => out.write(s + '\n');
+  const item = (s) => w(md ? `- ${s}` : `  ${s}`);
   const m = report.machine;
-  w(`memctl bench: caches (${report.mode}${report.mode === 'tiny' ? ', sizes too small to mean anything' : ''})`);
+  w(`memctl bench: caches (${report.mode}, ${report.rounds} round${report.rounds > 1 ? 's' : ''}` +
+    `${report.mode === 'tiny' ? ', sizes too small to mean anything' : ''})`);
+  if (md) w();
   w(`machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, node ${m.node}, V8 heap limit ${m.heapLimitMiB} MiB`);
   w();
-  w(groupTable(results, 'cache', report.libs.cache, missing, params, full));
+  w(groupTable(report, 'cache', md));
   w();
   if (!missing['lru-cache']) {
-    w(ratioTable(results, 'cache', report.libs.cache.filter((l) => !missing[l]), 'lru-cache', params, full));
+    w(ratioTable(report, 'cache', 'lru-cache', md));
     w();
   }
   if (full) {
     for (const lib of report.libs.cache) {
       const cell = value(results, 'cache', lib, 'maxEntries') != null && results.cache[lib].maxEntries;
-      if (cell) w(`max entries, ${LIBS[lib].label}: ${cell.median.toLocaleString('en-US')} (${describeReason(cell)})`);
+      if (cell) item(`max entries, ${LIBS[lib].label}: ${cell.median.toLocaleString('en-US')} (${describeReason(cell)})`);
     }
     w();
   }
   w('LimitableMap (FIFO, limit = max):');
-  w(groupTable(results, 'limitable', report.libs.limitable, missing, params, false));
+  if (md) w();
+  w(groupTable(report, 'limitable', md));
   w();
-  for (const n of notes(params)) w(`  ${n}`);
+  for (const n of notes(params)) item(n);
   const base = gcBaseline(results);
-  if (base != null) w(`  full GC of the same processes before filling (empty cache): median ${base.toFixed(2)} ms, the floor of the GC columns.`);
+  if (base != null) item(`full GC of the same processes before filling (empty cache): median ${base.toFixed(2)} ms, the floor of the GC columns.`);
   w();
   w('targets (issue 2), memctl in this run:');
-  for (const t of targets) {
-    const verdict = t.pass === true ? 'PASS' : t.pass === false ? 'FAIL' : t.measured && t.measured.startsWith('not run') ? '-' : 'NO DATA';
-    w(`  ${verdict.padEnd(7)} ${t.target}: ${t.measured || 'no measurement'}`);
+  if (md) {
+    w();
+    w(table(['target', 'measured', 'verdict'], targets.map((t) => [t.target, t.measured || 'no measurement', verdict(t)]), true));
+  } else {
+    for (const t of targets) w(`  ${verdict(t).padEnd(7)} ${t.target}: ${t.measured || 'no measurement'}`);
   }
   if (Object.keys(missing).length) {
     w();
@@ -450,7 +471,8 @@ function describeReason(cell) {
 
 // ---------------------------------------------------------------- main
 
-const HELP = `usage: memctl bench [--full] [--json] [--rounds N] [--libs a,b,...] [--quiet]
+const HELP = `usage: memctl bench [--full] [--json] [--markdown] [--rounds N] [--libs a,b,...] [--quiet]
+                    [--report F]
 
 Compares memctl's LRUCache with lru-cache, mnemonist (LRUMap), lru.min,
 quick-lru and a plain Map, and LimitableMap with the classic JS LimitableMap.
@@ -460,6 +482,8 @@ Every measurement runs in a fresh node process; the table shows medians.
                 under the default heap limit (memctl: 50M); takes many minutes
                 and ~10 GiB of memory
   --json        print the results as JSON instead of tables
+  --markdown    print the tables as GitHub markdown
+  --report F    print the report of an earlier --json run saved in file F
   --rounds N    rounds: fresh processes per library and workload, in turns
                 (default 1; 3 with --full); the tables show medians
   --libs a,b    only these libraries (${[...CACHE_LIBS, ...LIMITABLE_LIBS].join(', ')})
@@ -467,20 +491,23 @@ Every measurement runs in a fresh node process; the table shows medians.
 `;
 
 function parseArgs(args) {
-  const opts = { full: false, json: false, mode: 'quick', rounds: null, memRounds: 1, libs: null, quiet: false, help: false };
+  const opts = { full: false, json: false, markdown: false, report: null, mode: 'quick', rounds: null, memRounds: 1, libs: null, quiet: false, help: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--full') opts.full = true;
     else if (a === '--json') opts.json = true;
+    else if (a === '--markdown') opts.markdown = true;
     else if (a === '--tiny') opts.mode = 'tiny';
     else if (a === '--quiet') opts.quiet = true;
     else if (a === '--help' || a === '-h') opts.help = true;
-    else if (a === '--rounds' || a === '--libs') {
+    else if (a === '--rounds' || a === '--libs' || a === '--report') {
       const v = args[++i];
       if (v === undefined) throw usageError(`${a} needs a value`);
       if (a === '--rounds') {
         opts.rounds = Number(v);
         if (!Number.isInteger(opts.rounds) || opts.rounds < 1 || opts.rounds > 100) throw usageError(`--rounds must be an integer from 1 to 100, got ${v}`);
+      } else if (a === '--report') {
+        opts.report = v;
       } else {
         opts.libs = v.split(',').filter(Boolean);
         for (const l of opts.libs) if (!LIBS[l]) throw usageError(`unknown library ${JSON.stringify(l)}`);
@@ -504,6 +531,12 @@ function usageError(message) {
 async function main(args = []) {
   const opts = parseArgs(args);
   if (opts.help) { process.stdout.write(HELP); return 0; }
+  if (opts.report) {
+    const saved = JSON.parse(require('fs').readFileSync(opts.report, 'utf8'));
+    if (saved.benchmark !== 'memctl-cache') throw usageError(`${opts.report} is not a memctl bench --json report`);
+    printReport(process.stdout, saved, opts.markdown);
+    return 0;
+  }
   const pick = (list) => (opts.libs ? list.filter((l) => opts.libs.includes(l)) : list);
   const libs = { cache: pick(CACHE_LIBS), limitable: pick(LIMITABLE_LIBS) };
   const log = opts.quiet ? () => {} : (s) => process.stderr.write(s + '\n');
@@ -533,7 +566,7 @@ async function main(args = []) {
     notes: notes(plan.params),
   };
   if (opts.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-  else printReport(process.stdout, report);
+  else printReport(process.stdout, report, opts.markdown);
   return failures.length ? 1 : 0;
 }
 
