@@ -206,19 +206,25 @@ class LRUCache {
     return entry;
   }
 
+  // Batches of BATCH entries; each batch resumes after the last key returned
+  // (or at the next one if that was deleted meanwhile). Entries deleted after
+  // their batch was read may still be yielded.
   * #walk(dir, mode) {
     const h = this.#h;
     const stride = mode === 1 ? 1 : 3;
     let after;
+    let next;
     for (;;) {
-      const arr = native.cacheList(h, dir, mode, after, BATCH, this.#allowStale);
-      for (let i = 0; i < arr.length; i += stride) {
+      const arr = native.cacheList(h, dir, mode, after, next, BATCH, this.#allowStale);
+      const end = arr.length - 1;
+      for (let i = 0; i < end; i += stride) {
         if (mode === 1) yield arr[i];
         else if (mode === 2) yield fromList(arr[i + 1], arr[i + 2]);
         else yield [arr[i], fromList(arr[i + 1], arr[i + 2])];
       }
-      if (arr.length < BATCH * stride) return;
-      after = arr[arr.length - stride];
+      next = arr[end];
+      if (next === undefined || end === 0) return;
+      after = arr[end - stride];
     }
   }
 
@@ -249,9 +255,11 @@ class LRUCache {
     const clock = native.cacheNow(h);
     const wall = Date.now();
     let after;
+    let next;
     for (;;) {
-      const arr = native.cacheList(h, OLDEST_FIRST, 7, after, BATCH, true);
-      for (let i = 0; i < arr.length; i += 5) {
+      const arr = native.cacheList(h, OLDEST_FIRST, 7, after, next, BATCH, true);
+      const end = arr.length - 1;
+      for (let i = 0; i < end; i += 5) {
         const entry = { value: fromList(arr[i + 1], arr[i + 2]) };
         const ttl = arr[i + 3];
         if (ttl) {
@@ -260,8 +268,9 @@ class LRUCache {
         }
         out.push([arr[i], entry]);
       }
-      if (arr.length < BATCH * 5) return out;
-      after = arr[arr.length - 5];
+      next = arr[end];
+      if (next === undefined || end === 0) return out;
+      after = arr[end - 5];
     }
   }
 

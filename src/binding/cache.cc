@@ -304,7 +304,8 @@ static int ReadString(napi_env env, napi_value v, Value *out) {
 static int ReadBigInt(napi_env env, napi_value v, Value *out) {
   size_t words = 0;
   int sign = 0;
-  napi_get_value_bigint_words(env, v, &sign, &words, NULL);
+  // Counting needs both sign and words NULL (Node-API rejects a mix).
+  napi_get_value_bigint_words(env, v, NULL, &words, NULL);
   size_t need = 1 + words * 8;
   uint8_t *buf = out->stack;
   if (need > sizeof out->stack) {
@@ -314,8 +315,17 @@ static int ReadBigInt(napi_env env, napi_value v, Value *out) {
       return READ_THROWN;
     }
   }
+  if (words) {
+    uint64_t *w = (uint64_t *)malloc(words * 8);
+    if (!w) {
+      ThrowStatus(env, MC_CACHE_ENOMEM);
+      return READ_THROWN;
+    }
+    napi_get_value_bigint_words(env, v, &sign, &words, w);
+    memcpy(buf + 1, w, words * 8);
+    free(w);
+  }
   buf[0] = (uint8_t)sign;
-  if (words) napi_get_value_bigint_words(env, v, &sign, &words, (uint64_t *)(void *)(buf + 1));
   out->data = buf;
   out->len = need;
   out->tag = VAL_BIGINT;
@@ -688,26 +698,34 @@ static void PushEntry(napi_env env, Napi::Array &arr, uint32_t &n, const mc_cach
   }
 }
 
-// cacheList(handle, dir, mode, afterKey | undefined, max, includeStale)
+static uint32_t FindKey(const Napi::CallbackInfo &info, mc_cache *c, size_t i) {
+  if (info[i].IsUndefined()) return 0;
+  Key k;
+  if (!ReadKey(info.Env(), info[i], &k)) throw info.Env().GetAndClearPendingException();
+  return mc_cache_find(c, k.data, k.len);
+}
+
+// cacheList(handle, dir, mode, afterKey, nextKey, max, includeStale)
 // -> flat array: mode 1 keys [k...], 2 values [k, v, serial...], 3 both
-// [k, v, serial...], 7 adds [..., ttl, expiresAt] for dump(). Resumes after afterKey; if afterKey is no longer in the
-// cache, returns [] (the iteration ends, as when the key's entry is gone).
+// [k, v, serial...], 7 adds [..., ttl, expiresAt] for dump(); then one last
+// element: the key of the entry after the batch, or undefined at the end.
+// Starts at the first entry when both keys are undefined; else resumes after
+// afterKey (the last one returned) or, if that entry is gone, at nextKey;
+// if both are gone the iteration ends.
 static Napi::Value CacheList(const Napi::CallbackInfo &info) {
   napi_env env = info.Env();
   mc_cache *c = CacheArg(info);
   int dir = info[1].As<Napi::Number>().Int32Value();
   int mode = info[2].As<Napi::Number>().Int32Value();
-  uint32_t max = info[4].As<Napi::Number>().Uint32Value();
-  bool stale = info[5].ToBoolean();
+  uint32_t max = info[5].As<Napi::Number>().Uint32Value();
+  bool stale = info[6].ToBoolean();
   uint32_t ref;
-  if (info[3].IsUndefined()) {
+  if (info[3].IsUndefined() && info[4].IsUndefined()) {
     ref = mc_cache_first(c, dir);
+  } else if ((ref = FindKey(info, c, 3)) != 0) {
+    ref = mc_cache_next(c, ref, dir);
   } else {
-    Key k;
-    if (!ReadKey(env, info[3], &k)) throw info.Env().GetAndClearPendingException();
-    ref = mc_cache_find(c, k.data, k.len);
-    ref = ref ? mc_cache_next(c, ref, dir) : 0;
-    if (!ref) return Napi::Array::New(env, 0);
+    ref = FindKey(info, c, 4);
   }
   uint64_t now = NowMs(env, c);
   Napi::Array arr = Napi::Array::New(env);
@@ -716,10 +734,17 @@ static Napi::Value CacheList(const Napi::CallbackInfo &info) {
     mc_cache_view v;
     mc_cache_view_of(c, ref, &v);
     if (!stale && v.expires_at && now > v.expires_at) continue;
-    // Always include the key as the resume point for the next batch.
+    // The key always comes first: it is the resume point for the next batch.
     if (!(mode & 1)) arr.Set(n++, Napi::Value(env, KeyOut(env, v.key, v.klen)));
     PushEntry(env, arr, n, v, mode);
     i++;
+  }
+  if (ref) {
+    mc_cache_view v;
+    mc_cache_view_of(c, ref, &v);
+    arr.Set(n++, Napi::Value(env, KeyOut(env, v.key, v.klen)));
+  } else {
+    arr.Set(n++, info.Env().Undefined());
   }
   return arr;
 }

@@ -15,10 +15,14 @@
 #define MAX_CLASS 512u          /* exact free lists for 1..512 units (8..4096 B) */
 #define CLASS_WORDS ((MAX_CLASS + 64) / 64)
 #define SPLIT_MIN 4u            /* split a free block only if >= 32 B remain */
-#define LARGE_SCAN 16           /* first-fit probes in the large free list */
+#define LARGE_LISTS (33 * 8)    /* large classes: 8 per power of two */
+#define RELEASE_MIN ((size_t)256 << 10) /* free blocks this big give pages back */
 #define ARENA_LIMIT ((uint64_t)UINT32_MAX * UNIT) /* refs are 32-bit units */
 #define INDEX_MIN 16u
 #define STAMP_MAX (((uint64_t)1 << 48) - 1)
+/* The first block starts on a cache line (refs 1..7 are never used), so
+ * blocks whose sizes are multiples of 64 never straddle an extra line. */
+#define ARENA_START 64u
 
 struct mc_cache {
   mc_cache_config cfg;
@@ -29,7 +33,7 @@ struct mc_cache {
   size_t top;
   uint32_t free_head[MAX_CLASS + 1];
   uint64_t free_bits[CLASS_WORDS];
-  uint32_t large_free;
+  uint32_t large_free[LARGE_LISTS];
   /* index */
   uint64_t *slots;
   uint64_t mask;                /* nslots - 1 */
@@ -37,6 +41,9 @@ struct mc_cache {
   /* recency list (refs); the sweep cursor walks from tail to head */
   uint32_t head, tail, sweep;
   uint64_t n_exp;               /* live entries with an expiry */
+  /* The next eviction victim's hash, computed ahead (see prepare_eviction);
+   * valid while victim_ref's block is not freed. */
+  uint32_t victim_ref, victim_h32;
   mc_cache_stats st;
   /* eviction log */
   int log_on;
@@ -160,7 +167,22 @@ static inline size_t raw_size(size_t klen, size_t vlen, int has_exp, int own) {
          klen + vlen + (has_exp ? 6 : 0) + (own ? 6 : 0);
 }
 
-static inline size_t units_of(size_t bytes) { return (bytes + UNIT - 1) / UNIT; }
+/* Block size in units for `bytes`: exact 8-byte steps up to 4 KiB; above
+ * that, 8 classes per power of two (at most 12.5% rounding). Large blocks are
+ * never split, so a freed one is reused whole by a later entry of its class;
+ * this keeps the arena bounded under any steady mix of sizes. */
+static inline size_t units_of(size_t bytes) {
+  size_t u = (bytes + UNIT - 1) / UNIT;
+  if (u <= MAX_CLASS) return u;
+  unsigned b = 63 - (unsigned)__builtin_clzll((unsigned long long)u);
+  size_t step = (size_t)1 << (b - 3);
+  return (u + step - 1) & ~(step - 1);
+}
+
+static inline size_t large_list(size_t units) {
+  unsigned b = 63 - (unsigned)__builtin_clzll((unsigned long long)units);
+  return (size_t)b * 8 + ((units >> (b - 3)) & 7);
+}
 
 size_t mc_cache_entry_charge(size_t klen, size_t vlen, int has_exp, int own_ttl) {
   return units_of(raw_size(klen, vlen, has_exp, own_ttl)) * UNIT + MC_CACHE_INDEX_CHARGE;
@@ -277,23 +299,43 @@ static void arena_release(mc_cache *c) {
   if (c->base) munmap(c->base, c->mapped);
   c->base = NULL;
   c->mapped = 0;
-  c->top = UNIT;
+  c->top = ARENA_START;
+  c->victim_ref = 0;
   memset(c->free_head, 0, sizeof c->free_head);
   memset(c->free_bits, 0, sizeof c->free_bits);
-  c->large_free = 0;
+  memset(c->large_free, 0, sizeof c->large_free);
+}
+
+/* Gives the whole pages inside a big free block back to the system; the
+ * range stays mapped and reads as zeros when reused. */
+static void release_pages(mc_cache *c, uint32_t ref, size_t units) {
+#if defined(MADV_DONTNEED)
+  size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  uintptr_t lo = (uintptr_t)at(c, ref) + 8, hi = (uintptr_t)at(c, ref) + units * UNIT;
+  lo = (lo + page - 1) & ~(uintptr_t)(page - 1);
+  hi &= ~(uintptr_t)(page - 1);
+  if (hi > lo) madvise((void *)lo, hi - lo, MADV_DONTNEED);
+#else
+  (void)c;
+  (void)ref;
+  (void)units;
+#endif
 }
 
 /* Free block: [next ref u32][units u32]. */
 static void push_free(mc_cache *c, uint32_t ref, size_t units) {
   uint32_t *b = (uint32_t *)(void *)at(c, ref);
+  if (ref == c->victim_ref) c->victim_ref = 0;
   b[1] = (uint32_t)units;
   if (units <= MAX_CLASS) {
     b[0] = c->free_head[units];
     c->free_head[units] = ref;
     c->free_bits[units >> 6] |= (uint64_t)1 << (units & 63);
   } else {
-    b[0] = c->large_free;
-    c->large_free = ref;
+    size_t l = large_list(units);
+    b[0] = c->large_free[l];
+    c->large_free[l] = ref;
+    if (units * UNIT >= RELEASE_MIN) release_pages(c, ref, units);
   }
 }
 
@@ -321,35 +363,28 @@ static uint32_t take_split(mc_cache *c, uint32_t ref, size_t have, size_t units)
   return ref;
 }
 
-static uint32_t alloc_large_fit(mc_cache *c, size_t units) {
-  uint32_t prev = 0, ref = c->large_free;
-  for (int i = 0; ref && i < LARGE_SCAN; i++) {
-    uint32_t *b = (uint32_t *)(void *)at(c, ref);
-    size_t have = b[1];
-    if (have == units || have >= units + SPLIT_MIN) {
-      if (prev) ((uint32_t *)(void *)at(c, prev))[0] = b[0];
-      else c->large_free = b[0];
-      return take_split(c, ref, have, units);
-    }
-    prev = ref;
-    ref = b[0];
-  }
-  return 0;
+static uint32_t alloc_large(mc_cache *c, size_t units) {
+  size_t l = large_list(units);
+  uint32_t ref = c->large_free[l];
+  if (ref) c->large_free[l] = ((uint32_t *)(void *)at(c, ref))[0];
+  return ref;
 }
 
-/* Returns a block of `units` units, or 0 when memory runs out. Prefers reuse
- * (exact class, then splitting a bigger free block) over growing the arena,
- * so freed memory is recycled before new memory is touched. */
+/* Returns a block of `units` units (a value of units_of), or 0 when memory
+ * runs out. Prefers reuse (exact class, then splitting a bigger small block)
+ * over growing the arena, so freed memory is recycled before new memory is
+ * touched. */
 static uint32_t alloc_block(mc_cache *c, size_t units) {
+  uint32_t ref;
   if (units <= MAX_CLASS) {
     if (c->free_head[units]) return pop_class(c, units);
     size_t k = next_class(c, units + SPLIT_MIN);
     if (k) return take_split(c, pop_class(c, k), k, units);
+  } else if ((ref = alloc_large(c, units)) != 0) {
+    return ref;
   }
-  uint32_t ref = alloc_large_fit(c, units);
-  if (ref) return ref;
   size_t bytes = units * UNIT;
-  if (arena_ensure(c, c->top + bytes) != 0) return 0;
+  if (c->top + bytes > ARENA_LIMIT || arena_ensure(c, c->top + bytes) != 0) return 0;
   ref = (uint32_t)(c->top / UNIT);
   c->top += bytes;
   return ref;
@@ -375,6 +410,9 @@ static int find_slot(const mc_cache *c, const void *key, size_t klen, uint32_t h
     uint64_t s = c->slots[i];
     if (!s) { *pos = i; return 0; }
     if ((uint32_t)(s >> 32) == h32 && key_matches(c, (uint32_t)s, key, klen)) {
+      /* The value usually spills into the next line: fetch it while the
+       * caller works on the first one. */
+      __builtin_prefetch(at(c, (uint32_t)s) + 64);
       *pos = i;
       return 1;
     }
@@ -565,10 +603,33 @@ static void remove_at(mc_cache *c, uint64_t pos, int reason) {
 
 static void remove_ref(mc_cache *c, uint32_t ref, int reason) {
   const uint8_t *e = at(c, ref);
-  meta m;
-  decode(e, &m);
-  uint32_t h32 = hash32(c, e + m.key_off, m.klen);
+  uint32_t h32;
+  if (ref == c->victim_ref) {
+    h32 = c->victim_h32;
+  } else {
+    meta m;
+    decode(e, &m);
+    h32 = hash32(c, e + m.key_off, m.klen);
+  }
   remove_at(c, slot_of_ref(c, h32, ref), reason);
+}
+
+/* A write into a full cache evicts the oldest entry: hash it and start
+ * loading its index slot now, so those loads overlap the lookup of the new
+ * key, and start loading the entry after it (the next write's victim). */
+static void prepare_eviction(mc_cache *c) {
+  uint32_t t = c->tail;
+  if (!t) return;
+  const uint8_t *e = at(c, t);
+  if (t != c->victim_ref) {
+    meta m;
+    decode(e, &m);
+    c->victim_h32 = hash32(c, e + m.key_off, m.klen);
+    c->victim_ref = t;
+  }
+  __builtin_prefetch(&c->slots[home(c, c->victim_h32)]);
+  uint32_t n = NEWER(e);
+  if (n) __builtin_prefetch(at(c, n));
 }
 
 /* Evicts the oldest entry other than keep. Returns 0 if there was none. */
@@ -650,7 +711,7 @@ int mc_cache_create(const mc_cache_config *cfg, mc_cache **out) {
   } else {
     random_seed(c->seed);
   }
-  c->top = UNIT;
+  c->top = ARENA_START;
   if (index_alloc(c, INDEX_MIN) != 0) {
     free(c);
     return MC_CACHE_ENOMEM;
@@ -765,6 +826,9 @@ int mc_cache_set(mc_cache *c, const void *key, size_t klen, const void *val, siz
     return MC_CACHE_ETOOLARGE;
   if (c->n_exp) sweep(c, now, (size_t)c->cfg.sweep_per_write);
   uint64_t exp = has_exp ? expiry_at(now, ttl) : 0;
+  if ((c->cfg.max_entries && c->st.entries >= c->cfg.max_entries) ||
+      (c->cfg.max_bytes && c->st.bytes + units * UNIT + MC_CACHE_INDEX_CHARGE > c->cfg.max_bytes))
+    prepare_eviction(c);
   uint64_t pos;
   uint32_t h32 = hash32(c, key, klen);
   if (find_slot(c, key, klen, h32, &pos))
@@ -845,7 +909,7 @@ uint32_t mc_cache_find(const mc_cache *c, const void *key, size_t klen) {
 
 void mc_cache_get_stats(const mc_cache *c, mc_cache_stats *out) {
   *out = c->st;
-  out->arena_bytes = c->top - UNIT;
+  out->arena_bytes = c->top - ARENA_START;
   out->index_bytes = (c->mask + 1) * sizeof(uint64_t);
   out->total_bytes = sizeof *c + c->top + out->index_bytes + c->log_cap;
 }

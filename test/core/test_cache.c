@@ -1,0 +1,694 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/cache.h"
+
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+
+#define TTL_DEF MC_CACHE_TTL_DEFAULT
+
+static mc_cache *make(int policy, uint64_t max_entries, uint64_t max_bytes, uint64_t ttl) {
+  mc_cache_config cfg;
+  memset(&cfg, 0, sizeof cfg);
+  cfg.policy = policy;
+  cfg.max_entries = max_entries;
+  cfg.max_bytes = max_bytes;
+  cfg.ttl_ms = ttl;
+  mc_cache *c = NULL;
+  assert_int_equal(mc_cache_create(&cfg, &c), MC_CACHE_OK);
+  assert_non_null(c);
+  return c;
+}
+
+static int set_s(mc_cache *c, const char *k, const char *v) {
+  return mc_cache_set(c, k, strlen(k), v, strlen(v), 0, TTL_DEF, 0);
+}
+
+static int set_t(mc_cache *c, const char *k, const char *v, uint64_t ttl, uint64_t now) {
+  return mc_cache_set(c, k, strlen(k), v, strlen(v), 0, ttl, now);
+}
+
+/* Returns the value as a static string ("" + NULL on miss). */
+static const char *get_s(mc_cache *c, const char *k, uint64_t now, int flags) {
+  static char buf[4096];
+  mc_cache_view v;
+  int r = mc_cache_get(c, k, strlen(k), now, flags, &v);
+  if (r == MC_CACHE_MISS) return NULL;
+  assert_true(v.vlen < sizeof buf);
+  memcpy(buf, v.val, v.vlen);
+  buf[v.vlen] = 0;
+  return buf;
+}
+
+/* Keys in the given order joined by ',' */
+static const char *order(mc_cache *c, int dir) {
+  static char buf[4096];
+  size_t n = 0;
+  buf[0] = 0;
+  for (uint32_t r = mc_cache_first(c, dir); r; r = mc_cache_next(c, r, dir)) {
+    mc_cache_view v;
+    mc_cache_view_of(c, r, &v);
+    if (n) buf[n++] = ',';
+    memcpy(buf + n, v.key, v.klen);
+    n += v.klen;
+    buf[n] = 0;
+  }
+  return buf;
+}
+
+static mc_cache_stats stats(mc_cache *c) {
+  mc_cache_stats s;
+  mc_cache_get_stats(c, &s);
+  return s;
+}
+
+static void test_set_get_delete_and_counters(void **state) {
+  mc_cache *c = make(MC_CACHE_LRU, 10, 0, 0);
+  assert_null(get_s(c, "a", 0, 0));
+  assert_int_equal(set_s(c, "a", "1"), MC_CACHE_OK);
+  assert_int_equal(set_s(c, "b", "22"), MC_CACHE_OK);
+  assert_string_equal(get_s(c, "a", 0, 0), "1");
+  assert_string_equal(get_s(c, "b", 0, 0), "22");
+  assert_int_equal(set_s(c, "a", "333"), MC_CACHE_OK);
+  assert_string_equal(get_s(c, "a", 0, 0), "333");
+  assert_int_equal(mc_cache_delete(c, "a", 1, 0), 1);
+  assert_int_equal(mc_cache_delete(c, "a", 1, 0), 0);
+  assert_null(get_s(c, "a", 0, 0));
+  mc_cache_stats s = stats(c);
+  assert_int_equal(s.hits, 3);
+  assert_int_equal(s.misses, 2);
+  assert_int_equal(s.sets, 3);
+  assert_int_equal(s.deletes, 1);
+  assert_int_equal(s.entries, 1);
+  assert_int_equal(s.bytes, mc_cache_entry_charge(1, 2, 0, 0));
+  mc_cache_destroy(c);
+}
+
+static void test_empty_keys_values_and_tags(void **state) {
+  mc_cache *c = make(MC_CACHE_LRU, 10, 0, 0);
+  assert_int_equal(mc_cache_set(c, "", 0, "", 0, 15, TTL_DEF, 0), MC_CACHE_OK);
+  mc_cache_view v;
+  assert_int_equal(mc_cache_get(c, "", 0, 0, 0, &v), MC_CACHE_HIT);
+  assert_int_equal(v.klen, 0);
+  assert_int_equal(v.vlen, 0);
+  assert_int_equal(v.tag, 15);
+  assert_int_equal(mc_cache_set(c, "x", 1, "", 0, 16, TTL_DEF, 0), MC_CACHE_EINVAL);
+  /* keys with NUL bytes and shared prefixes are distinct */
+  assert_int_equal(mc_cache_set(c, "a\0b", 3, "1", 1, 0, TTL_DEF, 0), MC_CACHE_OK);
+  assert_int_equal(mc_cache_set(c, "a\0c", 3, "2", 1, 0, TTL_DEF, 0), MC_CACHE_OK);
+  assert_int_equal(mc_cache_set(c, "a", 1, "3", 1, 0, TTL_DEF, 0), MC_CACHE_OK);
+  assert_int_equal(mc_cache_get(c, "a\0b", 3, 0, 0, &v), MC_CACHE_HIT);
+  assert_memory_equal(v.val, "1", 1);
+  assert_int_equal(mc_cache_get(c, "a\0c", 3, 0, 0, &v), MC_CACHE_HIT);
+  assert_memory_equal(v.val, "2", 1);
+  mc_cache_destroy(c);
+}
+
+static void test_lru_order_and_count_eviction(void **state) {
+  mc_cache *c = make(MC_CACHE_LRU, 3, 0, 0);
+  set_s(c, "a", "1");
+  set_s(c, "b", "2");
+  set_s(c, "c", "3");
+  assert_string_equal(order(c, MC_CACHE_NEWEST_FIRST), "c,b,a");
+  assert_string_equal(order(c, MC_CACHE_OLDEST_FIRST), "a,b,c");
+  get_s(c, "a", 0, 0);
+  assert_string_equal(order(c, MC_CACHE_NEWEST_FIRST), "a,c,b");
+  get_s(c, "b", 0, MC_CACHE_PEEK);  /* peek: no recency change */
+  assert_string_equal(order(c, MC_CACHE_NEWEST_FIRST), "a,c,b");
+  set_s(c, "d", "4");               /* evicts b, the least recent */
+  assert_string_equal(order(c, MC_CACHE_NEWEST_FIRST), "d,a,c");
+  set_s(c, "c", "33");              /* update refreshes under lru */
+  assert_string_equal(order(c, MC_CACHE_NEWEST_FIRST), "c,d,a");
+  assert_int_equal(stats(c).evictions, 1);
+  assert_int_equal(stats(c).entries, 3);
+  mc_cache_destroy(c);
+}
+
+static void test_fifo_order_update_keeps_place(void **state) {
+  mc_cache *c = make(MC_CACHE_FIFO, 3, 0, 0);
+  set_s(c, "a", "1");
+  set_s(c, "b", "2");
+  set_s(c, "c", "3");
+  get_s(c, "a", 0, 0);
+  assert_string_equal(order(c, MC_CACHE_NEWEST_FIRST), "c,b,a");
+  set_s(c, "a", "a much longer value that needs another block");
+  assert_string_equal(order(c, MC_CACHE_NEWEST_FIRST), "c,b,a");
+  assert_string_equal(get_s(c, "a", 0, 0), "a much longer value that needs another block");
+  set_s(c, "d", "4");  /* drops a, the oldest inserted */
+  assert_string_equal(order(c, MC_CACHE_NEWEST_FIRST), "d,c,b");
+  assert_null(get_s(c, "a", 0, 0));
+  mc_cache_destroy(c);
+}
+
+static void test_byte_bound_is_exact(void **state) {
+  size_t ch = mc_cache_entry_charge(2, 10, 0, 0);
+  mc_cache *c = make(MC_CACHE_LRU, 0, ch * 5, 0);
+  char k[16];
+  for (int i = 0; i < 5; i++) {
+    snprintf(k, sizeof k, "k%d", i);
+    assert_int_equal(set_s(c, k, "0123456789"), MC_CACHE_OK);
+  }
+  assert_int_equal(stats(c).bytes, ch * 5);
+  assert_int_equal(stats(c).evictions, 0);  /* exactly full is allowed */
+  assert_int_equal(set_s(c, "k5", "0123456789"), MC_CACHE_OK);
+  assert_int_equal(stats(c).evictions, 1);
+  assert_int_equal(stats(c).bytes, ch * 5);
+  assert_null(get_s(c, "k0", 0, 0));
+  /* a bigger value evicts as many as needed, oldest first */
+  char big[101];
+  memset(big, 'x', sizeof big - 1);
+  big[sizeof big - 1] = 0;
+  size_t bch = mc_cache_entry_charge(2, strlen(big), 0, 0);
+  assert_int_equal(set_s(c, "k6", big), MC_CACHE_OK);
+  assert_true(bch > 2 * ch && bch + ch <= ch * 5);
+  assert_int_equal(stats(c).entries, 1 + (ch * 5 - bch) / ch);
+  assert_int_equal(stats(c).bytes, bch + ch * (stats(c).entries - 1));
+  assert_null(get_s(c, "k1", 0, 0));
+  assert_string_equal(get_s(c, "k5", 0, 0), "0123456789");
+  mc_cache_destroy(c);
+}
+
+static void test_too_large_changes_nothing(void **state) {
+  size_t ch = mc_cache_entry_charge(1, 10, 0, 0);
+  mc_cache *c = make(MC_CACHE_LRU, 0, ch * 3, 0);
+  set_s(c, "a", "0123456789");
+  set_s(c, "b", "0123456789");
+  char big[400];
+  memset(big, 'y', sizeof big - 1);
+  big[sizeof big - 1] = 0;
+  assert_int_equal(set_s(c, "c", big), MC_CACHE_ETOOLARGE);
+  assert_int_equal(set_s(c, "a", big), MC_CACHE_ETOOLARGE);  /* update refused too */
+  assert_int_equal(stats(c).entries, 2);
+  assert_int_equal(stats(c).evictions, 0);
+  assert_string_equal(get_s(c, "a", 0, 0), "0123456789");
+  /* the largest entry that fits empties the rest and stays */
+  size_t fit = ch * 3 - mc_cache_entry_charge(1, 0, 0, 0);
+  char *v = malloc(fit + 1);
+  size_t len = fit;
+  while (mc_cache_entry_charge(1, len, 0, 0) > ch * 3) len--;
+  memset(v, 'z', len);
+  v[len] = 0;
+  assert_int_equal(set_s(c, "d", v), MC_CACHE_OK);
+  assert_int_equal(stats(c).entries, 1);
+  assert_int_equal(stats(c).bytes, mc_cache_entry_charge(1, len, 0, 0));
+  free(v);
+  mc_cache_destroy(c);
+}
+
+static void test_update_under_byte_bound_keeps_entry(void **state) {
+  size_t ch = mc_cache_entry_charge(1, 8, 0, 0);
+  for (int policy = 0; policy < 2; policy++) {
+    mc_cache *c = make(policy, 0, ch * 4, 0);
+    set_s(c, "a", "aaaaaaaa");
+    set_s(c, "b", "bbbbbbbb");
+    set_s(c, "c", "cccccccc");
+    set_s(c, "d", "dddddddd");
+    /* grow the oldest entry (a) past what is free: others go, a stays */
+    char v[40];
+    memset(v, 'A', 39);
+    v[39] = 0;
+    assert_int_equal(set_s(c, "a", v), MC_CACHE_OK);
+    assert_string_equal(get_s(c, "a", 0, MC_CACHE_PEEK), v);
+    assert_true(stats(c).bytes <= ch * 4);
+    assert_true(stats(c).evictions >= 1);
+    mc_cache_destroy(c);
+  }
+}
+
+static void test_ttl_default_and_per_entry(void **state) {
+  mc_cache *c = make(MC_CACHE_LRU, 100, 0, 100);
+  assert_true(mc_cache_uses_ttl(c));
+  set_t(c, "a", "1", TTL_DEF, 1000);  /* expires after 1100 */
+  set_t(c, "b", "2", 500, 1000);      /* own ttl */
+  set_t(c, "c", "3", 0, 1000);        /* never */
+  assert_string_equal(get_s(c, "a", 1100, 0), "1");
+  assert_null(get_s(c, "a", 1101, 0));
+  assert_int_equal(stats(c).expirations, 1);
+  assert_string_equal(get_s(c, "b", 1500, 0), "2");
+  assert_null(get_s(c, "b", 1501, 0));
+  assert_string_equal(get_s(c, "c", 999999999, 0), "3");
+  mc_cache_view v;
+  assert_int_equal(mc_cache_get(c, "c", 1, 5000, MC_CACHE_PEEK, &v), MC_CACHE_HIT);
+  assert_int_equal(v.expires_at, 0);
+  assert_int_equal(v.ttl, 0);
+  set_t(c, "d", "4", 250, 2000);
+  assert_int_equal(mc_cache_get(c, "d", 1, 2000, MC_CACHE_PEEK, &v), MC_CACHE_HIT);
+  assert_int_equal(v.ttl, 250);
+  assert_int_equal(v.expires_at, 2250);
+  mc_cache_destroy(c);
+}
+
+static void test_ttl_without_default(void **state) {
+  mc_cache *c = make(MC_CACHE_LRU, 100, 0, 0);
+  assert_false(mc_cache_uses_ttl(c));
+  set_t(c, "a", "1", 10, 50);
+  assert_true(mc_cache_uses_ttl(c));
+  assert_string_equal(get_s(c, "a", 60, 0), "1");
+  assert_null(get_s(c, "a", 61, 0));
+  assert_false(mc_cache_uses_ttl(c));
+  mc_cache_destroy(c);
+}
+
+static void test_update_age_on_get(void **state) {
+  mc_cache_config cfg;
+  memset(&cfg, 0, sizeof cfg);
+  cfg.max_entries = 10;
+  cfg.ttl_ms = 100;
+  cfg.update_age_on_get = 1;
+  mc_cache *c;
+  assert_int_equal(mc_cache_create(&cfg, &c), MC_CACHE_OK);
+  set_t(c, "a", "1", TTL_DEF, 0);
+  assert_string_equal(get_s(c, "a", 90, 0), "1");   /* now expires at 190 */
+  assert_string_equal(get_s(c, "a", 180, 0), "1");  /* 280 */
+  assert_string_equal(get_s(c, "a", 270, MC_CACHE_PEEK), "1");  /* peek: no update */
+  assert_null(get_s(c, "a", 281, 0));
+  mc_cache_destroy(c);
+}
+
+static void test_stale_reads(void **state) {
+  mc_cache *c = make(MC_CACHE_LRU, 10, 0, 10);
+  set_t(c, "a", "1", TTL_DEF, 0);
+  mc_cache_view v;
+  /* KEEP_STALE: reported absent, entry kept */
+  assert_int_equal(mc_cache_get(c, "a", 1, 20, MC_CACHE_PEEK | MC_CACHE_KEEP_STALE, &v), MC_CACHE_MISS);
+  assert_int_equal(stats(c).entries, 1);
+  /* ALLOW_STALE: returned once, then gone */
+  assert_int_equal(mc_cache_get(c, "a", 1, 20, MC_CACHE_ALLOW_STALE, &v), MC_CACHE_STALE);
+  assert_int_equal(v.vlen, 1);
+  assert_memory_equal(v.val, "1", 1);
+  assert_int_equal(stats(c).entries, 0);
+  assert_int_equal(mc_cache_get(c, "a", 1, 20, MC_CACHE_ALLOW_STALE, &v), MC_CACHE_MISS);
+  /* delete of an expired entry reports absent and counts an expiration */
+  set_t(c, "b", "2", TTL_DEF, 0);
+  assert_int_equal(mc_cache_delete(c, "b", 1, 100), 0);
+  assert_int_equal(stats(c).expirations, 2);
+  mc_cache_destroy(c);
+}
+
+static void test_sweep_is_bounded_and_complete(void **state) {
+  mc_cache *c = make(MC_CACHE_LRU, 0, 0, 10);
+  char k[16];
+  for (int i = 0; i < 100; i++) {
+    snprintf(k, sizeof k, "k%d", i);
+    set_t(c, k, "v", TTL_DEF, 0);
+  }
+  /* one write after expiry examines only a few entries */
+  set_t(c, "x", "v", 0, 100);
+  uint64_t after_one = stats(c).expirations;
+  assert_true(after_one >= 1 && after_one <= 4);
+  /* enough writes remove all of them without any reads */
+  for (int i = 0; i < 40; i++) set_t(c, "x", "v", 0, 100);
+  assert_int_equal(stats(c).expirations, 100);
+  assert_int_equal(stats(c).entries, 1);
+  /* purge_stale removes everything expired at once */
+  for (int i = 0; i < 10; i++) {
+    snprintf(k, sizeof k, "p%d", i);
+    set_t(c, k, "v", 5, 200);
+  }
+  assert_int_equal(mc_cache_purge_stale(c, 300, 0), 10);
+  assert_int_equal(stats(c).entries, 1);
+  mc_cache_destroy(c);
+}
+
+static void test_expired_entry_is_evicted_as_expiration(void **state) {
+  mc_cache *c = make(MC_CACHE_LRU, 2, 0, 0);
+  mc_cache_log_enable(c, 1);
+  set_t(c, "a", "1", 5, 0);
+  set_t(c, "b", "2", 0, 0);
+  set_t(c, "c", "3", 0, 100);  /* a is the oldest, already expired */
+  size_t pos = 0;
+  int reason = 0;
+  mc_cache_view v;
+  int found_a = 0;
+  while (mc_cache_log_read(c, &pos, &reason, &v))
+    if (v.klen == 1 && v.key[0] == 'a') found_a = reason;
+  assert_int_equal(found_a, MC_CACHE_EXPIRE);
+  assert_int_equal(stats(c).evictions, 0);
+  assert_int_equal(stats(c).expirations, 1);
+  mc_cache_destroy(c);
+}
+
+static void test_eviction_log(void **state) {
+  mc_cache *c = make(MC_CACHE_LRU, 2, 0, 0);
+  mc_cache_log_enable(c, 1);
+  set_s(c, "a", "1");
+  set_s(c, "b", "22");
+  assert_int_equal(mc_cache_log_count(c), 0);
+  mc_cache_set(c, "c", 1, "333", 3, 7, TTL_DEF, 0);
+  mc_cache_set(c, "d", 1, "4444", 4, 7, TTL_DEF, 0);
+  assert_int_equal(mc_cache_log_count(c), 2);
+  size_t pos = 0;
+  int reason;
+  mc_cache_view v;
+  assert_true(mc_cache_log_read(c, &pos, &reason, &v));
+  assert_int_equal(reason, MC_CACHE_EVICT);
+  assert_memory_equal(v.key, "a", 1);
+  assert_int_equal(v.vlen, 1);
+  assert_memory_equal(v.val, "1", 1);
+  assert_true(mc_cache_log_read(c, &pos, &reason, &v));
+  assert_memory_equal(v.key, "b", 1);
+  assert_memory_equal(v.val, "22", 2);
+  assert_false(mc_cache_log_read(c, &pos, &reason, &v));
+  mc_cache_log_reset(c);
+  assert_int_equal(mc_cache_log_count(c), 0);
+  /* explicit deletes are not logged */
+  mc_cache_delete(c, "c", 1, 0);
+  assert_int_equal(mc_cache_log_count(c), 0);
+  mc_cache_destroy(c);
+}
+
+static void test_pop_clear_find(void **state) {
+  mc_cache *c = make(MC_CACHE_LRU, 10, 0, 0);
+  set_s(c, "a", "1");
+  set_s(c, "b", "2");
+  set_s(c, "c", "3");
+  get_s(c, "a", 0, 0);
+  mc_cache_view v;
+  assert_int_equal(mc_cache_pop(c, 0, &v), 1);
+  assert_memory_equal(v.key, "b", 1);
+  assert_memory_equal(v.val, "2", 1);
+  assert_int_equal(stats(c).entries, 2);
+  assert_int_not_equal(mc_cache_find(c, "a", 1), 0);
+  assert_int_equal(mc_cache_find(c, "b", 1), 0);
+  mc_cache_clear(c);
+  assert_int_equal(stats(c).entries, 0);
+  assert_int_equal(stats(c).bytes, 0);
+  assert_int_equal(mc_cache_pop(c, 0, &v), 0);
+  assert_int_equal(mc_cache_first(c, 0), 0);
+  set_s(c, "z", "26");
+  assert_string_equal(get_s(c, "z", 0, 0), "26");
+  mc_cache_destroy(c);
+}
+
+static void test_large_values_and_reuse(void **state) {
+  mc_cache *c = make(MC_CACHE_LRU, 8, 0, 0);
+  size_t sizes[] = {5000, 12000, 4097, 70000, 9000};
+  char *buf = malloc(70000);
+  char k[16];
+  for (int round = 0; round < 200; round++) {
+    size_t n = sizes[round % 5];
+    memset(buf, 'a' + round % 26, n);
+    snprintf(k, sizeof k, "k%d", round);
+    assert_int_equal(mc_cache_set(c, k, strlen(k), buf, n, 0, TTL_DEF, 0), MC_CACHE_OK);
+    mc_cache_view v;
+    assert_int_equal(mc_cache_get(c, k, strlen(k), 0, 0, &v), MC_CACHE_HIT);
+    assert_int_equal(v.vlen, n);
+    assert_true(v.val[0] == 'a' + round % 26 && v.val[n - 1] == 'a' + round % 26);
+  }
+  /* steady state: freed blocks are reused, the arena stays near live size */
+  mc_cache_stats s = stats(c);
+  assert_true(s.arena_bytes < 3 * s.bytes);
+  free(buf);
+  mc_cache_destroy(c);
+}
+
+static void test_many_entries_grow_index(void **state) {
+  mc_cache *c = make(MC_CACHE_LRU, 0, 0, 0);
+  char k[16];
+  for (int i = 0; i < 100000; i++) {
+    snprintf(k, sizeof k, "%d", i);
+    assert_int_equal(mc_cache_set(c, k, strlen(k), &i, sizeof i, 0, TTL_DEF, 0), MC_CACHE_OK);
+  }
+  for (int i = 0; i < 100000; i += 7) {
+    snprintf(k, sizeof k, "%d", i);
+    mc_cache_view v;
+    assert_int_equal(mc_cache_get(c, k, strlen(k), 0, MC_CACHE_PEEK, &v), MC_CACHE_HIT);
+    int got;
+    memcpy(&got, v.val, sizeof got);
+    assert_int_equal(got, i);
+  }
+  mc_cache_stats s = stats(c);
+  assert_int_equal(s.entries, 100000);
+  assert_true(s.index_bytes / 8 >= 100000 * 4 / 3);
+  mc_cache_destroy(c);
+}
+
+static void test_hash_is_seeded(void **state) {
+  uint64_t k1[2] = {1, 2}, k2[2] = {1, 3};
+  uint64_t a = mc_cache_siphash13(k1, "hello", 5);
+  assert_int_equal(a, mc_cache_siphash13(k1, "hello", 5));
+  assert_int_not_equal(a, mc_cache_siphash13(k2, "hello", 5));
+  assert_int_not_equal(a, mc_cache_siphash13(k1, "hellp", 5));
+  /* every length through two blocks hashes differently from its prefix */
+  uint8_t buf[20] = {0};
+  for (size_t n = 1; n < sizeof buf; n++)
+    assert_int_not_equal(mc_cache_siphash13(k1, buf, n), mc_cache_siphash13(k1, buf, n - 1));
+}
+
+static void test_bad_config(void **state) {
+  mc_cache_config cfg;
+  memset(&cfg, 0, sizeof cfg);
+  cfg.policy = 7;
+  mc_cache *c = (mc_cache *)1;
+  assert_int_equal(mc_cache_create(&cfg, &c), MC_CACHE_EINVAL);
+  assert_null(c);
+  cfg.policy = MC_CACHE_LRU;
+  cfg.ttl_ms = MC_CACHE_TTL_MAX + 1;
+  assert_int_equal(mc_cache_create(&cfg, &c), MC_CACHE_EINVAL);
+  assert_int_equal(mc_cache_create(NULL, &c), MC_CACHE_EINVAL);
+}
+
+/* ---- random operations against a reference model ------------------------ */
+
+typedef struct {
+  int live;
+  char key[24];
+  size_t klen;
+  uint8_t *val;
+  size_t vlen;
+  unsigned tag;
+  uint64_t stamp;   /* recency (lru) or insertion (fifo) order */
+} m_entry;
+
+typedef struct {
+  int policy;
+  uint64_t max_entries, max_bytes, bytes, clock;
+  size_t n, cap;
+  m_entry *e;
+  uint64_t evictions;
+} model;
+
+static m_entry *m_find(model *m, const char *k, size_t kl) {
+  for (size_t i = 0; i < m->cap; i++)
+    if (m->e[i].live && m->e[i].klen == kl && memcmp(m->e[i].key, k, kl) == 0) return &m->e[i];
+  return NULL;
+}
+
+static m_entry *m_oldest(model *m, const m_entry *skip) {
+  m_entry *best = NULL;
+  for (size_t i = 0; i < m->cap; i++)
+    if (m->e[i].live && &m->e[i] != skip && (!best || m->e[i].stamp < best->stamp)) best = &m->e[i];
+  return best;
+}
+
+static size_t m_charge(const m_entry *x) { return mc_cache_entry_charge(x->klen, x->vlen, 0, 0); }
+
+static void m_remove(model *m, m_entry *x) {
+  m->bytes -= m_charge(x);
+  free(x->val);
+  x->val = NULL;
+  x->live = 0;
+  m->n--;
+}
+
+static int m_set(model *m, const char *k, size_t kl, const uint8_t *v, size_t vl, unsigned tag) {
+  size_t charge = mc_cache_entry_charge(kl, vl, 0, 0);
+  if (m->max_bytes && charge > m->max_bytes) return MC_CACHE_ETOOLARGE;
+  m_entry *x = m_find(m, k, kl);
+  if (x) {
+    if (m->policy == MC_CACHE_LRU) x->stamp = ++m->clock;
+    size_t old = m_charge(x);
+    while (m->max_bytes && m->bytes - old + charge > m->max_bytes) {
+      m_entry *o = m_oldest(m, x);
+      if (!o) break;
+      m_remove(m, o);
+      m->evictions++;
+    }
+    free(x->val);
+    x->val = malloc(vl ? vl : 1);
+    memcpy(x->val, v, vl);
+    x->vlen = vl;
+    x->tag = tag;
+    m->bytes = m->bytes - old + charge;
+    return MC_CACHE_OK;
+  }
+  while (m->max_entries && m->n >= m->max_entries) {
+    m_remove(m, m_oldest(m, NULL));
+    m->evictions++;
+  }
+  while (m->max_bytes && m->bytes + charge > m->max_bytes) {
+    m_remove(m, m_oldest(m, NULL));
+    m->evictions++;
+  }
+  for (size_t i = 0; i < m->cap; i++) {
+    if (m->e[i].live) continue;
+    x = &m->e[i];
+    x->live = 1;
+    memcpy(x->key, k, kl);
+    x->klen = kl;
+    x->val = malloc(vl ? vl : 1);
+    memcpy(x->val, v, vl);
+    x->vlen = vl;
+    x->tag = tag;
+    x->stamp = ++m->clock;
+    m->n++;
+    m->bytes += charge;
+    return MC_CACHE_OK;
+  }
+  fail_msg("model full");
+  return -1;
+}
+
+static void check_order(mc_cache *c, model *m) {
+  /* newest first in the cache == descending stamps in the model */
+  uint64_t last = UINT64_MAX;
+  size_t count = 0;
+  for (uint32_t r = mc_cache_first(c, MC_CACHE_NEWEST_FIRST); r;
+       r = mc_cache_next(c, r, MC_CACHE_NEWEST_FIRST)) {
+    mc_cache_view v;
+    mc_cache_view_of(c, r, &v);
+    m_entry *x = m_find(m, (const char *)v.key, v.klen);
+    assert_non_null(x);
+    assert_true(x->stamp < last);
+    last = x->stamp;
+    assert_int_equal(v.vlen, x->vlen);
+    assert_memory_equal(v.val, x->val, x->vlen);
+    assert_int_equal(v.tag, x->tag);
+    count++;
+  }
+  assert_int_equal(count, m->n);
+  /* and the other direction visits the same entries */
+  size_t back = 0;
+  for (uint32_t r = mc_cache_first(c, MC_CACHE_OLDEST_FIRST); r;
+       r = mc_cache_next(c, r, MC_CACHE_OLDEST_FIRST))
+    back++;
+  assert_int_equal(back, m->n);
+}
+
+static uint64_t rng_state;
+static uint32_t rnd(void) {
+  rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+  return (uint32_t)(rng_state >> 33);
+}
+
+static void run_model(int policy, uint64_t max_entries, uint64_t max_bytes, uint32_t hash_mask,
+                      int keyspace, int ops, uint64_t seed) {
+  mc_cache_config cfg;
+  memset(&cfg, 0, sizeof cfg);
+  cfg.policy = policy;
+  cfg.max_entries = max_entries;
+  cfg.max_bytes = max_bytes;
+  cfg.hash_mask = hash_mask;
+  mc_cache *c;
+  assert_int_equal(mc_cache_create(&cfg, &c), MC_CACHE_OK);
+  model m = {0};
+  m.policy = policy;
+  m.max_entries = max_entries;
+  m.max_bytes = max_bytes;
+  m.cap = (size_t)keyspace + 1;
+  m.e = calloc(m.cap, sizeof *m.e);
+  rng_state = seed;
+  uint8_t val[6000];
+  for (int op = 0; op < ops; op++) {
+    char k[24];
+    size_t kl = (size_t)snprintf(k, sizeof k, "key-%u", rnd() % (uint32_t)keyspace);
+    uint32_t what = rnd() % 100;
+    if (what < 45) {
+      size_t vl = rnd() % 8 == 0 ? rnd() % 6000 : rnd() % 200;
+      for (size_t i = 0; i < vl; i++) val[i] = (uint8_t)rnd();
+      unsigned tag = rnd() % 16;
+      int want = m_set(&m, k, kl, val, vl, tag);
+      assert_int_equal(mc_cache_set(c, k, kl, val, vl, tag, TTL_DEF, 0), want);
+    } else if (what < 75) {
+      int peek = what >= 70;
+      mc_cache_view v;
+      int r = mc_cache_get(c, k, kl, 0, peek ? MC_CACHE_PEEK : 0, &v);
+      m_entry *x = m_find(&m, k, kl);
+      assert_int_equal(r, x ? MC_CACHE_HIT : MC_CACHE_MISS);
+      if (x) {
+        assert_int_equal(v.vlen, x->vlen);
+        assert_memory_equal(v.val, x->val, x->vlen);
+        if (!peek && policy == MC_CACHE_LRU) x->stamp = ++m.clock;
+      }
+    } else if (what < 90) {
+      m_entry *x = m_find(&m, k, kl);
+      assert_int_equal(mc_cache_delete(c, k, kl, 0), x ? 1 : 0);
+      if (x) m_remove(&m, x);
+    } else if (what < 97) {
+      mc_cache_view v;
+      m_entry *x = m_oldest(&m, NULL);
+      assert_int_equal(mc_cache_pop(c, 0, &v), x ? 1 : 0);
+      if (x) {
+        assert_int_equal(v.klen, x->klen);
+        assert_memory_equal(v.key, x->key, x->klen);
+        m_remove(&m, x);
+      }
+    } else if (what < 98) {
+      mc_cache_clear(c);
+      for (size_t i = 0; i < m.cap; i++)
+        if (m.e[i].live) m_remove(&m, &m.e[i]);
+    } else {
+      check_order(c, &m);
+    }
+    mc_cache_stats s = stats(c);
+    assert_int_equal(s.entries, m.n);
+    assert_int_equal(s.bytes, m.bytes);
+    assert_int_equal(s.evictions, m.evictions);
+    if (max_bytes) assert_true(s.bytes <= max_bytes);
+    if (max_entries) assert_true(s.entries <= max_entries);
+  }
+  check_order(c, &m);
+  for (size_t i = 0; i < m.cap; i++) free(m.e[i].val);
+  free(m.e);
+  mc_cache_destroy(c);
+}
+
+static void test_model_lru_count(void **state) { run_model(MC_CACHE_LRU, 50, 0, 0, 120, 30000, 1); }
+static void test_model_fifo_count(void **state) { run_model(MC_CACHE_FIFO, 50, 0, 0, 120, 30000, 2); }
+static void test_model_lru_bytes(void **state) { run_model(MC_CACHE_LRU, 0, 20000, 0, 200, 30000, 3); }
+static void test_model_fifo_bytes(void **state) { run_model(MC_CACHE_FIFO, 0, 20000, 0, 200, 30000, 4); }
+static void test_model_both_bounds(void **state) { run_model(MC_CACHE_LRU, 40, 15000, 0, 150, 30000, 5); }
+/* Collision-heavy: only 2 (then 8) distinct hash values, so every probe
+ * sequence is long and backward-shift deletion is exercised constantly. */
+static void test_model_collisions(void **state) {
+  run_model(MC_CACHE_LRU, 0, 0, 0x80000000u, 100, 20000, 6);
+  run_model(MC_CACHE_FIFO, 60, 0, 0xE0000000u, 150, 20000, 7);
+  run_model(MC_CACHE_LRU, 0, 30000, 0x00000001u, 100, 20000, 8);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_set_get_delete_and_counters),
+      cmocka_unit_test(test_empty_keys_values_and_tags),
+      cmocka_unit_test(test_lru_order_and_count_eviction),
+      cmocka_unit_test(test_fifo_order_update_keeps_place),
+      cmocka_unit_test(test_byte_bound_is_exact),
+      cmocka_unit_test(test_too_large_changes_nothing),
+      cmocka_unit_test(test_update_under_byte_bound_keeps_entry),
+      cmocka_unit_test(test_ttl_default_and_per_entry),
+      cmocka_unit_test(test_ttl_without_default),
+      cmocka_unit_test(test_update_age_on_get),
+      cmocka_unit_test(test_stale_reads),
+      cmocka_unit_test(test_sweep_is_bounded_and_complete),
+      cmocka_unit_test(test_expired_entry_is_evicted_as_expiration),
+      cmocka_unit_test(test_eviction_log),
+      cmocka_unit_test(test_pop_clear_find),
+      cmocka_unit_test(test_large_values_and_reuse),
+      cmocka_unit_test(test_many_entries_grow_index),
+      cmocka_unit_test(test_hash_is_seeded),
+      cmocka_unit_test(test_bad_config),
+      cmocka_unit_test(test_model_lru_count),
+      cmocka_unit_test(test_model_fifo_count),
+      cmocka_unit_test(test_model_lru_bytes),
+      cmocka_unit_test(test_model_fifo_bytes),
+      cmocka_unit_test(test_model_both_bounds),
+      cmocka_unit_test(test_model_collisions),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
