@@ -518,7 +518,6 @@ function parseArgs(args) {
   }
   if (opts.mode === 'tiny') opts.full = true;
   if (opts.rounds === null) opts.rounds = opts.full && opts.mode !== 'tiny' ? 3 : 1;
-  if (opts.full && opts.mode !== 'tiny') opts.memRounds = 2;
   return opts;
 }
 
