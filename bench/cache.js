@@ -366,6 +366,16 @@ function ratioTable(report, group, ref, md) {
   return table([`vs ${LIBS[ref].label}`, ...cols.map((c) => c.head)], rows, md);
 }
 
+// The commit measured, when run from a git checkout (null otherwise).
+function sourceCommit() {
+  try {
+    const run = (args) => require('child_process').execFileSync('git', args, { cwd: path.join(__dirname, '..'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return run(['rev-parse', '--short', 'HEAD']) + (run(['status', '--porcelain', '--untracked-files=no']) ? '+dirty' : '');
+  } catch {
+    return null;
+  }
+}
+
 function machine() {
   const cpus = os.cpus();
   return {
@@ -410,7 +420,8 @@ function printReport(out, report, md = false) {
   w(`memctl bench: caches (${report.mode}, ${report.rounds} round${report.rounds > 1 ? 's' : ''}` +
     `${report.mode === 'tiny' ? ', sizes too small to mean anything' : ''})`);
   if (md) w();
-  w(`machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, node ${m.node}, V8 heap limit ${m.heapLimitMiB} MiB`);
+  w(`machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, node ${m.node}, V8 heap limit ${m.heapLimitMiB} MiB` +
+    `${report.commit ? `; memctl ${report.commit}` : ''}; ${report.date}, ${report.seconds} s`);
   w();
   w(groupTable(report, 'cache', md));
   w();
@@ -552,6 +563,7 @@ async function main(args = []) {
     date: new Date().toISOString(),
     seconds: Math.round((Date.now() - started) / 1000),
     machine: machine(),
+    commit: sourceCommit(),
     rounds: opts.rounds,
     full: opts.full,
     params: plan.params,
