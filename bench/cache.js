@@ -5,7 +5,8 @@
 // process (bench/cache-worker.js); libraries take turns within each workload
 // and the order rotates every round; the table shows the median over rounds.
 //
-//   memctl bench [--full] [--json] [--markdown] [--rounds N] [--libs a,b,...] [--quiet] [--report F]
+//   memctl bench [--full] [--json] [--markdown] [--rounds N] [--libs a,b,...] [--jobs a,b,...]
+//                [--quiet] [--report F]
 //   (--tiny: tiny sizes, for the smoke test only)
 const { spawn } = require('child_process');
 const os = require('os');
@@ -39,7 +40,7 @@ function jobParams(mode) {
 function buildPlan(opts) {
   const p = jobParams(opts.mode);
   const speedRounds = opts.rounds;
-  const jobs = [
+  let jobs = [
     { id: 'setEvict', group: 'cache', rounds: speedRounds },
     { id: 'get100k', group: 'cache', rounds: speedRounds },
     { id: 'get1m', group: 'cache', rounds: speedRounds },
@@ -52,6 +53,7 @@ function buildPlan(opts) {
   if (opts.full) {
     jobs.push({ id: 'mem10m', group: 'cache', rounds: 1 }, { id: 'max', group: 'cache', rounds: 1 });
   }
+  if (opts.jobs) jobs = jobs.filter((j) => opts.jobs.includes(j.id));
   for (const j of jobs) j.params = { ...p[j.id], seed: SEED };
   // The classic LimitableMap's shift() copies its whole key array on every
   // eviction (~40k sets/s at 100k): time it on what it does in 2 s.
@@ -494,7 +496,9 @@ function describeReason(cell) {
 
 // ---------------------------------------------------------------- main
 
-const HELP = `usage: memctl bench [--full] [--json] [--markdown] [--rounds N] [--libs a,b,...] [--quiet]
+const JOB_IDS = ['setEvict', 'get100k', 'get1m', 'zipf', 'mem1m', 'mem10m', 'max'];
+
+const HELP = `usage: memctl bench [--full] [--json] [--markdown] [--rounds N] [--libs a,b,...] [--jobs a,b,...] [--quiet]
                     [--report F]
 
 Compares memctl's LRUCache with lru-cache, mnemonist (LRUMap), lru.min,
@@ -510,11 +514,12 @@ Every measurement runs in a fresh node process; the table shows medians.
   --rounds N    rounds: fresh processes per library and workload, in turns
                 (default 1; 3 with --full); the tables show medians
   --libs a,b    only these libraries (${[...CACHE_LIBS, ...LIMITABLE_LIBS].join(', ')})
+  --jobs a,b    only these workloads (${JOB_IDS.join(', ')}; mem10m and max need --full)
   --quiet       no progress lines on stderr
 `;
 
 function parseArgs(args) {
-  const opts = { full: false, json: false, markdown: false, report: null, mode: 'quick', rounds: null, memRounds: 1, libs: null, quiet: false, help: false };
+  const opts = { full: false, json: false, markdown: false, report: null, mode: 'quick', rounds: null, memRounds: 1, libs: null, jobs: null, quiet: false, help: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--full') opts.full = true;
@@ -523,7 +528,7 @@ function parseArgs(args) {
     else if (a === '--tiny') opts.mode = 'tiny';
     else if (a === '--quiet') opts.quiet = true;
     else if (a === '--help' || a === '-h') opts.help = true;
-    else if (a === '--rounds' || a === '--libs' || a === '--report') {
+    else if (a === '--rounds' || a === '--libs' || a === '--report' || a === '--jobs') {
       const v = args[++i];
       if (v === undefined) throw usageError(`${a} needs a value`);
       if (a === '--rounds') {
@@ -531,6 +536,9 @@ function parseArgs(args) {
         if (!Number.isInteger(opts.rounds) || opts.rounds < 1 || opts.rounds > 100) throw usageError(`--rounds must be an integer from 1 to 100, got ${v}`);
       } else if (a === '--report') {
         opts.report = v;
+      } else if (a === '--jobs') {
+        opts.jobs = v.split(',').filter(Boolean);
+        for (const j of opts.jobs) if (!JOB_IDS.includes(j)) throw usageError(`unknown workload ${JSON.stringify(j)}`);
       } else {
         opts.libs = v.split(',').filter(Boolean);
         for (const l of opts.libs) if (!LIBS[l]) throw usageError(`unknown library ${JSON.stringify(l)}`);

@@ -77,6 +77,10 @@ test('bench options are checked', () => {
   assert.throws(() => parseArgs(['--rounds', '0']), { code: 'ERR_MEMCTL_BENCH_USAGE' });
   assert.throws(() => parseArgs(['--rounds']), { code: 'ERR_MEMCTL_BENCH_USAGE' });
   assert.throws(() => parseArgs(['--libs', 'lru-cache,nope']), { code: 'ERR_MEMCTL_BENCH_USAGE' });
+  assert.throws(() => parseArgs(['--jobs', 'get1m,nope']), { code: 'ERR_MEMCTL_BENCH_USAGE' });
+  assert.deepStrictEqual(parseArgs(['--jobs', 'get1m,mem1m']).jobs, ['get1m', 'mem1m']);
+  assert.strictEqual(parseArgs([]).rounds, 1);
+  assert.strictEqual(parseArgs(['--full']).rounds, 3);
   const o = parseArgs(['--full', '--json', '--rounds', '5']);
   assert.deepStrictEqual([o.full, o.json, o.rounds, o.mode], [true, true, 5, 'quick']);
 });
