@@ -18,7 +18,7 @@ const META = new Uint32Array(3); // [length, tag, overflow]
 native.cacheInit(SENTINEL, SCRATCH, META);
 
 const VAL_SERIAL = 8;
-const SET_NEEDS_SERIAL = 1;
+const SET_NEEDS_SERIAL = 1; // set results: undefined = stored, nothing to report
 const SET_LOGGED = 2;
 const NEWEST_FIRST = 0;
 const OLDEST_FIRST = 1;
@@ -26,7 +26,17 @@ const GET_ALLOW_STALE = 4;
 const TTL_MAX = 2 ** 46;
 const BATCH = 512;
 
-const { cacheGet, cacheSet, cacheSetEx, cacheHas, cacheDelete, cachePeek, cacheGetEx } = native;
+const { cacheGet, cacheSet, cacheSetEx, cacheHas, cacheDelete, cachePeek, cacheGetEx, cacheSize } = native;
+
+// Views of SCRATCH by length, made on first use: TypedArray#set from a ready
+// view is the cheapest copy into a fresh Buffer (Buffer#copy builds a view
+// per call).
+const VIEWS = [];
+const VIEW_CACHE_MAX = 4096;
+function scratchView(len) {
+  if (len > VIEW_CACHE_MAX) return SCRATCH.subarray(0, len);
+  return VIEWS[len] ?? (VIEWS[len] = SCRATCH.subarray(0, len));
+}
 
 function takeBytes() {
   const len = META[0];
@@ -34,9 +44,10 @@ function takeBytes() {
     const big = native.cacheTakeOverflow();
     return META[1] === VAL_SERIAL ? v8.deserialize(big) : big;
   }
-  if (META[1] === VAL_SERIAL) return v8.deserialize(SCRATCH.subarray(0, len));
+  const view = scratchView(len);
+  if (META[1] === VAL_SERIAL) return v8.deserialize(view);
   const out = Buffer.allocUnsafe(len);
-  SCRATCH.copy(out, 0, 0, len);
+  out.set(view);
   return out;
 }
 
@@ -75,10 +86,12 @@ class LRUCache {
    */
   constructor(options) {
     const o = checkOptions('options', options);
-    const max = o.max === undefined ? 0 : checkInteger('options.max', o.max, 1);
-    const maxBytes = o.maxBytes === undefined ? 0 : checkInteger('options.maxBytes', o.maxBytes, 1);
+    // 0 means "no bound of this kind" (as lru-cache's max: 0); one must be set.
+    const max = o.max === undefined ? 0 : checkInteger('options.max', o.max, 0);
+    const maxBytes = o.maxBytes === undefined ? 0 : checkInteger('options.maxBytes', o.maxBytes, 0);
     if (!max && !maxBytes) {
-      throw typeError('ERR_MEMCTL_MISSING_OPTION', 'LRUCache needs options.max or options.maxBytes (or both)');
+      throw typeError('ERR_MEMCTL_MISSING_OPTION',
+        'LRUCache needs a positive options.max or options.maxBytes (or both); for no practical bound use max: Number.MAX_SAFE_INTEGER');
     }
     const ttl = o.ttl === undefined ? 0 : checkTtl('options.ttl', o.ttl);
     const allowStale = o.allowStale === undefined ? false : checkBoolean('options.allowStale', o.allowStale);
@@ -108,7 +121,7 @@ class LRUCache {
   get allowStale() { return this.#allowStale; }
   get updateAgeOnGet() { return this.#updateAgeOnGet; }
   get policy() { return this.#policy; }
-  get size() { return native.cacheSize(this.#h); }
+  get size() { return cacheSize(this.#h); }
   get [Symbol.toStringTag]() { return 'LRUCache'; }
 
   get(key, options) {

@@ -34,8 +34,8 @@ enum : unsigned {
 };
 // Per-cache option bits kept in Handle::user.
 enum : uintptr_t { OPT_ALLOW_STALE = 1 };
-// Set results (besides exceptions).
-enum { SET_OK = 0, SET_NEEDS_SERIAL = 1, SET_LOGGED = 2 };
+// Set results besides undefined (stored, nothing to report) and exceptions.
+enum { SET_NEEDS_SERIAL = 1, SET_LOGGED = 2 };
 // meta[] slots shared with lib/cache.js.
 enum { META_LEN = 0, META_TAG = 1, META_OVERFLOW = 2 };
 
@@ -527,7 +527,7 @@ static napi_value SetWith(napi_env env, napi_value hv, napi_value kv, napi_value
   uint64_t now = timed ? ClockMs(env) : NowMs(env, o.c);
   if (st == READ_DELETE) {
     mc_cache_delete(o.c, k.data, k.len, now);
-    return Int(env, SET_OK);
+    return mc_cache_log_count(o.c) ? Int(env, SET_LOGGED) : Undefined(env);
   }
   if (st == READ_SERIAL) {
     if (!serialized) return Int(env, SET_NEEDS_SERIAL);
@@ -536,16 +536,16 @@ static napi_value SetWith(napi_env env, napi_value hv, napi_value kv, napi_value
   if (serialized) val.tag = VAL_SERIAL;
   int r = mc_cache_set(o.c, k.data, k.len, val.data, val.len, val.tag, ttl, now);
   if (r < 0) return ThrowStatus(env, r);
-  return Int(env, mc_cache_log_count(o.c) ? SET_LOGGED : SET_OK);
+  return mc_cache_log_count(o.c) ? Int(env, SET_LOGGED) : Undefined(env);
 }
 
-// cacheSet(handle, key, value) -> SET_*
+// cacheSet(handle, key, value) -> undefined | SET_*
 static napi_value CacheSet(napi_env env, napi_callback_info info) {
   MC_ARGS(3);
   return SetWith(env, argv[0], argv[1], argv[2], MC_CACHE_TTL_DEFAULT, false);
 }
 
-// cacheSetEx(handle, key, value, ttl (-1 = the cache's), serialized) -> SET_*
+// cacheSetEx(handle, key, value, ttl (-1 = the cache's), serialized) -> undefined | SET_*
 static napi_value CacheSetEx(napi_env env, napi_callback_info info) {
   MC_ARGS(5);
   double ttl;
@@ -648,10 +648,13 @@ static Napi::Value CacheClear(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
-static Napi::Value CacheSize(const Napi::CallbackInfo &info) {
-  mc_cache_stats st;
-  mc_cache_get_stats(CacheArg(info), &st);
-  return Napi::Number::New(info.Env(), U64(st.entries));
+static napi_value CacheSize(napi_env env, napi_callback_info info) {
+  MC_ARGS(1);
+  Open o;
+  if (!OpenCache(env, argv[0], &o)) return NULL;
+  napi_value r;
+  MC_CALL(napi_create_double(env, (double)mc_cache_size(o.c), &r));
+  return r;
 }
 
 static Napi::Value CacheStats(const Napi::CallbackInfo &info) {
@@ -841,12 +844,12 @@ void InitCache(Napi::Env env, Napi::Object exports) {
   DefineRaw(env, exports, "cacheDelete", CacheDelete);
   DefineRaw(env, exports, "cacheSet", CacheSet);
   DefineRaw(env, exports, "cacheSetEx", CacheSetEx);
+  DefineRaw(env, exports, "cacheSize", CacheSize);
   exports.Set("cacheInit", Napi::Function::New(env, CacheInit, "cacheInit"));
   exports.Set("cacheTakeOverflow", Napi::Function::New(env, CacheTakeOverflow, "cacheTakeOverflow"));
   exports.Set("cacheCreate", Napi::Function::New(env, CacheCreate, "cacheCreate"));
   exports.Set("cacheClose", Napi::Function::New(env, CacheClose, "cacheClose"));
   exports.Set("cacheClear", Napi::Function::New(env, CacheClear, "cacheClear"));
-  exports.Set("cacheSize", Napi::Function::New(env, CacheSize, "cacheSize"));
   exports.Set("cacheStats", Napi::Function::New(env, CacheStats, "cacheStats"));
   exports.Set("cacheMemory", Napi::Function::New(env, CacheMemory, "cacheMemory"));
   exports.Set("cacheList", Napi::Function::New(env, CacheList, "cacheList"));

@@ -409,12 +409,14 @@ static int find_slot(const mc_cache *c, const void *key, size_t klen, uint32_t h
   for (;;) {
     uint64_t s = c->slots[i];
     if (!s) { *pos = i; return 0; }
-    if ((uint32_t)(s >> 32) == h32 && key_matches(c, (uint32_t)s, key, klen)) {
-      /* The value usually spills into the next line: fetch it while the
-       * caller works on the first one. */
+    if ((uint32_t)(s >> 32) == h32) {
+      /* The value usually spills into the next line: start fetching it
+       * together with the first, which the key comparison waits for. */
       __builtin_prefetch(at(c, (uint32_t)s) + 64);
-      *pos = i;
-      return 1;
+      if (key_matches(c, (uint32_t)s, key, klen)) {
+        *pos = i;
+        return 1;
+      }
     }
     i = (i + 1) & c->mask;
   }
@@ -913,6 +915,8 @@ void mc_cache_get_stats(const mc_cache *c, mc_cache_stats *out) {
   out->index_bytes = (c->mask + 1) * sizeof(uint64_t);
   out->total_bytes = sizeof *c + c->top + out->index_bytes + c->log_cap;
 }
+
+uint64_t mc_cache_size(const mc_cache *c) { return c->st.entries; }
 
 int mc_cache_uses_ttl(const mc_cache *c) { return c->cfg.ttl_ms != 0 || c->n_exp != 0; }
 

@@ -133,6 +133,7 @@ uint32_t mc_cache_find(const mc_cache *c, const void *key, size_t klen);
 size_t mc_cache_purge_stale(mc_cache *c, uint64_t now, size_t budget);
 
 void mc_cache_get_stats(const mc_cache *c, mc_cache_stats *out);
+uint64_t mc_cache_size(const mc_cache *c);
 /* Charged bytes of an entry with these lengths (what max_bytes counts). */
 size_t mc_cache_entry_charge(size_t klen, size_t vlen, int has_exp, int own_ttl);
 /* True if entries can expire (a default ttl, or some entry has its own). */

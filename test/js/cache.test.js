@@ -165,7 +165,11 @@ test('constructor validates its options with codes', () => {
   assert.throws(() => new LRUCache({}), code('ERR_MEMCTL_MISSING_OPTION', 'TypeError'));
   assert.throws(() => new LRUCache(5), code('ERR_MEMCTL_INVALID_ARG_TYPE', 'TypeError'));
   assert.throws(() => new LRUCache(null), code('ERR_MEMCTL_INVALID_ARG_TYPE', 'TypeError'));
-  for (const bad of [NaN, -1, 0, 1.5, Infinity]) {
+  assert.throws(() => new LRUCache({ max: 0 }), code('ERR_MEMCTL_MISSING_OPTION', 'TypeError'));
+  assert.throws(() => new LRUCache({ max: 0, maxBytes: 0 }), code('ERR_MEMCTL_MISSING_OPTION', 'TypeError'));
+  assert.strictEqual(new LRUCache({ max: 0, maxBytes: 100 }).max, 0);
+  assert.strictEqual(new LRUCache({ max: Number.MAX_SAFE_INTEGER }).max, Number.MAX_SAFE_INTEGER);
+  for (const bad of [NaN, -1, 1.5, Infinity]) {
     assert.throws(() => new LRUCache({ max: bad }), code('ERR_MEMCTL_OUT_OF_RANGE', 'RangeError'));
     assert.throws(() => new LRUCache({ maxBytes: bad }), code('ERR_MEMCTL_OUT_OF_RANGE', 'RangeError'));
   }
@@ -378,6 +382,22 @@ test('ttl: default, per entry, expiry on touch, allowStale, updateAgeOnGet', () 
     assert.strictEqual(p.size, 0);
     assert.strictEqual(p.purgeStale(), false);
     p.close();
+  });
+});
+
+test('writes sweep expired entries away without any reads', () => {
+  withClock((setClock) => {
+    setClock(0);
+    const expired = [];
+    const c = new LRUCache({ max: 10000, ttl: 10, onEvict: (k, v, reason) => expired.push(reason) });
+    for (let i = 0; i < 1000; i++) c.set(i, 'x');
+    setClock(100);
+    for (let i = 0; i < 300; i++) c.set('fresh', i, { ttl: 0 });
+    assert.strictEqual(c.size, 1);
+    assert.strictEqual(c.stats().expirations, 1000);
+    assert.strictEqual(expired.length, 1000);
+    assert.ok(expired.every((r) => r === 'expire'));
+    c.close();
   });
 });
 
