@@ -447,7 +447,7 @@ function verdict(t) {
 }
 
 // The tables, notes and targets as text (or GitHub markdown with md).
-function printReport(out, report, md = false) {
+function printReport(out, report, md = false, { withNotes = true } = {}) {
   const { results, params, full, missing, failures, targets } = report;
   const w = (s = '') => out.write(s + '\n');
   const item = (s) => w(md ? `- ${s}` : `  ${s}`);
@@ -475,7 +475,7 @@ function printReport(out, report, md = false) {
   if (md) w();
   w(groupTable(report, 'limitable', md));
   w();
-  for (const n of notes(params)) item(n);
+  if (withNotes) for (const n of notes(params)) item(n);
   const base = gcBaseline(results);
   if (base != null) item(`full GC of the same processes before filling (empty cache): median ${base.toFixed(2)} ms, the floor of the GC columns.`);
   w();
@@ -622,4 +622,4 @@ async function main(args = []) {
   return failures.length ? 1 : 0;
 }
 
-module.exports = { main, parseArgs, jobParams, evaluateTargets, median };
+module.exports = { main, parseArgs, jobParams, evaluateTargets, printReport, median };
