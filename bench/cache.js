@@ -581,6 +581,8 @@ function usageError(message) {
 
 async function main(args = []) {
   const opts = parseArgs(args);
+  // `memctl bench | head` closes stdout early: that is not an error.
+  process.stdout.on('error', (err) => { if (err.code === 'EPIPE') process.exit(0); throw err; });
   if (opts.help) { process.stdout.write(HELP); return 0; }
   if (opts.report) {
     const saved = JSON.parse(require('fs').readFileSync(opts.report, 'utf8'));
