@@ -298,7 +298,7 @@ function evaluateTargets(results, params, full) {
   t.push({
     id: 'hold50m', target: `${fmtCount(want)} entries in one process, no --max-old-space-size`,
     measured: !full ? 'not run (needs --full)' : held == null ? null
-      : `${held.toLocaleString('en-US')} held, RSS ${(maxCell.rssBytes / 2 ** 30).toFixed(2)} GiB, heap ${(maxCell.heapBytes / MIB).toFixed(1)} MiB` +
+      : `${held.toLocaleString('en-US')} held, RSS ${(maxCell.rssBytes / 2 ** 30).toFixed(2)} GiB, V8 heap used ${(maxCell.heapBytes / MIB).toFixed(1)} MiB` +
         (maxCell.error ? `, ${maxCell.error}` : ''),
     value: held, pass: !full || held == null ? null : held >= want,
   });
@@ -365,11 +365,11 @@ function fmtCell(col, cell) {
   }
 }
 
-function table(headers, rows, md) {
+function table(headers, rows, md, leftAligned = false) {
   if (md) {
     const esc = (c) => c.replace(/\|/g, '\\|');
     const line = (cells) => `| ${cells.map(esc).join(' | ')} |`;
-    return [line(headers), `|${headers.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`, ...rows.map(line)].join('\n');
+    return [line(headers), `|${headers.map((_, i) => (i === 0 || leftAligned ? ' --- ' : ' ---: ')).join('|')}|`, ...rows.map(line)].join('\n');
   }
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
@@ -482,7 +482,7 @@ function printReport(out, report, md = false, { withNotes = true } = {}) {
   w('targets (issue 2), memctl in this run:');
   if (md) {
     w();
-    w(table(['target', 'measured', 'verdict'], targets.map((t) => [t.target, t.measured || 'no measurement', verdict(t)]), true));
+    w(table(['target', 'measured', 'verdict'], targets.map((t) => [t.target, t.measured || 'no measurement', verdict(t)]), true, true));
   } else {
     for (const t of targets) w(`  ${verdict(t).padEnd(7)} ${t.target}: ${t.measured || 'no measurement'}`);
   }
@@ -587,6 +587,8 @@ async function main(args = []) {
   if (opts.report) {
     const saved = JSON.parse(require('fs').readFileSync(opts.report, 'utf8'));
     if (saved.benchmark !== 'memctl-cache') throw usageError(`${opts.report} is not a memctl bench --json report`);
+    // Judged again from the saved figures, in this version's words.
+    saved.targets = evaluateTargets(saved.results, saved.params, saved.full);
     printReport(process.stdout, saved, opts.markdown);
     return 0;
   }
