@@ -599,6 +599,7 @@ async function main(args = []) {
   for (const [lib, msg] of Object.entries(missing)) process.stderr.write(`memctl bench: skipping ${lib}: ${msg}\n`);
 
   const plan = buildPlan(opts);
+  const commit = sourceCommit(); // before the run: what the children load
   const started = Date.now();
   const { samples, failures } = await runPlan(plan, libs, missing, log);
   const results = aggregate(samples, libs, plan.params, opts.full);
@@ -608,7 +609,7 @@ async function main(args = []) {
     date: new Date().toISOString(),
     seconds: Math.round((Date.now() - started) / 1000),
     machine: machine(),
-    commit: sourceCommit(),
+    commit,
     rounds: opts.rounds,
     full: opts.full,
     params: plan.params,
