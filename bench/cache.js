@@ -526,9 +526,9 @@ Compares memctl's LRUCache with lru-cache, mnemonist (LRUMap), lru.min,
 quick-lru and a plain Map, and LimitableMap with the classic JS LimitableMap.
 Every measurement runs in a fresh node process; the table shows medians.
 
-  --full        add a full GC with 10M entries held and the most entries held
-                under the default heap limit (memctl: 50M); takes many minutes
-                and ~10 GiB of memory
+  --full        3 rounds, plus a full GC with 10M entries held and the most
+                entries held under the default heap limit (memctl: 50M); about
+                15 minutes on 2 cores and up to ~7 GiB of memory
   --json        print the results as JSON instead of tables
   --markdown    print the tables as GitHub markdown
   --report F    print the report of an earlier --json run saved in file F
