@@ -3,9 +3,11 @@
 // lru.min, quick-lru and a plain Map, plus LimitableMap against the classic
 // JS LimitableMap. Every measurement runs in a fresh `node --expose-gc`
 // process (bench/cache-worker.js); libraries take turns within each workload
-// and the order rotates every round; the table shows the median over rounds.
+// (forwards, then backwards) in every round; the table shows the median over
+// rounds.
 //
-//   memctl bench [--full] [--json] [--rounds N] [--libs a,b,...] [--quiet]
+//   memctl bench [--full] [--json] [--markdown] [--rounds N] [--libs a,b,...] [--jobs a,b,...]
+//                [--quiet] [--report F]
 //   (--tiny: tiny sizes, for the smoke test only)
 const { spawn } = require('child_process');
 const os = require('os');
@@ -39,7 +41,7 @@ function jobParams(mode) {
 function buildPlan(opts) {
   const p = jobParams(opts.mode);
   const speedRounds = opts.rounds;
-  const jobs = [
+  let jobs = [
     { id: 'setEvict', group: 'cache', rounds: speedRounds },
     { id: 'get100k', group: 'cache', rounds: speedRounds },
     { id: 'get1m', group: 'cache', rounds: speedRounds },
@@ -52,10 +54,11 @@ function buildPlan(opts) {
   if (opts.full) {
     jobs.push({ id: 'mem10m', group: 'cache', rounds: 1 }, { id: 'max', group: 'cache', rounds: 1 });
   }
+  if (opts.jobs) jobs = jobs.filter((j) => opts.jobs.includes(j.id));
   for (const j of jobs) j.params = { ...p[j.id], seed: SEED };
   // The classic LimitableMap's shift() copies its whole key array on every
   // eviction (~40k sets/s at 100k): time it on what it does in 2 s.
-  for (const j of jobs) if (j.group === 'limitable' && j.id === 'setEvict') j.params.timeCapMs = 2000;
+  for (const j of jobs) if (j.group === 'limitable' && j.id === 'setEvict') j.capped = { 'classic-limitable': 2000 };
   return { jobs, params: p };
 }
 
@@ -95,6 +98,7 @@ function columns(group, params, full) {
 function runChild(lib, job, timeoutMs) {
   const params = { ...job.params };
   if (job.id === 'max' && lib === 'memctl') params.limit = params.memctlLimit;
+  if (job.capped && job.capped[lib]) params.timeCapMs = job.capped[lib];
   const args = ['--expose-gc', WORKER, lib, params.workload, JSON.stringify(params)];
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -145,9 +149,12 @@ function timeoutFor(job) {
   return 180e3;
 }
 
-function rotate(list, by) {
-  const k = by % list.length;
-  return list.slice(k).concat(list.slice(0, k));
+// Libraries run forwards in even rounds and backwards in odd ones: every
+// position is balanced over two rounds, and neighbours (memctl and lru-cache,
+// whose ratio the targets use) always run one right after the other, so a
+// change in the machine's load between them is as small as it can be.
+function roundOrder(list, round) {
+  return round % 2 ? [...list].reverse() : list;
 }
 
 async function checkLibs(names) {
@@ -170,13 +177,13 @@ async function runPlan(plan, libsByGroup, missing, log) {
   for (let round = 0; round < maxRounds; round++) {
     for (const job of plan.jobs) {
       if (round >= job.rounds) continue;
-      for (const lib of rotate(libsByGroup[job.group], round)) {
+      for (const lib of roundOrder(libsByGroup[job.group], round)) {
         if (missing[lib]) continue;
         const t = Date.now();
         let run = await runChild(lib, job, timeoutFor(job));
         if (!run.ok && job.id === 'max' && run.crashed) run = { ok: true, result: maxEntriesFromCrash(run) };
         const slot = (((samples[job.group] ||= {})[lib] ||= {})[job.id] ||= []);
-        if (run.ok) slot.push(run.result);
+        if (run.ok) slot.push({ ...run.result, round });
         else failures.push({ group: job.group, lib, job: job.id, error: run.error });
         log(`[round ${round + 1}/${job.rounds}] ${job.group}/${job.id} ${lib}: ` +
           `${run.ok ? summarize(job.id, run.result) : 'FAILED: ' + run.error} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
@@ -211,7 +218,7 @@ function aggregate(samples, groups, params, full) {
       for (const col of columns(group, params, full)) {
         const runs = ((samples[group] || {})[lib] || {})[col.job] || [];
         const values = runs.map((r) => r[col.field]);
-        const cell = { median: median(values), samples: values, unit: col.unit };
+        const cell = { median: median(values), samples: values, rounds: runs.map((r) => r.round), unit: col.unit };
         if (col.job === 'setEvict' && runs.some((r) => r.ops < params.setEvict.n)) {
           cell.timeCapped = true;
           cell.ops = median(runs.map((r) => r.ops));
@@ -226,7 +233,11 @@ function aggregate(samples, groups, params, full) {
         }
         if (col.id === 'heapPerEntry1m') cell.heapBytes = median(runs.map((r) => r.heapBytes));
         if (col.id === 'rssPerEntry1m') cell.rssBytes = median(runs.map((r) => r.rssBytes));
-        if (col.id === 'gc1m' || col.id === 'gc10m') cell.baselineMs = median(runs.map((r) => r.gcBaselineMs));
+        if (col.id === 'gc1m' || col.id === 'gc10m') {
+          cell.baselineMs = median(runs.map((r) => r.gcBaselineMs));
+          cell.cpuMs = median(runs.map((r) => r.gcCpuMs));
+          cell.baselineCpuMs = median(runs.map((r) => r.gcBaselineCpuMs));
+        }
         row[col.id] = cell;
       }
       out[group][lib] = row;
@@ -245,18 +256,22 @@ function evaluateTargets(results, params, full) {
   const v = (lib, col) => value(results, 'cache', lib, col);
   const ratio = (a, b) => (a != null && b != null && b !== 0 ? a / b : null);
   const t = [];
-  const getRatio = ratio(v('memctl', 'get1m'), v('lru-cache', 'get1m'));
-  t.push({
-    id: 'get1m', target: `get on hits, ${fmtCount(params.get1m.n)} entries: >= lru-cache`,
-    measured: getRatio == null ? null : `${getRatio.toFixed(2)}x lru-cache (${fmtOps(v('memctl', 'get1m'))} vs ${fmtOps(v('lru-cache', 'get1m'))} ops/s)`,
-    value: getRatio, pass: getRatio == null ? null : getRatio >= 1,
-  });
-  const setRatio = ratio(v('memctl', 'setEvict'), v('lru-cache', 'setEvict'));
-  t.push({
-    id: 'setEvict', target: 'set with eviction: >= 1.5x lru-cache',
-    measured: setRatio == null ? null : `${setRatio.toFixed(2)}x lru-cache (${fmtOps(v('memctl', 'setEvict'))} vs ${fmtOps(v('lru-cache', 'setEvict'))} ops/s)`,
-    value: setRatio, pass: setRatio == null ? null : setRatio >= 1.5,
-  });
+  // Speed targets are judged on the median of the per-round ratios (memctl
+  // and lru-cache run back to back in each round), which load changes between
+  // rounds do not skew; the ratio of the medians is shown too.
+  const speedTarget = (id, col, label, want) => {
+    const paired = pairedRatios(results, col);
+    const r = median(paired);
+    const ofMedians = ratio(v('memctl', col), v('lru-cache', col));
+    t.push({
+      id, target: `${label}: >= ${want}x lru-cache`,
+      measured: r == null ? null : `${r.toFixed(2)}x lru-cache (median of per-round ratios ${paired.map((x) => x.toFixed(2)).join(', ')}; ` +
+        `medians ${fmtOps(v('memctl', col))} vs ${fmtOps(v('lru-cache', col))} ops/s = ${ofMedians.toFixed(2)}x)`,
+      value: r, rounds: paired, ratioOfMedians: ofMedians, pass: r == null ? null : r >= want,
+    });
+  };
+  speedTarget('get1m', 'get1m', `get on hits, ${fmtCount(params.get1m.n)} entries`, 1);
+  speedTarget('setEvict', 'setEvict', 'set with eviction', 1.5);
   const heapCell = ((results.cache || {}).memctl || {}).heapPerEntry1m;
   const heapBytes = heapCell ? heapCell.heapBytes : null;
   const lruHeap = ((results.cache || {})['lru-cache'] || {}).heapPerEntry1m;
@@ -274,7 +289,7 @@ function evaluateTargets(results, params, full) {
   const gc10 = full ? v('memctl', 'gc10m') : null;
   t.push({
     id: 'gc10m', target: `full GC with ${fmtCount(params.mem10m.n)} entries cached: < 10 ms`,
-    measured: !full ? 'not run (needs --full)' : gc10 == null ? null : `${gc10.toFixed(2)} ms (lru-cache ${fmtNum(v('lru-cache', 'gc10m'), 1)} ms)`,
+    measured: !full ? 'not run (needs --full)' : gc10 == null ? null : `${gc10.toFixed(2)} ms (lru-cache ${fmtNum(v('lru-cache', 'gc10m'), 1)} ms)` + gcContext(results, 'gc10m'),
     value: gc10, pass: !full || gc10 == null ? null : gc10 < 10,
   });
   const maxCell = full ? ((results.cache || {}).memctl || {}).maxEntries : null;
@@ -283,11 +298,32 @@ function evaluateTargets(results, params, full) {
   t.push({
     id: 'hold50m', target: `${fmtCount(want)} entries in one process, no --max-old-space-size`,
     measured: !full ? 'not run (needs --full)' : held == null ? null
-      : `${held.toLocaleString('en-US')} held, RSS ${(maxCell.rssBytes / 2 ** 30).toFixed(2)} GiB, heap ${(maxCell.heapBytes / MIB).toFixed(1)} MiB` +
+      : `${held.toLocaleString('en-US')} held, RSS ${(maxCell.rssBytes / 2 ** 30).toFixed(2)} GiB, V8 heap used ${(maxCell.heapBytes / MIB).toFixed(1)} MiB` +
         (maxCell.error ? `, ${maxCell.error}` : ''),
     value: held, pass: !full || held == null ? null : held >= want,
   });
   return t;
+}
+
+// memctl / lru-cache for each round where both were measured.
+function pairedRatios(results, col) {
+  const byRound = (lib) => {
+    const cell = ((results.cache || {})[lib] || {})[col] || { samples: [], rounds: [] };
+    return new Map(cell.samples.map((x, i) => [cell.rounds ? cell.rounds[i] : i, x]));
+  };
+  const a = byRound('memctl');
+  const b = byRound('lru-cache');
+  const out = [];
+  for (const [round, x] of a) if (b.has(round) && b.get(round) > 0) out.push(x / b.get(round));
+  return out;
+}
+
+// CPU time and the empty-heap baseline of memctl's GC figure, when measured.
+function gcContext(results, col) {
+  const cell = ((results.cache || {}).memctl || {})[col];
+  if (!cell || cell.baselineMs == null) return '';
+  const cpu = cell.cpuMs != null ? `CPU ${cell.cpuMs.toFixed(2)} ms; ` : '';
+  return `; ${cpu}the same process before filling: ${cell.baselineMs.toFixed(2)} ms`;
 }
 
 // ---------------------------------------------------------------- printing
@@ -319,7 +355,7 @@ function fmtCell(col, cell) {
   switch (col.unit) {
     case 'ops/s': return fmtOps(m) + (cell.timeCapped ? '*' : '');
     case 'ratio': return fmtPct(m);
-    case 'B/entry': return Math.abs(m) < 10 ? m.toFixed(2) : m.toFixed(0);
+    case 'B/entry': return Math.abs(m) < 10 ? m.toFixed(1) : m.toFixed(0);
     case 'ms': return m < 10 ? m.toFixed(2) : m.toFixed(0);
     case 'entries': {
       const tag = { oom: ' (OOM)', 'heap-limit': ' (heap full)', error: ' (Map full)', limit: '', 'time-limit': ' (time)', crash: ' (crash)' }[cell.reason] || '';
@@ -329,32 +365,50 @@ function fmtCell(col, cell) {
   }
 }
 
-function table(headers, rows) {
+function table(headers, rows, md, leftAligned = false) {
+  if (md) {
+    const esc = (c) => c.replace(/\|/g, '\\|');
+    const line = (cells) => `| ${cells.map(esc).join(' | ')} |`;
+    return [line(headers), `|${headers.map((_, i) => (i === 0 || leftAligned ? ' --- ' : ' ---: ')).join('|')}|`, ...rows.map(line)].join('\n');
+  }
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
-function groupTable(results, group, libs, missing, params, full) {
-  const cols = columns(group, params, full);
-  const rows = libs.map((lib) => {
+function groupTable(report, group, md) {
+  const { results, missing, params, full } = report;
+  const cols = columns(group, params, full && group === 'cache');
+  const rows = report.libs[group].map((lib) => {
     if (missing[lib]) return [LIBS[lib].label, ...cols.map(() => 'n/a')];
     return [LIBS[lib].label, ...cols.map((col) => fmtCell(col, results[group][lib][col.id]))];
   });
-  return table(['library', ...cols.map((c) => c.head)], rows);
+  return table(['library', ...cols.map((c) => c.head)], rows, md);
 }
 
 // Each library's figures divided by the reference library's.
-function ratioTable(results, group, libs, ref, params, full) {
+function ratioTable(report, group, ref, md) {
+  const { results, missing, params, full } = report;
   const cols = columns(group, params, full).filter((c) => c.unit !== 'ratio');
+  const libs = report.libs[group].filter((l) => !missing[l]);
   const rows = libs.map((lib) => [LIBS[lib].label, ...cols.map((col) => {
     const a = value(results, group, lib, col.id);
     const b = value(results, group, ref, col.id);
     if (a == null || b == null || b === 0) return '-';
     const r = a / b;
-    return r >= 100 ? `${r.toFixed(0)}x` : r >= 0.1 ? `${r.toFixed(2)}x` : `${r.toFixed(3)}x`;
+    return r >= 100 ? `${r.toFixed(0)}x` : Math.abs(r) >= 0.1 ? `${r.toFixed(2)}x` : `${r.toFixed(3)}x`;
   })]);
-  return table([`vs ${LIBS[ref].label}`, ...cols.map((c) => c.head)], rows);
+  return table([`vs ${LIBS[ref].label}`, ...cols.map((c) => c.head)], rows, md);
+}
+
+// The commit measured, when run from a git checkout (null otherwise).
+function sourceCommit() {
+  try {
+    const run = (args) => require('child_process').execFileSync('git', args, { cwd: path.join(__dirname, '..'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return run(['rev-parse', '--short', 'HEAD']) + (run(['status', '--porcelain', '--untracked-files=no']) ? '+dirty' : '');
+  } catch {
+    return null;
+  }
 }
 
 function machine() {
@@ -377,7 +431,7 @@ function notes(params) {
     `columns: set+evict = ops/s setting ${c(params.setEvict.n)} distinct keys into max ${c(params.setEvict.max)}; ` +
       `get N = ops/s of get on hits, N entries held, random order; Zipf mix = ops/s of the get/set mix; ` +
       `heap/RSS B/e and GC ${c(params.mem1m.n)} ms with ${c(params.mem1m.n)} entries held; max entries = most held under the default heap limit.`,
-    'ops/s: median over rounds, each a fresh process; * = time-capped at 2 s (ops/s over the sets done).',
+    'ops/s: median over rounds, each a fresh process; * = stopped after 2 s (ops/s over the sets done by then).',
     `keys: 16-byte strings; values: 100-byte strings (a pool of 1,024 for the speed columns, distinct per entry for memory/GC).`,
     `Zipf 90/10: ${fmtCount(z.ops)} timed ops (after ${fmtCount(z.warm)} warm-up ops), ${z.setShare * 100}% sets, Zipf s=${z.s} over ${fmtCount(z.universe)} keys, cache max ${fmtCount(z.max)}; hit rate = hits/gets.`,
     'heap/RSS B/e: growth per entry from an empty baseline after forced full GCs (typed-array backing stores are outside the V8 heap but in RSS).',
@@ -386,37 +440,51 @@ function notes(params) {
   ];
 }
 
-function printReport(out, report) {
+function verdict(t) {
+  if (t.pass === true) return 'PASS';
+  if (t.pass === false) return 'FAIL';
+  return t.measured && t.measured.startsWith('not run') ? '-' : 'NO DATA';
+}
+
+// The tables, notes and targets as text (or GitHub markdown with md).
+function printReport(out, report, md = false, { withNotes = true } = {}) {
   const { results, params, full, missing, failures, targets } = report;
   const w = (s = '') => out.write(s + '\n');
+  const item = (s) => w(md ? `- ${s}` : `  ${s}`);
   const m = report.machine;
-  w(`memctl bench: caches (${report.mode}${report.mode === 'tiny' ? ', sizes too small to mean anything' : ''})`);
-  w(`machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, node ${m.node}, V8 heap limit ${m.heapLimitMiB} MiB`);
+  w(`memctl bench: caches (${report.mode}, ${report.rounds} round${report.rounds > 1 ? 's' : ''}` +
+    `${report.mode === 'tiny' ? ', sizes too small to mean anything' : ''})`);
+  if (md) w();
+  w(`machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, node ${m.node}, V8 heap limit ${m.heapLimitMiB} MiB` +
+    `${report.commit ? `; memctl ${report.commit}` : ''}; ${report.date}, ${report.seconds} s`);
   w();
-  w(groupTable(results, 'cache', report.libs.cache, missing, params, full));
+  w(groupTable(report, 'cache', md));
   w();
   if (!missing['lru-cache']) {
-    w(ratioTable(results, 'cache', report.libs.cache.filter((l) => !missing[l]), 'lru-cache', params, full));
+    w(ratioTable(report, 'cache', 'lru-cache', md));
     w();
   }
   if (full) {
     for (const lib of report.libs.cache) {
       const cell = value(results, 'cache', lib, 'maxEntries') != null && results.cache[lib].maxEntries;
-      if (cell) w(`max entries, ${LIBS[lib].label}: ${cell.median.toLocaleString('en-US')} (${describeReason(cell)})`);
+      if (cell) item(`max entries, ${LIBS[lib].label}: ${cell.median.toLocaleString('en-US')} (${describeReason(cell)})`);
     }
     w();
   }
   w('LimitableMap (FIFO, limit = max):');
-  w(groupTable(results, 'limitable', report.libs.limitable, missing, params, false));
+  if (md) w();
+  w(groupTable(report, 'limitable', md));
   w();
-  for (const n of notes(params)) w(`  ${n}`);
+  if (withNotes) for (const n of notes(params)) item(n);
   const base = gcBaseline(results);
-  if (base != null) w(`  full GC of the same processes before filling (empty cache): median ${base.toFixed(2)} ms, the floor of the GC columns.`);
+  if (base != null) item(`full GC of the same processes before filling (empty cache): median ${base.toFixed(2)} ms, the floor of the GC columns.`);
   w();
   w('targets (issue 2), memctl in this run:');
-  for (const t of targets) {
-    const verdict = t.pass === true ? 'PASS' : t.pass === false ? 'FAIL' : t.measured && t.measured.startsWith('not run') ? '-' : 'NO DATA';
-    w(`  ${verdict.padEnd(7)} ${t.target}: ${t.measured || 'no measurement'}`);
+  if (md) {
+    w();
+    w(table(['target', 'measured', 'verdict'], targets.map((t) => [t.target, t.measured || 'no measurement', verdict(t)]), true, true));
+  } else {
+    for (const t of targets) w(`  ${verdict(t).padEnd(7)} ${t.target}: ${t.measured || 'no measurement'}`);
   }
   if (Object.keys(missing).length) {
     w();
@@ -449,37 +517,49 @@ function describeReason(cell) {
 
 // ---------------------------------------------------------------- main
 
-const HELP = `usage: memctl bench [--full] [--json] [--rounds N] [--libs a,b,...] [--quiet]
+const JOB_IDS = ['setEvict', 'get100k', 'get1m', 'zipf', 'mem1m', 'mem10m', 'max'];
+
+const HELP = `usage: memctl bench [--full] [--json] [--markdown] [--rounds N] [--libs a,b,...] [--jobs a,b,...] [--quiet]
+                    [--report F]
 
 Compares memctl's LRUCache with lru-cache, mnemonist (LRUMap), lru.min,
 quick-lru and a plain Map, and LimitableMap with the classic JS LimitableMap.
 Every measurement runs in a fresh node process; the table shows medians.
 
-  --full        add a full GC with 10M entries held and the most entries held
-                under the default heap limit (memctl: 50M); takes many minutes
-                and ~10 GiB of memory
+  --full        3 rounds, plus a full GC with 10M entries held and the most
+                entries held under the default heap limit (memctl: 50M); about
+                15 minutes on 2 cores and up to ~7 GiB of memory
   --json        print the results as JSON instead of tables
+  --markdown    print the tables as GitHub markdown
+  --report F    print the report of an earlier --json run saved in file F
   --rounds N    rounds: fresh processes per library and workload, in turns
                 (default 1; 3 with --full); the tables show medians
   --libs a,b    only these libraries (${[...CACHE_LIBS, ...LIMITABLE_LIBS].join(', ')})
+  --jobs a,b    only these workloads (${JOB_IDS.join(', ')}; mem10m and max need --full)
   --quiet       no progress lines on stderr
 `;
 
 function parseArgs(args) {
-  const opts = { full: false, json: false, mode: 'quick', rounds: null, memRounds: 1, libs: null, quiet: false, help: false };
+  const opts = { full: false, json: false, markdown: false, report: null, mode: 'quick', rounds: null, memRounds: 1, libs: null, jobs: null, quiet: false, help: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--full') opts.full = true;
     else if (a === '--json') opts.json = true;
+    else if (a === '--markdown') opts.markdown = true;
     else if (a === '--tiny') opts.mode = 'tiny';
     else if (a === '--quiet') opts.quiet = true;
     else if (a === '--help' || a === '-h') opts.help = true;
-    else if (a === '--rounds' || a === '--libs') {
+    else if (a === '--rounds' || a === '--libs' || a === '--report' || a === '--jobs') {
       const v = args[++i];
       if (v === undefined) throw usageError(`${a} needs a value`);
       if (a === '--rounds') {
         opts.rounds = Number(v);
         if (!Number.isInteger(opts.rounds) || opts.rounds < 1 || opts.rounds > 100) throw usageError(`--rounds must be an integer from 1 to 100, got ${v}`);
+      } else if (a === '--report') {
+        opts.report = v;
+      } else if (a === '--jobs') {
+        opts.jobs = v.split(',').filter(Boolean);
+        for (const j of opts.jobs) if (!JOB_IDS.includes(j)) throw usageError(`unknown workload ${JSON.stringify(j)}`);
       } else {
         opts.libs = v.split(',').filter(Boolean);
         for (const l of opts.libs) if (!LIBS[l]) throw usageError(`unknown library ${JSON.stringify(l)}`);
@@ -490,7 +570,6 @@ function parseArgs(args) {
   }
   if (opts.mode === 'tiny') opts.full = true;
   if (opts.rounds === null) opts.rounds = opts.full && opts.mode !== 'tiny' ? 3 : 1;
-  if (opts.full && opts.mode !== 'tiny') opts.memRounds = 2;
   return opts;
 }
 
@@ -502,7 +581,17 @@ function usageError(message) {
 
 async function main(args = []) {
   const opts = parseArgs(args);
+  // `memctl bench | head` closes stdout early: that is not an error.
+  process.stdout.on('error', (err) => { if (err.code === 'EPIPE') process.exit(0); throw err; });
   if (opts.help) { process.stdout.write(HELP); return 0; }
+  if (opts.report) {
+    const saved = JSON.parse(require('fs').readFileSync(opts.report, 'utf8'));
+    if (saved.benchmark !== 'memctl-cache') throw usageError(`${opts.report} is not a memctl bench --json report`);
+    // Judged again from the saved figures, in this version's words.
+    saved.targets = evaluateTargets(saved.results, saved.params, saved.full);
+    printReport(process.stdout, saved, opts.markdown);
+    return 0;
+  }
   const pick = (list) => (opts.libs ? list.filter((l) => opts.libs.includes(l)) : list);
   const libs = { cache: pick(CACHE_LIBS), limitable: pick(LIMITABLE_LIBS) };
   const log = opts.quiet ? () => {} : (s) => process.stderr.write(s + '\n');
@@ -510,6 +599,7 @@ async function main(args = []) {
   for (const [lib, msg] of Object.entries(missing)) process.stderr.write(`memctl bench: skipping ${lib}: ${msg}\n`);
 
   const plan = buildPlan(opts);
+  const commit = sourceCommit(); // before the run: what the children load
   const started = Date.now();
   const { samples, failures } = await runPlan(plan, libs, missing, log);
   const results = aggregate(samples, libs, plan.params, opts.full);
@@ -519,6 +609,7 @@ async function main(args = []) {
     date: new Date().toISOString(),
     seconds: Math.round((Date.now() - started) / 1000),
     machine: machine(),
+    commit,
     rounds: opts.rounds,
     full: opts.full,
     params: plan.params,
@@ -532,8 +623,8 @@ async function main(args = []) {
     notes: notes(plan.params),
   };
   if (opts.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-  else printReport(process.stdout, report);
+  else printReport(process.stdout, report, opts.markdown);
   return failures.length ? 1 : 0;
 }
 
-module.exports = { main, parseArgs, jobParams, evaluateTargets, median };
+module.exports = { main, parseArgs, jobParams, evaluateTargets, printReport, median };

@@ -6,6 +6,8 @@ const test = require('node:test');
 const assert = require('node:assert');
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
+const fs = require('node:fs');
+const os = require('node:os');
 
 const ROOT = path.join(__dirname, '..', '..');
 const data = require('../../bench/cache-data');
@@ -15,6 +17,8 @@ const { parseArgs } = require('../../bench/cache');
 const CACHE_METRICS = ['setEvict', 'get100k', 'get1m', 'zipf', 'zipfHitRate', 'heapPerEntry1m', 'rssPerEntry1m', 'gc1m', 'gc10m', 'maxEntries'];
 const LIMITABLE_METRICS = ['setEvict', 'get100k', 'heapPerEntry1m', 'rssPerEntry1m', 'gc1m'];
 const TARGETS = ['get1m', 'setEvict', 'heap1m', 'rss1m', 'gc10m', 'hold50m'];
+const savedReport = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'memctl-bench-')), 'report.json');
+test.after(() => fs.rmSync(path.dirname(savedReport), { recursive: true, force: true }));
 
 test('memctl bench --tiny --json reports every library, metric and target', () => {
   const run = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'memctl.js'), 'bench', '--tiny', '--json', '--quiet'], {
@@ -22,6 +26,7 @@ test('memctl bench --tiny --json reports every library, metric and target', () =
   });
   assert.strictEqual(run.status, 0, `bench failed:\n${run.stderr}`);
   const report = JSON.parse(run.stdout);
+  fs.writeFileSync(savedReport, run.stdout);
   assert.strictEqual(report.mode, 'tiny');
   assert.deepStrictEqual(report.missing, {}, 'a library was skipped');
   assert.deepStrictEqual(report.failures, []);
@@ -49,17 +54,22 @@ test('memctl bench --tiny --json reports every library, metric and target', () =
   assert.strictEqual(typeof report.machine.cores, 'number');
 });
 
-test('the text report has the tables and the targets block', () => {
-  const run = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'memctl.js'), 'bench', '--tiny', '--quiet', '--libs', 'lru-cache,Map,classic-limitable'], {
-    encoding: 'utf8', timeout: 300e3,
-  });
-  assert.strictEqual(run.status, 0, run.stderr);
-  assert.match(run.stdout, /^library\s+set\+evict/m);
-  assert.match(run.stdout, /^lru-cache\s/m);
-  assert.match(run.stdout, /^Map\s/m);
-  assert.match(run.stdout, /^vs lru-cache/m);
-  assert.match(run.stdout, /^JS LimitableMap/m);
-  assert.match(run.stdout, /^targets \(issue 2\)/m);
+test('a saved report prints as text and as markdown', () => {
+  const run = (args) => spawnSync(process.execPath, [path.join(ROOT, 'bin', 'memctl.js'), 'bench', ...args], { encoding: 'utf8', timeout: 60e3 });
+  const text = run(['--report', savedReport]);
+  assert.strictEqual(text.status, 0, text.stderr);
+  assert.match(text.stdout, /^library\s+set\+evict/m);
+  for (const label of ['memctl LRUCache', 'lru-cache', 'mnemonist LRUMap', 'lru.min', 'quick-lru', 'Map', 'memctl LimitableMap', 'JS LimitableMap']) {
+    assert.match(text.stdout, new RegExp(`^${label.replace(/[.+()]/g, '\\$&')}\\s`, 'm'), label);
+  }
+  assert.match(text.stdout, /^vs lru-cache/m);
+  assert.match(text.stdout, /^targets \(issue 2\)/m);
+  const md = run(['--report', savedReport, '--markdown']);
+  assert.strictEqual(md.status, 0, md.stderr);
+  assert.match(md.stdout, /^\| library \| set\+evict \|/m);
+  assert.match(md.stdout, /^\| target \| measured \| verdict \|/m);
+  const bad = run(['--report', path.join(ROOT, 'package.json')]);
+  assert.notStrictEqual(bad.status, 0);
 });
 
 test('bench options are checked', () => {
@@ -67,6 +77,10 @@ test('bench options are checked', () => {
   assert.throws(() => parseArgs(['--rounds', '0']), { code: 'ERR_MEMCTL_BENCH_USAGE' });
   assert.throws(() => parseArgs(['--rounds']), { code: 'ERR_MEMCTL_BENCH_USAGE' });
   assert.throws(() => parseArgs(['--libs', 'lru-cache,nope']), { code: 'ERR_MEMCTL_BENCH_USAGE' });
+  assert.throws(() => parseArgs(['--jobs', 'get1m,nope']), { code: 'ERR_MEMCTL_BENCH_USAGE' });
+  assert.deepStrictEqual(parseArgs(['--jobs', 'get1m,mem1m']).jobs, ['get1m', 'mem1m']);
+  assert.strictEqual(parseArgs([]).rounds, 1);
+  assert.strictEqual(parseArgs(['--full']).rounds, 3);
   const o = parseArgs(['--full', '--json', '--rounds', '5']);
   assert.deepStrictEqual([o.full, o.json, o.rounds, o.mode], [true, true, 5, 'quick']);
 });
