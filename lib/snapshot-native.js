@@ -82,6 +82,7 @@ const fs = require('fs');
 const {
   typeError, checkOptions, checkFunction, optionalInteger, checkBoolean, checkOneOf, describe, invalidThis,
 } = require('./errors');
+const { formatBytes, MEMWATCH } = require('./format');
 
 let native = null;
 function addon() {
@@ -353,17 +354,8 @@ function handleArg(name, s) {
   return h;
 }
 
-// memwatch's size strings: "123 bytes", "1.21 kb", "3.5 mb" (2 decimals,
-// trailing zeros kept as memwatch prints them: '1.78 mb'), negative with "-".
-function formatSize(bytes) {
-  const sign = bytes < 0 ? '-' : '';
-  let v = Math.abs(bytes);
-  if (v < 1024) return `${sign}${v} bytes`;
-  const units = ['kb', 'mb', 'gb', 'tb'];
-  let u = -1;
-  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
-  return `${sign}${v.toFixed(2)} ${units[u]}`;
-}
+// memwatch's size strings: "123 bytes", "1.21 kb", "-3.50 mb".
+const formatSize = (bytes) => formatBytes(bytes, MEMWATCH);
 
 /**
  * Compares two snapshots of one process by node id (memwatch's HeapDiff).

@@ -3,6 +3,7 @@
 // with the native analyzer. Exit codes: 0 done, 1 a file could not be read or
 // analyzed (the message names the file and the error code), 2 bad usage.
 const path = require('path');
+const { formatBytes } = require('../format');
 const { parseSnapshot, findLeaks } = require('../snapshot');
 const native = require('../snapshot-native');
 
@@ -51,15 +52,7 @@ function parseArgs(args) {
 
 // ---- formatting
 
-function bytes(n) {
-  const sign = n < 0 ? '-' : '';
-  let v = Math.abs(n);
-  if (v < 1024) return `${sign}${v} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let u = -1;
-  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
-  return `${sign}${v.toFixed(1)} ${units[u]}`;
-}
+const bytes = (n) => formatBytes(n);
 
 const int = (n) => n.toLocaleString('en-US');
 const signed = (n, f) => (n > 0 ? `+${f(n)}` : f(n));
