@@ -1,40 +1,54 @@
-/* Off-heap cache core: one open-addressing hash index plus an entry arena.
+/* Off-heap cache core: one open-addressing hash index, a dense per-entry
+ * node array and an entry arena.
  *
  * Layout and invariants
- * - Every entry is one block in an arena the cache owns. Blocks are addressed
- *   by 32-bit refs (offset / 8 inside the arena; ref 0 is never a block), never
- *   by pointers stored in cache memory, so the arena may move (it grows with
- *   mremap) and could later live in shared memory.
- * - The index is a power-of-two array of 64-bit slots: (hash32 << 32) | ref,
+ * - All cache state lives in a pointer-free `state` struct plus three arrays
+ *   (index slots, nodes, arena) addressed by integer offsets. A process-local
+ *   handle (mc_cache) holds their base addresses. In heap mode the handle owns
+ *   them and they grow; in region mode (below) they sit in one caller-provided
+ *   fixed-size memory region, which several processes may map at different
+ *   addresses.
+ * - Every entry has a dense id (1..cap; 0 = none) and a 12-byte node:
+ *   { ref, newer, older }. ref is the entry's arena block (offset / 8; bit 31
+ *   is SIEVE's visited bit), newer/older are ids on the recency queue
+ *   (head = newest). A hit relinks in the small node array, never in the
+ *   arena. Free ids are chained through `older`.
+ * - The index is a power-of-two array of 64-bit slots: (hash32 << 32) | id,
  *   0 = empty. A slot's home is the top bits of hash32; linear probing with
  *   backward-shift deletion, so there are no tombstones. The fragment in the
- *   slot is compared before the entry is touched, and growing the index never
- *   touches entries (the slot holds everything needed to place it).
- * - All entries are on one doubly-linked recency list of refs (head = newest).
- *   LRU moves an entry to the head on get/set; FIFO only links new entries.
- * - Entry block: [newer u32][older u32][varint klen<<2|own_ttl<<1|has_exp]
- *   [varint vlen<<4|tag][key][value][expires_at 48-bit if has_exp]
- *   [ttl 48-bit if own_ttl], rounded up to 8 bytes.
- * - Charged bytes of an entry = block size + MC_CACHE_INDEX_CHARGE (its share
- *   of the index). stats.bytes is the sum over live entries; max_bytes bounds
- *   it exactly.
- * - Hashing is SipHash-1-3 keyed with 128 random bits per cache.
+ *   slot is compared before the entry is touched; growing the index never
+ *   touches entries.
+ * - Entry block: [varint klen<<2|own_ttl<<1|has_exp][varint vlen<<4|tag]
+ *   [key][value][expires_at 48-bit if has_exp][ttl 48-bit if own_ttl],
+ *   rounded up to 8 bytes (at least 8).
+ * - Policies: LRU moves an entry to the head on get/set; FIFO only links new
+ *   entries; SIEVE links new entries at the head, a hit sets the visited bit,
+ *   and eviction moves a hand from the oldest toward the newest, clearing
+ *   visited bits and evicting the first unvisited entry (the hand wraps to the
+ *   oldest). Iteration order: recency (LRU) or insertion (FIFO, SIEVE).
+ * - Charged bytes of an entry (mc_cache_entry_charge) = block size +
+ *   MC_CACHE_INDEX_CHARGE (its share of the index and its node).
+ *   stats.bytes is the sum over live entries; max_bytes bounds it exactly.
+ * - Hashing is keyed with 128 random bits per cache (SipHash-1-3 for keys up
+ *   to 64 bytes; longer keys: a keyed 4-lane multiply-mix over 32-byte
+ *   stripes finished by SipHash of the lanes).
  * - Views returned by get/pop/iteration point into the arena and stay valid
  *   until the next call that modifies the cache.
  *
  * Time is always passed in by the caller (now_ms), so behaviour is
- * deterministic under test. Not thread-safe: one caller at a time. */
+ * deterministic under test. Not thread-safe: one caller at a time (in region
+ * mode the caller holds a lock shared by every process). */
 #ifndef MEMCTL_CACHE_H
 #define MEMCTL_CACHE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#define MC_CACHE_INDEX_CHARGE 12u     /* 8-byte slot at mean load 2/3 */
+#define MC_CACHE_INDEX_CHARGE 24u     /* 8-byte slot at mean load 2/3 + 12-byte node */
 #define MC_CACHE_MAX_ENTRY (1u << 30) /* largest block: key + value + header */
 #define MC_CACHE_TTL_MAX ((uint64_t)1 << 46) /* ms; about 2,200 years */
 
-enum { MC_CACHE_LRU = 0, MC_CACHE_FIFO = 1 };
+enum { MC_CACHE_LRU = 0, MC_CACHE_FIFO = 1, MC_CACHE_SIEVE = 2 };
 
 /* Results. Negative values are errors. */
 enum {
@@ -42,6 +56,9 @@ enum {
   MC_CACHE_ENOMEM = -1,
   MC_CACHE_ETOOLARGE = -2, /* entry larger than max_bytes or MC_CACHE_MAX_ENTRY */
   MC_CACHE_EINVAL = -3,
+  MC_CACHE_EREGION = -4,   /* region: bad magic, garbage or truncated */
+  MC_CACHE_EVERSION = -5,  /* region: formatted by another layout version */
+  MC_CACHE_ECORRUPT = -6,  /* mc_cache_verify: a structural check failed */
 };
 
 /* get() results */
@@ -66,7 +83,7 @@ enum { MC_CACHE_NEWEST_FIRST = 0, MC_CACHE_OLDEST_FIRST = 1 };
 typedef struct mc_cache mc_cache;
 
 typedef struct mc_cache_config {
-  int policy;              /* MC_CACHE_LRU or MC_CACHE_FIFO */
+  int policy;              /* MC_CACHE_LRU, MC_CACHE_FIFO or MC_CACHE_SIEVE */
   uint64_t max_entries;    /* 0 = no count bound */
   uint64_t max_bytes;      /* 0 = no byte bound */
   uint64_t ttl_ms;         /* default ttl; 0 = entries do not expire */
@@ -149,6 +166,73 @@ size_t mc_cache_log_count(const mc_cache *c);
 int mc_cache_log_read(const mc_cache *c, size_t *pos, int *reason,
                       mc_cache_view *out);
 void mc_cache_log_reset(mc_cache *c);
+
+/* ---- region mode ---------------------------------------------------------
+ * The whole cache in one caller-provided memory region of fixed size (e.g. a
+ * MAP_SHARED mapping), holding no pointers, so processes that map it at
+ * different addresses can each attach a handle. Sized once at init:
+ * - max_bytes is required (> 0); the arena gets max_bytes bytes (what the
+ *   live entries' charges can need, blocks being at most their charge);
+ * - the entry capacity is max_entries, or max_bytes / MC_CACHE_MIN_CHARGE
+ *   when max_entries is 0 (set max_entries to shrink the region); the index
+ *   has a power of two >= 4/3 of it slots. A set that would exceed the
+ *   capacity evicts, as a count bound does; when the arena is too
+ *   fragmented for a block, older entries are evicted until it fits.
+ * - Operations never call malloc; the eviction log is unavailable
+ *   (mc_cache_log_enable is ignored on a region handle).
+ * - The hash seed is stored in the region (every process hashes alike).
+ * Every operation of this header works on a region handle as on a heap
+ * cache. Locking between processes is the caller's job. */
+
+#define MC_CACHE_REGION_VERSION 1u
+#define MC_CACHE_MIN_CHARGE (8u + MC_CACHE_INDEX_CHARGE) /* smallest entry */
+
+/* Bytes a region for cfg needs, or 0 if cfg is invalid for region mode. */
+size_t mc_cache_region_size(const mc_cache_config *cfg);
+
+/* Formats mem (size bytes, 64-byte aligned, writable) as an empty cache for
+ * cfg. EINVAL: bad cfg or misaligned mem; EREGION: size too small. */
+int mc_cache_region_init(void *mem, size_t size, const mc_cache_config *cfg);
+
+/* Attaches a process-local handle to a region formatted by
+ * mc_cache_region_init (in this or another process, at any address).
+ * Validates magic, layout version, the recorded size against `size` and the
+ * header's internal consistency: EREGION (garbage, truncated, not a region),
+ * EVERSION (another layout version), ENOMEM (the handle). Does not walk the
+ * entries: call mc_cache_verify for that. */
+int mc_cache_region_attach(void *mem, size_t size, mc_cache **out);
+
+/* Frees the handle only; the region is left as it is. */
+void mc_cache_region_detach(mc_cache *c);
+
+/* 1 if c is a region handle. */
+int mc_cache_is_region(const mc_cache *c);
+
+/* 1 while a mutation is in progress (or was, in a process that died inside
+ * it): set on entry to set/delete/pop/clear/purge/stale removal, cleared when
+ * it returns. The state may then be inconsistent: verify, then reset. */
+int mc_cache_mutating(const mc_cache *c);
+
+/* Full structural check, bounded and safe on any content of the state:
+ * index <-> nodes <-> blocks <-> recency queue <-> counts and bytes <-> free
+ * id chain; SIEVE's hand and the sweep cursor point at live entries. Returns
+ * 0 or MC_CACHE_ECORRUPT. Never crashes, never loops forever. */
+int mc_cache_verify(const mc_cache *c);
+
+/* Empties the cache in place (entries, index, arena, free lists; stats
+ * counters kept; config and seed kept). Safe on a corrupt state. */
+void mc_cache_reset(mc_cache *c);
+
+/* Test-only: fn(point) is called at these points inside mutations, so a test
+ * can stop or kill the process there deterministically. NULL disables it.
+ * Process-wide. */
+enum {
+  MC_CACHE_HOOK_SET_LINKED = 1,   /* set: new entry linked on the queue, not yet in the index */
+  MC_CACHE_HOOK_SET_WRITTEN = 2,  /* set: entry written, counters not yet updated */
+  MC_CACHE_HOOK_EVICT = 3,        /* eviction: slot removed, node not yet unlinked */
+  MC_CACHE_HOOK_DELETE = 4,       /* delete/pop: slot removed, node not yet unlinked */
+};
+void mc_cache_set_test_hook(void (*fn)(int point));
 
 /* 64-bit SipHash-1-3 (exposed for tests). */
 uint64_t mc_cache_siphash13(const uint64_t key[2], const void *data, size_t len);
