@@ -2,6 +2,7 @@
 #include "core/cache.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -17,38 +18,74 @@
 #define SPLIT_MIN 4u            /* split a free block only if >= 32 B remain */
 #define LARGE_LISTS (33 * 8)    /* large classes: 8 per power of two */
 #define RELEASE_MIN ((size_t)256 << 10) /* free blocks this big give pages back */
-#define ARENA_LIMIT ((uint64_t)UINT32_MAX * UNIT) /* refs are 32-bit units */
+#define REF_MASK 0x7fffffffu    /* node.ref: block ref; bit 31: SIEVE visited */
+#define VISITED 0x80000000u
+#define ARENA_LIMIT ((uint64_t)REF_MASK * UNIT)
 #define INDEX_MIN 16u
+#define NODES_MIN 16u
+#define ID_MAX 0x7fffffffu
 #define STAMP_MAX (((uint64_t)1 << 48) - 1)
+#define LONG_KEY 64u            /* keys longer than this use the long-key hash */
 /* The first block starts on a cache line (refs 1..7 are never used), so
  * blocks whose sizes are multiples of 64 never straddle an extra line. */
 #define ARENA_START 64u
+#define REGION_MAGIC 0x6d656d63746c4331ULL /* "memctlC1" */
+#define ALIGN64(x) (((x) + 63) & ~(uint64_t)63)
 
-struct mc_cache {
+/* Per-entry node (dense array indexed by id). */
+typedef struct {
+  uint32_t ref;                 /* block ref | VISITED; 0 = free id */
+  uint32_t newer, older;        /* queue links (ids); free ids chain via older */
+} node;
+
+/* Everything that changes, pointer-free (it may live in a shared region). */
+typedef struct {
   mc_cache_config cfg;
   uint64_t seed[2];
-  /* arena: [base, base + top) handed out; ref 0 (the first unit) unused */
-  uint8_t *base;
-  size_t mapped;
-  size_t top;
+  uint64_t top;                 /* arena bytes handed out, from 0 */
   uint32_t free_head[MAX_CLASS + 1];
   uint64_t free_bits[CLASS_WORDS];
   uint32_t large_free[LARGE_LISTS];
-  /* index */
-  uint64_t *slots;
-  uint64_t mask;                /* nslots - 1 */
-  unsigned shift;               /* 32 - log2(nslots) */
-  /* recency list (refs); the sweep cursor walks from tail to head */
-  uint32_t head, tail, sweep;
+  uint32_t node_top;            /* ids below it have been handed out (>= 1) */
+  uint32_t free_id;             /* chain of free ids */
+  uint32_t head, tail, sweep, hand;
   uint64_t n_exp;               /* live entries with an expiry */
   /* The next eviction victim's hash, computed ahead (see prepare_eviction);
-   * valid while victim_ref's block is not freed. */
-  uint32_t victim_ref, victim_h32;
+   * valid while victim_id is live. */
+  uint32_t victim_id, victim_h32;
+  /* A block removed by pop or a stale get, freed at the next mutation so the
+   * view returned stays readable. */
+  uint32_t pending_ref, pending_units;
+  uint32_t mutating;
+  uint32_t pad;
   mc_cache_stats st;
-  /* eviction log */
+} state;
+
+/* Region header: written once by region_init, immutable afterwards. */
+typedef struct {
+  uint64_t magic;
+  uint32_t version, hdr_bytes;
+  uint64_t size, nslots, node_cap, arena_cap;
+  uint64_t off_state, off_slots, off_nodes, off_arena;
+  uint64_t check;               /* hash of the fields above */
+} region_hdr;
+
+struct mc_cache {
+  state *s;
+  uint64_t *slots;
+  node *nodes;
+  uint8_t *base;                /* arena */
+  uint64_t mask;                /* nslots - 1 */
+  unsigned shift;               /* 32 - log2(nslots) */
+  uint32_t node_cap;            /* ids 1..node_cap fit in nodes */
+  size_t arena_cap;             /* bytes mapped (heap) or reserved (region) */
+  int region;
+  size_t region_size;
+  /* eviction log (heap mode only; process-local) */
   int log_on;
   uint8_t *log;
   size_t log_len, log_cap, log_count;
+  state own;                    /* the state, in heap mode */
 };
 
 typedef struct {
@@ -59,7 +96,33 @@ typedef struct {
   size_t units;
 } meta;
 
-/* ---- SipHash-1-3 ------------------------------------------------------- */
+/* One set's arguments, computed once by mc_cache_set. */
+typedef struct {
+  const void *key, *val;
+  size_t klen, vlen;
+  unsigned tag;
+  int has_exp, own;
+  uint64_t exp, ttl, now;
+  size_t units;
+  uint32_t h32;
+} put_op;
+
+static void (*test_hook)(int);
+void mc_cache_set_test_hook(void (*fn)(int point)) { test_hook = fn; }
+#define HOOK(p) do { if (test_hook) test_hook(p); } while (0)
+
+/* The mutating flag must be in memory before the first store of a mutation
+ * and cleared only after the last (a SIGKILL may land between any two). */
+static inline void begin_mut(mc_cache *c) {
+  c->s->mutating = 1;
+  atomic_signal_fence(memory_order_seq_cst);
+}
+static inline void end_mut(mc_cache *c) {
+  atomic_signal_fence(memory_order_seq_cst);
+  c->s->mutating = 0;
+}
+
+/* ---- hashing ------------------------------------------------------------- */
 
 static inline uint64_t rotl(uint64_t x, int b) { return (x << b) | (x >> (64 - b)); }
 
@@ -114,9 +177,39 @@ uint64_t mc_cache_siphash13(const uint64_t key[2], const void *data, size_t len)
   return v0 ^ v1 ^ v2 ^ v3;
 }
 
+static inline uint64_t mum(uint64_t a, uint64_t b) {
+  __uint128_t r = (__uint128_t)a * b;
+  return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+/* Keys longer than LONG_KEY: two independent keyed multiply-mix lanes over
+ * 32-byte stripes (about 8 bytes per cycle against SipHash's 0.7), whose
+ * state and the unaligned tail are then hashed by SipHash with the same key.
+ * The lanes start from and mix in the secret seed, so an attacker who does
+ * not know it cannot aim keys at one index slot. */
+static uint64_t long_hash(const uint64_t k[2], const uint8_t *p, size_t len) {
+  uint64_t a = k[0] ^ 0xa0761d6478bd642fULL, b = k[1] ^ 0xe7037ed1a0b428dbULL;
+  const uint8_t *end = p + (len & ~(size_t)31);
+  for (; p != end; p += 32) {
+    a = mum(load64(p) ^ a, load64(p + 8) ^ k[1] ^ 0x8ebc6af09c88c6e3ULL);
+    b = mum(load64(p + 16) ^ b, load64(p + 24) ^ k[0] ^ 0x589965cc75374cc3ULL);
+  }
+  uint8_t buf[56];
+  size_t rest = len & 31;
+  uint64_t l = len;
+  memcpy(buf, &a, 8);
+  memcpy(buf + 8, &b, 8);
+  memcpy(buf + 16, &l, 8);
+  memcpy(buf + 24, p, rest);
+  return mc_cache_siphash13(k, buf, 24 + rest);
+}
+
 static inline uint32_t hash32(const mc_cache *c, const void *key, size_t klen) {
-  uint32_t h = (uint32_t)(mc_cache_siphash13(c->seed, key, klen) >> 32);
-  return c->cfg.hash_mask ? h & c->cfg.hash_mask : h;
+  const state *s = c->s;
+  uint64_t h = klen <= LONG_KEY ? mc_cache_siphash13(s->seed, key, klen)
+                                : long_hash(s->seed, (const uint8_t *)key, klen);
+  uint32_t h32 = (uint32_t)(h >> 32);
+  return s->cfg.hash_mask ? h32 & s->cfg.hash_mask : h32;
 }
 
 /* ---- entry encoding ------------------------------------------------------ */
@@ -124,8 +217,9 @@ static inline uint32_t hash32(const mc_cache *c, const void *key, size_t klen) {
 static inline uint8_t *at(const mc_cache *c, uint32_t ref) {
   return c->base + (size_t)ref * UNIT;
 }
-#define NEWER(e) (((uint32_t *)(void *)(e))[0])
-#define OLDER(e) (((uint32_t *)(void *)(e))[1])
+static inline uint32_t ref_of(const mc_cache *c, uint32_t id) {
+  return c->nodes[id].ref & REF_MASK;
+}
 
 static inline size_t varint_len(uint64_t v) {
   size_t n = 1;
@@ -163,7 +257,7 @@ static inline uint64_t get48(const uint8_t *p) {
 /* Size of a block before rounding; independent of the tag (tag < 16 never
  * changes a varint's length because the low bits are OR-ed with 15 here). */
 static inline size_t raw_size(size_t klen, size_t vlen, int has_exp, int own) {
-  return 8 + varint_len(((uint64_t)klen << 2) | 3) + varint_len(((uint64_t)vlen << 4) | 15) +
+  return varint_len(((uint64_t)klen << 2) | 3) + varint_len(((uint64_t)vlen << 4) | 15) +
          klen + vlen + (has_exp ? 6 : 0) + (own ? 6 : 0);
 }
 
@@ -184,14 +278,16 @@ static inline size_t large_list(size_t units) {
   return (size_t)b * 8 + ((units >> (b - 3)) & 7);
 }
 
+/* The one definition of what an entry costs against max_bytes. */
+static inline size_t charge_of(size_t units) { return units * UNIT + MC_CACHE_INDEX_CHARGE; }
+
 size_t mc_cache_entry_charge(size_t klen, size_t vlen, int has_exp, int own_ttl) {
-  return units_of(raw_size(klen, vlen, has_exp, own_ttl)) * UNIT + MC_CACHE_INDEX_CHARGE;
+  return charge_of(units_of(raw_size(klen, vlen, has_exp, own_ttl)));
 }
 
 static inline void decode(const uint8_t *e, meta *m) {
   uint64_t k, v;
-  size_t off = 8;
-  off += get_varint(e + off, &k);
+  size_t off = get_varint(e, &k);
   off += get_varint(e + off, &v);
   m->klen = (size_t)(k >> 2);
   m->own_ttl = (int)((k >> 1) & 1);
@@ -212,7 +308,7 @@ static inline void set_expiry(uint8_t *e, const meta *m, uint64_t exp) {
 
 static inline uint64_t ttl_of(const mc_cache *c, const uint8_t *e, const meta *m) {
   if (!m->has_exp) return 0;
-  return m->own_ttl ? get48(e + m->key_off + m->klen + m->vlen + 6) : c->cfg.ttl_ms;
+  return m->own_ttl ? get48(e + m->key_off + m->klen + m->vlen + 6) : c->s->cfg.ttl_ms;
 }
 
 static inline uint64_t expiry_at(uint64_t now, uint64_t ttl) {
@@ -220,21 +316,19 @@ static inline uint64_t expiry_at(uint64_t now, uint64_t ttl) {
   return (e < now || e > STAMP_MAX) ? STAMP_MAX : e;
 }
 
-static void write_entry(uint8_t *e, const void *key, size_t klen, const void *val,
-                        size_t vlen, unsigned tag, int has_exp, int own,
-                        uint64_t exp, uint64_t ttl) {
-  uint8_t *p = e + 8;
-  p += put_varint(p, ((uint64_t)klen << 2) | ((uint64_t)own << 1) | (uint64_t)has_exp);
-  p += put_varint(p, ((uint64_t)vlen << 4) | tag);
-  if (klen) memmove(p, key, klen);
-  p += klen;
-  if (vlen) memmove(p, val, vlen);
-  p += vlen;
-  if (has_exp) { put48(p, exp); p += 6; }
-  if (own) put48(p, ttl);
+static void write_entry(uint8_t *e, const put_op *op) {
+  uint8_t *p = e;
+  p += put_varint(p, ((uint64_t)op->klen << 2) | ((uint64_t)op->own << 1) | (uint64_t)op->has_exp);
+  p += put_varint(p, ((uint64_t)op->vlen << 4) | op->tag);
+  if (op->klen) memmove(p, op->key, op->klen);
+  p += op->klen;
+  if (op->vlen) memmove(p, op->val, op->vlen);
+  p += op->vlen;
+  if (op->has_exp) { put48(p, op->exp); p += 6; }
+  if (op->own) put48(p, op->ttl);
 }
 
-static void fill_view(const mc_cache *c, uint32_t ref, const uint8_t *e, const meta *m,
+static void fill_view(const mc_cache *c, uint32_t id, const uint8_t *e, const meta *m,
                       mc_cache_view *out) {
   out->key = e + m->key_off;
   out->klen = m->klen;
@@ -243,7 +337,7 @@ static void fill_view(const mc_cache *c, uint32_t ref, const uint8_t *e, const m
   out->tag = m->tag;
   out->expires_at = expiry_of(e, m);
   out->ttl = ttl_of(c, e, m);
-  out->ref = ref;
+  out->ref = id;
 }
 
 static inline int expired(const uint8_t *e, const meta *m, uint64_t now) {
@@ -265,11 +359,13 @@ static void advise_huge(void *p, size_t size) {
 #endif
 }
 
+/* Makes [0, need) of the arena usable: heap mode grows the mapping, region
+ * mode has what it has. */
 static int arena_ensure(mc_cache *c, size_t need) {
-  if (need <= c->mapped) return 0;
-  if (need > ARENA_LIMIT) return -1;
+  if (need <= c->arena_cap) return 0;
+  if (c->region || need > ARENA_LIMIT) return -1;
   size_t page = (size_t)sysconf(_SC_PAGESIZE);
-  size_t size = c->mapped ? c->mapped * 2 : 16 * 1024;
+  size_t size = c->arena_cap ? c->arena_cap * 2 : 16 * 1024;
   if (size < need) size = need;
   size = (size + page - 1) / page * page;
   if (size > ARENA_LIMIT + page) size = (ARENA_LIMIT + page - 1) / page * page;
@@ -279,37 +375,48 @@ static int arena_ensure(mc_cache *c, size_t need) {
   } else {
 #if defined(__linux__)
     /* Moving the mapping is fine: nothing in the arena is an address. */
-    p = mremap(c->base, c->mapped, size, MREMAP_MAYMOVE);
+    p = mremap(c->base, c->arena_cap, size, MREMAP_MAYMOVE);
 #else
     p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p != MAP_FAILED) {
-      memcpy(p, c->base, c->top);
-      munmap(c->base, c->mapped);
+      memcpy(p, c->base, c->s->top);
+      munmap(c->base, c->arena_cap);
     }
 #endif
   }
   if (p == MAP_FAILED) return -1;
   c->base = (uint8_t *)p;
-  c->mapped = size;
+  c->arena_cap = size;
   advise_huge(p, size);
   return 0;
 }
 
+/* Forgets every block (the arena is empty afterwards). */
+static void arena_forget(mc_cache *c) {
+  state *s = c->s;
+  s->top = ARENA_START;
+  s->victim_id = 0;
+  s->pending_ref = s->pending_units = 0;
+  memset(s->free_head, 0, sizeof s->free_head);
+  memset(s->free_bits, 0, sizeof s->free_bits);
+  memset(s->large_free, 0, sizeof s->large_free);
+}
+
 static void arena_release(mc_cache *c) {
-  if (c->base) munmap(c->base, c->mapped);
-  c->base = NULL;
-  c->mapped = 0;
-  c->top = ARENA_START;
-  c->victim_ref = 0;
-  memset(c->free_head, 0, sizeof c->free_head);
-  memset(c->free_bits, 0, sizeof c->free_bits);
-  memset(c->large_free, 0, sizeof c->large_free);
+  if (!c->region && c->base) {
+    munmap(c->base, c->arena_cap);
+    c->base = NULL;
+    c->arena_cap = 0;
+  }
+  arena_forget(c);
 }
 
 /* Gives the whole pages inside a big free block back to the system; the
- * range stays mapped and reads as zeros when reused. */
+ * range stays mapped and reads as zeros when reused. Heap mode only (a
+ * shared mapping keeps its pages in the shared object anyway). */
 static void release_pages(mc_cache *c, uint32_t ref, size_t units) {
 #if defined(MADV_DONTNEED)
+  if (c->region) return;
   size_t page = (size_t)sysconf(_SC_PAGESIZE);
   uintptr_t lo = (uintptr_t)at(c, ref) + 8, hi = (uintptr_t)at(c, ref) + units * UNIT;
   lo = (lo + page - 1) & ~(uintptr_t)(page - 1);
@@ -324,25 +431,36 @@ static void release_pages(mc_cache *c, uint32_t ref, size_t units) {
 
 /* Free block: [next ref u32][units u32]. */
 static void push_free(mc_cache *c, uint32_t ref, size_t units) {
+  state *s = c->s;
   uint32_t *b = (uint32_t *)(void *)at(c, ref);
-  if (ref == c->victim_ref) c->victim_ref = 0;
   b[1] = (uint32_t)units;
   if (units <= MAX_CLASS) {
-    b[0] = c->free_head[units];
-    c->free_head[units] = ref;
-    c->free_bits[units >> 6] |= (uint64_t)1 << (units & 63);
+    b[0] = s->free_head[units];
+    s->free_head[units] = ref;
+    s->free_bits[units >> 6] |= (uint64_t)1 << (units & 63);
   } else {
     size_t l = large_list(units);
-    b[0] = c->large_free[l];
-    c->large_free[l] = ref;
+    b[0] = s->large_free[l];
+    s->large_free[l] = ref;
     if (units * UNIT >= RELEASE_MIN) release_pages(c, ref, units);
   }
 }
 
+/* Frees the block deferred by pop or a stale get (its view is now dead). */
+static void flush_pending(mc_cache *c) {
+  state *s = c->s;
+  if (!s->pending_ref) return;
+  uint32_t ref = s->pending_ref;
+  s->pending_ref = 0;
+  push_free(c, ref, s->pending_units);
+  s->pending_units = 0;
+}
+
 static uint32_t pop_class(mc_cache *c, size_t k) {
-  uint32_t ref = c->free_head[k];
-  c->free_head[k] = ((uint32_t *)(void *)at(c, ref))[0];
-  if (!c->free_head[k]) c->free_bits[k >> 6] &= ~((uint64_t)1 << (k & 63));
+  state *s = c->s;
+  uint32_t ref = s->free_head[k];
+  s->free_head[k] = ((uint32_t *)(void *)at(c, ref))[0];
+  if (!s->free_head[k]) s->free_bits[k >> 6] &= ~((uint64_t)1 << (k & 63));
   return ref;
 }
 
@@ -350,11 +468,11 @@ static uint32_t pop_class(mc_cache *c, size_t k) {
 static size_t next_class(const mc_cache *c, size_t k) {
   if (k > MAX_CLASS) return 0;
   size_t w = k >> 6;
-  uint64_t bits = c->free_bits[w] & (~(uint64_t)0 << (k & 63));
+  uint64_t bits = c->s->free_bits[w] & (~(uint64_t)0 << (k & 63));
   for (;;) {
     if (bits) return w * 64 + (size_t)__builtin_ctzll(bits);
     if (++w >= CLASS_WORDS) return 0;
-    bits = c->free_bits[w];
+    bits = c->s->free_bits[w];
   }
 }
 
@@ -365,8 +483,8 @@ static uint32_t take_split(mc_cache *c, uint32_t ref, size_t have, size_t units)
 
 static uint32_t alloc_large(mc_cache *c, size_t units) {
   size_t l = large_list(units);
-  uint32_t ref = c->large_free[l];
-  if (ref) c->large_free[l] = ((uint32_t *)(void *)at(c, ref))[0];
+  uint32_t ref = c->s->large_free[l];
+  if (ref) c->s->large_free[l] = ((uint32_t *)(void *)at(c, ref))[0];
   return ref;
 }
 
@@ -375,29 +493,64 @@ static uint32_t alloc_large(mc_cache *c, size_t units) {
  * over growing the arena, so freed memory is recycled before new memory is
  * touched. */
 static uint32_t alloc_block(mc_cache *c, size_t units) {
+  state *s = c->s;
   uint32_t ref;
   if (units <= MAX_CLASS) {
-    if (c->free_head[units]) return pop_class(c, units);
+    if (s->free_head[units]) return pop_class(c, units);
     size_t k = next_class(c, units + SPLIT_MIN);
     if (k) return take_split(c, pop_class(c, k), k, units);
   } else if ((ref = alloc_large(c, units)) != 0) {
     return ref;
   }
   size_t bytes = units * UNIT;
-  if (c->top + bytes > ARENA_LIMIT || arena_ensure(c, c->top + bytes) != 0) return 0;
-  ref = (uint32_t)(c->top / UNIT);
-  c->top += bytes;
+  if (s->top + bytes > ARENA_LIMIT || arena_ensure(c, s->top + bytes) != 0) return 0;
+  ref = (uint32_t)(s->top / UNIT);
+  s->top += bytes;
   return ref;
+}
+
+/* ---- ids and nodes ------------------------------------------------------- */
+
+static int nodes_grow(mc_cache *c) {
+  if (c->region || c->node_cap >= ID_MAX - 1) return -1;
+  uint64_t cap = (uint64_t)c->node_cap * 2;
+  if (cap > ID_MAX - 1) cap = ID_MAX - 1;
+  node *n = (node *)realloc(c->nodes, (size_t)(cap + 1) * sizeof(node));
+  if (!n) return -1;
+  c->nodes = n;
+  c->node_cap = (uint32_t)cap;
+  return 0;
+}
+
+/* A free id (its node's fields are to be set by the caller), or 0. */
+static uint32_t alloc_id(mc_cache *c) {
+  state *s = c->s;
+  uint32_t id = s->free_id;
+  if (id) {
+    s->free_id = c->nodes[id].older;
+    return id;
+  }
+  if (s->node_top > c->node_cap && nodes_grow(c) != 0) return 0;
+  return s->node_top++;
+}
+
+static void free_id(mc_cache *c, uint32_t id) {
+  state *s = c->s;
+  c->nodes[id].ref = 0;
+  c->nodes[id].newer = 0;
+  c->nodes[id].older = s->free_id;
+  s->free_id = id;
+  if (s->victim_id == id) s->victim_id = 0;
 }
 
 /* ---- index --------------------------------------------------------------- */
 
 static inline uint64_t home(const mc_cache *c, uint32_t h32) { return h32 >> c->shift; }
 
-static inline int key_matches(const mc_cache *c, uint32_t ref, const void *key, size_t klen) {
-  const uint8_t *e = at(c, ref);
+static inline int key_matches(const mc_cache *c, uint32_t id, const void *key, size_t klen) {
+  const uint8_t *e = at(c, ref_of(c, id));
   uint64_t k, v;
-  size_t off = 8 + get_varint(e + 8, &k);
+  size_t off = get_varint(e, &k);
   off += get_varint(e + off, &v);
   return (k >> 2) == klen && memcmp(e + off, key, klen) == 0;
 }
@@ -412,7 +565,8 @@ static int find_slot(const mc_cache *c, const void *key, size_t klen, uint32_t h
     if ((uint32_t)(s >> 32) == h32) {
       /* The value usually spills into the next line: start fetching it
        * together with the first, which the key comparison waits for. */
-      __builtin_prefetch(at(c, (uint32_t)s) + 64);
+      const uint8_t *e = at(c, ref_of(c, (uint32_t)s));
+      __builtin_prefetch(e + 64);
       if (key_matches(c, (uint32_t)s, key, klen)) {
         *pos = i;
         return 1;
@@ -422,9 +576,9 @@ static int find_slot(const mc_cache *c, const void *key, size_t klen, uint32_t h
   }
 }
 
-static uint64_t slot_of_ref(const mc_cache *c, uint32_t h32, uint32_t ref) {
+static uint64_t slot_of_id(const mc_cache *c, uint32_t h32, uint32_t id) {
   uint64_t i = home(c, h32);
-  while ((uint32_t)c->slots[i] != ref) i = (i + 1) & c->mask;
+  while ((uint32_t)c->slots[i] != id) i = (i + 1) & c->mask;
   return i;
 }
 
@@ -469,22 +623,28 @@ static void table_free(uint64_t *t, uint64_t nslots) {
   else if (t) munmap(t, bytes);
 }
 
+static void set_index_size(mc_cache *c, uint64_t nslots) {
+  c->mask = nslots - 1;
+  c->shift = 32 - (unsigned)__builtin_ctzll(nslots);
+}
+
 static int index_alloc(mc_cache *c, uint64_t nslots) {
   uint64_t *s = table_alloc(nslots);
   if (!s) return -1;
   c->slots = s;
-  c->mask = nslots - 1;
-  c->shift = 32 - (unsigned)__builtin_ctzll(nslots);
+  set_index_size(c, nslots);
   return 0;
 }
 
-/* Doubles the index. Slots carry their hash, so entries are not touched. */
+/* Doubles the index (heap mode). Slots carry their hash, so entries are not
+ * touched. */
 static int index_grow(mc_cache *c) {
   uint64_t n = c->mask + 1;
-  if (n >= ((uint64_t)1 << 32)) return -1;
+  if (c->region || n >= ((uint64_t)1 << 32)) return -1;
   uint64_t *old = c->slots;
   if (index_alloc(c, n * 2) != 0) {
     c->slots = old;
+    set_index_size(c, n);
     return -1;
   }
   for (uint64_t i = 0; i < n; i++)
@@ -497,36 +657,42 @@ static inline int index_full(const mc_cache *c, uint64_t entries) {
   return entries * 4 > (c->mask + 1) * 3;
 }
 
-/* ---- recency list -------------------------------------------------------- */
+/* ---- recency / insertion queue (ids in the node array) ------------------- */
 
-static void list_unlink(mc_cache *c, uint32_t ref) {
-  uint8_t *e = at(c, ref);
-  uint32_t n = NEWER(e), o = OLDER(e);
-  if (n) OLDER(at(c, n)) = o; else c->head = o;
-  if (o) NEWER(at(c, o)) = n; else c->tail = n;
-  if (c->sweep == ref) c->sweep = n;
+static void list_unlink(mc_cache *c, uint32_t id) {
+  state *s = c->s;
+  node *nd = c->nodes;
+  uint32_t n = nd[id].newer, o = nd[id].older;
+  if (n) nd[n].older = o; else s->head = o;
+  if (o) nd[o].newer = n; else s->tail = n;
+  if (s->sweep == id) s->sweep = n;
+  if (s->hand == id) s->hand = n;
 }
 
-static void list_push_head(mc_cache *c, uint32_t ref) {
-  uint8_t *e = at(c, ref);
-  NEWER(e) = 0;
-  OLDER(e) = c->head;
-  if (c->head) NEWER(at(c, c->head)) = ref; else c->tail = ref;
-  c->head = ref;
+static void list_push_head(mc_cache *c, uint32_t id) {
+  state *s = c->s;
+  node *nd = c->nodes;
+  nd[id].newer = 0;
+  nd[id].older = s->head;
+  if (s->head) nd[s->head].newer = id; else s->tail = id;
+  s->head = id;
 }
 
-/* nref takes ref's place in the list (its links are copied). */
-static void list_replace(mc_cache *c, uint32_t ref, uint32_t nref) {
-  uint8_t *e = at(c, ref), *ne = at(c, nref);
-  uint32_t n = NEWER(e), o = OLDER(e);
-  NEWER(ne) = n;
-  OLDER(ne) = o;
-  if (n) OLDER(at(c, n)) = nref; else c->head = nref;
-  if (o) NEWER(at(c, o)) = nref; else c->tail = nref;
-  if (c->sweep == ref) c->sweep = nref;
+/* A hit under the cache's policy: LRU relinks at the head, SIEVE sets the
+ * visited bit (written only when not yet set), FIFO does nothing. */
+static inline void touch(mc_cache *c, uint32_t id) {
+  int policy = c->s->cfg.policy;
+  if (policy == MC_CACHE_LRU) {
+    if (c->s->head != id) {
+      list_unlink(c, id);
+      list_push_head(c, id);
+    }
+  } else if (policy == MC_CACHE_SIEVE) {
+    if (!(c->nodes[id].ref & VISITED)) c->nodes[id].ref |= VISITED;
+  }
 }
 
-/* ---- eviction log -------------------------------------------------------- */
+/* ---- eviction log (heap mode) -------------------------------------------- */
 
 #define LOG_HDR 12 /* reason u8, tag u8, pad u16, klen u32, vlen u32 */
 
@@ -552,7 +718,7 @@ static void log_entry(mc_cache *c, int reason, const uint8_t *e, const meta *m) 
   c->log_count++;
 }
 
-void mc_cache_log_enable(mc_cache *c, int on) { c->log_on = on; }
+void mc_cache_log_enable(mc_cache *c, int on) { c->log_on = on && !c->region; }
 size_t mc_cache_log_count(const mc_cache *c) { return c->log_count; }
 
 int mc_cache_log_read(const mc_cache *c, size_t *pos, int *reason, mc_cache_view *out) {
@@ -584,99 +750,140 @@ void mc_cache_log_reset(mc_cache *c) {
 
 /* ---- removal ------------------------------------------------------------- */
 
-/* Removes the entry at slot pos. reason: 0 (delete/pop), EVICT or EXPIRE. The
- * block goes to a free list; only its first 8 bytes (the links) change, so a
- * view of it stays readable until the next allocation. */
-static void remove_at(mc_cache *c, uint64_t pos, int reason) {
-  uint32_t ref = (uint32_t)c->slots[pos];
+/* Removes the entry at slot pos. reason: 0 (delete/pop), EVICT or EXPIRE.
+ * keep_view: the block is freed only at the next mutation (flush_pending),
+ * so a view of it stays readable until then. */
+static void remove_at(mc_cache *c, uint64_t pos, int reason, int keep_view) {
+  state *s = c->s;
+  uint32_t id = (uint32_t)c->slots[pos];
+  uint32_t ref = ref_of(c, id);
   uint8_t *e = at(c, ref);
   meta m;
   decode(e, &m);
   if (reason && c->log_on) log_entry(c, reason, e, &m);
-  if (reason == MC_CACHE_EVICT) c->st.evictions++;
-  if (reason == MC_CACHE_EXPIRE) c->st.expirations++;
   remove_slot(c, pos);
-  list_unlink(c, ref);
-  c->st.entries--;
-  c->st.bytes -= m.units * UNIT + MC_CACHE_INDEX_CHARGE;
-  if (m.has_exp) c->n_exp--;
-  push_free(c, ref, m.units);
-}
-
-static void remove_ref(mc_cache *c, uint32_t ref, int reason) {
-  const uint8_t *e = at(c, ref);
-  uint32_t h32;
-  if (ref == c->victim_ref) {
-    h32 = c->victim_h32;
+  HOOK(reason == MC_CACHE_EVICT ? MC_CACHE_HOOK_EVICT : MC_CACHE_HOOK_DELETE);
+  list_unlink(c, id);
+  free_id(c, id);
+  if (reason == MC_CACHE_EVICT) s->st.evictions++;
+  if (reason == MC_CACHE_EXPIRE) s->st.expirations++;
+  s->st.entries--;
+  s->st.bytes -= charge_of(m.units);
+  if (m.has_exp) s->n_exp--;
+  if (keep_view) {
+    flush_pending(c);
+    s->pending_ref = ref;
+    s->pending_units = (uint32_t)m.units;
   } else {
-    meta m;
-    decode(e, &m);
-    h32 = hash32(c, e + m.key_off, m.klen);
+    push_free(c, ref, m.units);
   }
-  remove_at(c, slot_of_ref(c, h32, ref), reason);
 }
 
-/* A write into a full cache evicts the oldest entry: hash it and start
- * loading its index slot now, so those loads overlap the lookup of the new
- * key, and start loading the entry after it (the next write's victim). */
-static void prepare_eviction(mc_cache *c) {
-  uint32_t t = c->tail;
-  if (!t) return;
-  const uint8_t *e = at(c, t);
-  if (t != c->victim_ref) {
-    meta m;
-    decode(e, &m);
-    c->victim_h32 = hash32(c, e + m.key_off, m.klen);
-    c->victim_ref = t;
-  }
-  __builtin_prefetch(&c->slots[home(c, c->victim_h32)]);
-  uint32_t n = NEWER(e);
-  if (n) __builtin_prefetch(at(c, n));
-}
-
-/* Evicts the oldest entry other than keep. Returns 0 if there was none. */
-static int evict_oldest(mc_cache *c, uint32_t keep, uint64_t now) {
-  uint32_t v = c->tail;
-  if (v && v == keep) v = NEWER(at(c, v));
-  if (!v) return 0;
+static uint32_t hash_of_id(const mc_cache *c, uint32_t id) {
+  if (id == c->s->victim_id) return c->s->victim_h32;
+  const uint8_t *e = at(c, ref_of(c, id));
   meta m;
-  decode(at(c, v), &m);
-  remove_ref(c, v, expired(at(c, v), &m, now) ? MC_CACHE_EXPIRE : MC_CACHE_EVICT);
+  decode(e, &m);
+  return hash32(c, e + m.key_off, m.klen);
+}
+
+static void remove_id(mc_cache *c, uint32_t id, int reason, int keep_view) {
+  remove_at(c, slot_of_id(c, hash_of_id(c, id), id), reason, keep_view);
+}
+
+/* SIEVE: from the hand (0 = the oldest) toward the newest, wrapping, clear
+ * visited bits and return the first unvisited entry other than keep, with
+ * the hand left on it (its removal moves the hand to the next newer one).
+ * Two passes at most: the first clears every bit it passes. */
+static uint32_t sieve_victim(mc_cache *c, uint32_t keep) {
+  state *s = c->s;
+  uint32_t h = s->hand ? s->hand : s->tail;
+  for (uint64_t steps = 0; h && steps <= 2 * s->st.entries + 2; steps++) {
+    node *n = &c->nodes[h];
+    if (h != keep) {
+      if (!(n->ref & VISITED)) {
+        s->hand = h;
+        return h;
+      }
+      n->ref &= ~VISITED;
+    }
+    s->hand = n->newer;
+    h = n->newer ? n->newer : s->tail;
+  }
+  return 0;
+}
+
+/* The entry the policy evicts next, other than keep; 0 if none. */
+static uint32_t next_victim(mc_cache *c, uint32_t keep) {
+  if (c->s->cfg.policy == MC_CACHE_SIEVE) return sieve_victim(c, keep);
+  uint32_t v = c->s->tail;
+  if (v && v == keep) v = c->nodes[v].newer;
+  return v;
+}
+
+/* A write into a full cache evicts the oldest entry (LRU, FIFO): hash it and
+ * start loading its index slot now, so those loads overlap the lookup of the
+ * new key, and start loading the entry after it (the next write's victim). */
+static void prepare_eviction(mc_cache *c) {
+  state *s = c->s;
+  uint32_t t = s->tail;
+  if (!t || s->cfg.policy == MC_CACHE_SIEVE) return;
+  if (t != s->victim_id) {
+    s->victim_h32 = hash_of_id(c, t);
+    s->victim_id = t;
+  }
+  __builtin_prefetch(&c->slots[home(c, s->victim_h32)]);
+  uint32_t n = c->nodes[t].newer;
+  if (n) __builtin_prefetch(at(c, ref_of(c, n)));
+}
+
+/* Evicts the policy's victim other than keep. Returns 0 if there was none. */
+static int evict_one(mc_cache *c, uint32_t keep, uint64_t now) {
+  uint32_t v = next_victim(c, keep);
+  if (!v) return 0;
+  const uint8_t *e = at(c, ref_of(c, v));
+  meta m;
+  decode(e, &m);
+  remove_id(c, v, expired(e, &m, now) ? MC_CACHE_EXPIRE : MC_CACHE_EVICT, 0);
   return 1;
 }
 
-/* Removes the expired entries among up to `budget` entries from r toward the
- * newest; adds their number to *removed and returns where it stopped (0: past
- * the newest). */
-static uint32_t expire_walk(mc_cache *c, uint32_t r, uint64_t now, size_t budget,
+/* Removes the expired entries among up to `budget` entries from id toward
+ * the newest; adds their number to *removed and returns where it stopped
+ * (0: past the newest). */
+static uint32_t expire_walk(mc_cache *c, uint32_t id, uint64_t now, size_t budget,
                             size_t *removed) {
-  while (r && budget--) {
-    uint8_t *e = at(c, r);
-    uint32_t next = NEWER(e);
+  while (id && budget--) {
+    uint32_t next = c->nodes[id].newer;
+    const uint8_t *e = at(c, ref_of(c, id));
     meta m;
     decode(e, &m);
     if (expired(e, &m, now)) {
-      remove_ref(c, r, MC_CACHE_EXPIRE);
+      remove_id(c, id, MC_CACHE_EXPIRE, 0);
       (*removed)++;
     }
-    r = next;
+    id = next;
   }
-  return r;
+  return id;
 }
 
 /* Bounded incremental expiry: examines up to `budget` entries from the sweep
  * cursor toward the newest; the cursor restarts at the oldest when it ends. */
 static size_t sweep(mc_cache *c, uint64_t now, size_t budget) {
   size_t removed = 0;
-  c->sweep = expire_walk(c, c->sweep ? c->sweep : c->tail, now, budget, &removed);
+  state *s = c->s;
+  s->sweep = expire_walk(c, s->sweep ? s->sweep : s->tail, now, budget, &removed);
   return removed;
 }
 
 size_t mc_cache_purge_stale(mc_cache *c, uint64_t now, size_t budget) {
-  if (!c->n_exp) return 0;
-  if (budget) return sweep(c, now, budget);
+  if (!c->s->n_exp) return 0;
+  begin_mut(c);
+  flush_pending(c);
   size_t removed = 0;
-  expire_walk(c, c->tail, now, SIZE_MAX, &removed);
+  if (budget) removed = sweep(c, now, budget);
+  else expire_walk(c, c->s->tail, now, SIZE_MAX, &removed);
+  end_mut(c);
   return removed;
 }
 
@@ -695,209 +902,292 @@ static void random_seed(uint64_t seed[2]) {
   seed[1] = mc_cache_siphash13(k, seed, 8);
 }
 
+static int config_ok(const mc_cache_config *cfg) {
+  return cfg && cfg->policy >= MC_CACHE_LRU && cfg->policy <= MC_CACHE_SIEVE &&
+         cfg->ttl_ms <= MC_CACHE_TTL_MAX && cfg->sweep_per_write >= 0;
+}
+
+/* An empty state for cfg (seed chosen here unless cfg gives one). */
+static void state_init(state *s, const mc_cache_config *cfg) {
+  memset(s, 0, sizeof *s);
+  s->cfg = *cfg;
+  if (!s->cfg.sweep_per_write) s->cfg.sweep_per_write = 4;
+  if (cfg->seed[0] || cfg->seed[1]) {
+    s->seed[0] = cfg->seed[0];
+    s->seed[1] = cfg->seed[1];
+  } else {
+    random_seed(s->seed);
+  }
+  s->top = ARENA_START;
+  s->node_top = 1;
+}
+
 int mc_cache_create(const mc_cache_config *cfg, mc_cache **out) {
   *out = NULL;
-  if (!cfg || (cfg->policy != MC_CACHE_LRU && cfg->policy != MC_CACHE_FIFO) ||
-      cfg->ttl_ms > MC_CACHE_TTL_MAX)
-    return MC_CACHE_EINVAL;
+  if (!config_ok(cfg)) return MC_CACHE_EINVAL;
   mc_cache *c = (mc_cache *)calloc(1, sizeof *c);
   if (!c) return MC_CACHE_ENOMEM;
-  c->cfg = *cfg;
-  if (!c->cfg.sweep_per_write) c->cfg.sweep_per_write = 4;
-  if (cfg->seed[0] || cfg->seed[1]) {
-    c->seed[0] = cfg->seed[0];
-    c->seed[1] = cfg->seed[1];
-  } else {
-    random_seed(c->seed);
-  }
-  c->top = ARENA_START;
-  if (index_alloc(c, INDEX_MIN) != 0) {
+  c->s = &c->own;
+  state_init(c->s, cfg);
+  c->nodes = (node *)malloc((NODES_MIN + 1) * sizeof(node));
+  if (!c->nodes || index_alloc(c, INDEX_MIN) != 0) {
+    free(c->nodes);
     free(c);
     return MC_CACHE_ENOMEM;
   }
+  c->node_cap = NODES_MIN;
   *out = c;
   return MC_CACHE_OK;
 }
 
 void mc_cache_destroy(mc_cache *c) {
   if (!c) return;
+  if (c->region) {
+    mc_cache_region_detach(c);
+    return;
+  }
   arena_release(c);
   table_free(c->slots, c->mask + 1);
+  free(c->nodes);
   free(c->log);
   free(c);
 }
 
 int mc_cache_get(mc_cache *c, const void *key, size_t klen, uint64_t now, int flags,
                  mc_cache_view *out) {
+  state *s = c->s;
   uint64_t pos;
   uint32_t h32 = hash32(c, key, klen);
   if (!find_slot(c, key, klen, h32, &pos)) {
-    if (!(flags & MC_CACHE_NO_STATS)) c->st.misses++;
+    if (!(flags & MC_CACHE_NO_STATS)) s->st.misses++;
     return MC_CACHE_MISS;
   }
-  uint32_t ref = (uint32_t)c->slots[pos];
-  uint8_t *e = at(c, ref);
+  uint32_t id = (uint32_t)c->slots[pos];
+  uint8_t *e = at(c, ref_of(c, id));
   meta m;
   decode(e, &m);
   if (m.has_exp && now > expiry_of(e, &m)) {
-    fill_view(c, ref, e, &m, out);
-    if (!(flags & MC_CACHE_KEEP_STALE)) remove_at(c, pos, MC_CACHE_EXPIRE);
-    if (!(flags & MC_CACHE_NO_STATS)) c->st.misses++;
+    fill_view(c, id, e, &m, out);
+    if (!(flags & MC_CACHE_KEEP_STALE)) {
+      begin_mut(c);
+      remove_at(c, pos, MC_CACHE_EXPIRE, 1);
+      end_mut(c);
+    }
+    if (!(flags & MC_CACHE_NO_STATS)) s->st.misses++;
     return (flags & MC_CACHE_ALLOW_STALE) ? MC_CACHE_STALE : MC_CACHE_MISS;
   }
   if (!(flags & MC_CACHE_PEEK)) {
-    if (c->cfg.policy == MC_CACHE_LRU && c->head != ref) {
-      list_unlink(c, ref);
-      list_push_head(c, ref);
+    if (s->cfg.policy == MC_CACHE_LRU && s->head != id) {
+      begin_mut(c);
+      list_unlink(c, id);
+      list_push_head(c, id);
+      end_mut(c);
+    } else if (s->cfg.policy == MC_CACHE_SIEVE) {
+      touch(c, id);
     }
-    if (c->cfg.update_age_on_get && m.has_exp)
+    if (s->cfg.update_age_on_get && m.has_exp)
       set_expiry(e, &m, expiry_at(now, ttl_of(c, e, &m)));
   }
-  if (!(flags & MC_CACHE_NO_STATS)) c->st.hits++;
-  fill_view(c, ref, e, &m, out);
+  if (!(flags & MC_CACHE_NO_STATS)) s->st.hits++;
+  fill_view(c, id, e, &m, out);
   return MC_CACHE_HIT;
 }
 
-/* Replaces the entry at pos (same key) with a new value. */
-static int update_at(mc_cache *c, uint64_t pos, uint32_t h32, const void *key, size_t klen,
-                     const void *val, size_t vlen, unsigned tag, int has_exp, int own,
-                     uint64_t exp, uint64_t ttl, size_t units, uint64_t now) {
-  uint32_t ref = (uint32_t)c->slots[pos];
-  meta m;
-  decode(at(c, ref), &m);
-  size_t old_charge = m.units * UNIT + MC_CACHE_INDEX_CHARGE;
-  size_t charge = units * UNIT + MC_CACHE_INDEX_CHARGE;
-  if (c->cfg.policy == MC_CACHE_LRU && c->head != ref) {
-    list_unlink(c, ref);
-    list_push_head(c, ref);
+/* The most entries the cache may hold (0 = no bound). */
+static inline uint64_t entry_limit(const mc_cache *c) {
+  uint64_t lim = c->s->cfg.max_entries;
+  if (c->region && (!lim || lim > c->node_cap)) lim = c->node_cap;
+  return lim;
+}
+
+/* alloc_block; in region mode a full or fragmented arena evicts entries
+ * other than keep until the block fits, and an empty cache starts its arena
+ * afresh (free lists of unsplittable sizes may hold it all). */
+static uint32_t alloc_evicting(mc_cache *c, size_t units, uint32_t keep, uint64_t now) {
+  uint32_t ref;
+  while (!(ref = alloc_block(c, units)) && c->region) {
+    if (evict_one(c, keep, now)) continue;
+    if (c->s->st.entries || c->s->top == ARENA_START) break;
+    arena_forget(c);
   }
-  while (c->cfg.max_bytes && c->st.bytes - old_charge + charge > c->cfg.max_bytes &&
-         evict_oldest(c, ref, now)) {
+  return ref;
+}
+
+static int insert_new(mc_cache *c, const put_op *op) {
+  state *s = c->s;
+  size_t charge = charge_of(op->units);
+  uint64_t limit = entry_limit(c);
+  while (limit && s->st.entries >= limit && evict_one(c, 0, op->now)) {
   }
-  uint32_t target = ref;
-  if (units != m.units) {
-    target = alloc_block(c, units);
-    if (!target) return MC_CACHE_ENOMEM;
-    list_replace(c, ref, target);
-    c->slots[slot_of_ref(c, h32, ref)] = ((uint64_t)h32 << 32) | target;
-    push_free(c, ref, m.units);
+  while (s->cfg.max_bytes && s->st.bytes + charge > s->cfg.max_bytes && evict_one(c, 0, op->now)) {
   }
-  write_entry(at(c, target), key, klen, val, vlen, tag, has_exp, own, exp, ttl);
-  c->n_exp += (uint64_t)has_exp - (uint64_t)m.has_exp;
-  c->st.bytes = c->st.bytes - old_charge + charge;
-  c->st.sets++;
+  if (!c->region && index_full(c, s->st.entries + 1) && index_grow(c) != 0) return MC_CACHE_ENOMEM;
+  uint32_t ref = alloc_evicting(c, op->units, 0, op->now);
+  if (!ref) return MC_CACHE_ENOMEM;
+  uint32_t id = alloc_id(c);
+  if (!id) {
+    push_free(c, ref, op->units);
+    return MC_CACHE_ENOMEM;
+  }
+  write_entry(at(c, ref), op);
+  c->nodes[id].ref = ref;
+  list_push_head(c, id);
+  HOOK(MC_CACHE_HOOK_SET_LINKED);
+  c->slots[empty_slot(c, op->h32)] = ((uint64_t)op->h32 << 32) | id;
+  HOOK(MC_CACHE_HOOK_SET_WRITTEN);
+  s->st.entries++;
+  s->st.bytes += charge;
+  s->st.sets++;
+  s->n_exp += (uint64_t)op->has_exp;
   return MC_CACHE_OK;
 }
 
-static int insert_new(mc_cache *c, uint32_t h32, const void *key, size_t klen,
-                      const void *val, size_t vlen, unsigned tag, int has_exp, int own,
-                      uint64_t exp, uint64_t ttl, size_t units, uint64_t now) {
-  size_t charge = units * UNIT + MC_CACHE_INDEX_CHARGE;
-  while (c->cfg.max_entries && c->st.entries >= c->cfg.max_entries && evict_oldest(c, 0, now)) {
+/* Replaces the value of the entry at pos (same key). */
+static int update_at(mc_cache *c, uint64_t pos, const put_op *op) {
+  state *s = c->s;
+  uint32_t id = (uint32_t)c->slots[pos];
+  uint32_t ref = ref_of(c, id);
+  meta m;
+  decode(at(c, ref), &m);
+  size_t old_charge = charge_of(m.units), charge = charge_of(op->units);
+  touch(c, id);
+  while (s->cfg.max_bytes && s->st.bytes - old_charge + charge > s->cfg.max_bytes &&
+         evict_one(c, id, op->now)) {
   }
-  while (c->cfg.max_bytes && c->st.bytes + charge > c->cfg.max_bytes && evict_oldest(c, 0, now)) {
+  uint32_t target = ref;
+  if (op->units != m.units) {
+    target = alloc_evicting(c, op->units, id, op->now);
+    if (!target) {
+      if (!c->region) return MC_CACHE_ENOMEM;
+      /* Region too fragmented even with only this entry left: drop it and
+       * insert afresh (from an empty arena). */
+      remove_id(c, id, 0, 0);
+      return insert_new(c, op);
+    }
+    c->nodes[id].ref = target | (c->nodes[id].ref & VISITED);
+    push_free(c, ref, m.units);
   }
-  if (index_full(c, c->st.entries + 1) && index_grow(c) != 0) return MC_CACHE_ENOMEM;
-  uint32_t ref = alloc_block(c, units);
-  if (!ref) return MC_CACHE_ENOMEM;
-  write_entry(at(c, ref), key, klen, val, vlen, tag, has_exp, own, exp, ttl);
-  list_push_head(c, ref);
-  c->slots[empty_slot(c, h32)] = ((uint64_t)h32 << 32) | ref;
-  c->st.entries++;
-  c->st.bytes += charge;
-  c->st.sets++;
-  c->n_exp += (uint64_t)has_exp;
+  write_entry(at(c, target), op);
+  HOOK(MC_CACHE_HOOK_SET_WRITTEN);
+  s->n_exp += (uint64_t)op->has_exp - (uint64_t)m.has_exp;
+  s->st.bytes = s->st.bytes - old_charge + charge;
+  s->st.sets++;
   return MC_CACHE_OK;
 }
 
 int mc_cache_set(mc_cache *c, const void *key, size_t klen, const void *val, size_t vlen,
                  unsigned tag, uint64_t ttl, uint64_t now) {
+  state *s = c->s;
   if (tag > 15) return MC_CACHE_EINVAL;
-  if (ttl == MC_CACHE_TTL_DEFAULT) ttl = c->cfg.ttl_ms;
+  if (ttl == MC_CACHE_TTL_DEFAULT) ttl = s->cfg.ttl_ms;
   if (ttl > MC_CACHE_TTL_MAX) ttl = MC_CACHE_TTL_MAX;
-  int has_exp = ttl > 0;
-  int own = has_exp && ttl != c->cfg.ttl_ms;
+  put_op op = {.key = key, .val = val, .klen = klen, .vlen = vlen, .tag = tag, .ttl = ttl,
+               .now = now};
+  op.has_exp = ttl > 0;
+  op.own = op.has_exp && ttl != s->cfg.ttl_ms;
   if (klen > MC_CACHE_MAX_ENTRY || vlen > MC_CACHE_MAX_ENTRY) return MC_CACHE_ETOOLARGE;
-  size_t raw = raw_size(klen, vlen, has_exp, own);
+  size_t raw = raw_size(klen, vlen, op.has_exp, op.own);
   if (raw > MC_CACHE_MAX_ENTRY) return MC_CACHE_ETOOLARGE;
-  size_t units = units_of(raw);
-  if (c->cfg.max_bytes && units * UNIT + MC_CACHE_INDEX_CHARGE > c->cfg.max_bytes)
-    return MC_CACHE_ETOOLARGE;
-  if (c->n_exp) sweep(c, now, (size_t)c->cfg.sweep_per_write);
-  uint64_t exp = has_exp ? expiry_at(now, ttl) : 0;
-  if ((c->cfg.max_entries && c->st.entries >= c->cfg.max_entries) ||
-      (c->cfg.max_bytes && c->st.bytes + units * UNIT + MC_CACHE_INDEX_CHARGE > c->cfg.max_bytes))
+  op.units = units_of(raw);
+  size_t charge = charge_of(op.units);
+  if (s->cfg.max_bytes && charge > s->cfg.max_bytes) return MC_CACHE_ETOOLARGE;
+  if (c->region && op.units * UNIT > c->arena_cap - ARENA_START) return MC_CACHE_ETOOLARGE;
+  begin_mut(c);
+  flush_pending(c);
+  if (s->n_exp) sweep(c, now, (size_t)s->cfg.sweep_per_write);
+  op.exp = op.has_exp ? expiry_at(now, ttl) : 0;
+  uint64_t limit = entry_limit(c);
+  if ((limit && s->st.entries >= limit) ||
+      (s->cfg.max_bytes && s->st.bytes + charge > s->cfg.max_bytes))
     prepare_eviction(c);
   uint64_t pos;
-  uint32_t h32 = hash32(c, key, klen);
-  if (find_slot(c, key, klen, h32, &pos))
-    return update_at(c, pos, h32, key, klen, val, vlen, tag, has_exp, own, exp, ttl, units, now);
-  return insert_new(c, h32, key, klen, val, vlen, tag, has_exp, own, exp, ttl, units, now);
+  op.h32 = hash32(c, key, klen);
+  int r = find_slot(c, key, klen, op.h32, &pos) ? update_at(c, pos, &op) : insert_new(c, &op);
+  end_mut(c);
+  return r;
 }
 
 int mc_cache_delete(mc_cache *c, const void *key, size_t klen, uint64_t now) {
   uint64_t pos;
   if (!find_slot(c, key, klen, hash32(c, key, klen), &pos)) return 0;
-  const uint8_t *e = at(c, (uint32_t)c->slots[pos]);
+  begin_mut(c);
+  flush_pending(c);
+  const uint8_t *e = at(c, ref_of(c, (uint32_t)c->slots[pos]));
   meta m;
   decode(e, &m);
-  if (expired(e, &m, now)) {
-    remove_at(c, pos, MC_CACHE_EXPIRE);
-    return 0;
-  }
-  remove_at(c, pos, 0);
-  c->st.deletes++;
-  return 1;
+  int was = !expired(e, &m, now);
+  remove_at(c, pos, was ? 0 : MC_CACHE_EXPIRE, 0);
+  if (was) c->s->st.deletes++;
+  end_mut(c);
+  return was;
 }
 
 int mc_cache_pop(mc_cache *c, uint64_t now, mc_cache_view *out) {
-  while (c->tail) {
-    uint32_t ref = c->tail;
-    uint8_t *e = at(c, ref);
+  begin_mut(c);
+  flush_pending(c);
+  uint32_t id;
+  int found = 0;
+  while (!found && (id = next_victim(c, 0)) != 0) {
+    const uint8_t *e = at(c, ref_of(c, id));
     meta m;
     decode(e, &m);
     if (expired(e, &m, now)) {
-      remove_ref(c, ref, MC_CACHE_EXPIRE);
+      remove_id(c, id, MC_CACHE_EXPIRE, 0);
       continue;
     }
-    fill_view(c, ref, e, &m, out);
-    remove_ref(c, ref, 0);
-    c->st.deletes++;
-    return 1;
+    fill_view(c, id, e, &m, out);
+    remove_id(c, id, 0, 1);
+    c->s->st.deletes++;
+    found = 1;
   }
-  return 0;
+  end_mut(c);
+  return found;
+}
+
+/* Heap mode gives memory back; region mode zeroes its index. */
+static void empty_all(mc_cache *c) {
+  state *s = c->s;
+  arena_release(c);
+  if (c->region) {
+    memset(c->slots, 0, (size_t)(c->mask + 1) * sizeof(uint64_t));
+  } else {
+    uint64_t *old = c->slots;
+    uint64_t old_n = c->mask + 1;
+    if (index_alloc(c, INDEX_MIN) == 0) {
+      table_free(old, old_n);
+    } else {
+      c->slots = old; /* keep the big table, emptied */
+      set_index_size(c, old_n);
+      memset(old, 0, old_n * sizeof *old);
+    }
+  }
+  s->head = s->tail = s->sweep = s->hand = 0;
+  s->node_top = 1;
+  s->free_id = 0;
+  s->n_exp = 0;
+  s->st.entries = 0;
+  s->st.bytes = 0;
 }
 
 void mc_cache_clear(mc_cache *c) {
-  arena_release(c);
-  uint64_t *old = c->slots;
-  uint64_t old_n = c->mask + 1;
-  if (index_alloc(c, INDEX_MIN) == 0) {
-    table_free(old, old_n);
-  } else {
-    c->slots = old; /* keep the big table, emptied */
-    memset(old, 0, (c->mask + 1) * sizeof *old);
-  }
-  c->head = c->tail = c->sweep = 0;
-  c->n_exp = 0;
-  c->st.entries = 0;
-  c->st.bytes = 0;
+  begin_mut(c);
+  empty_all(c);
+  end_mut(c);
 }
 
 uint32_t mc_cache_first(const mc_cache *c, int dir) {
-  return dir == MC_CACHE_OLDEST_FIRST ? c->tail : c->head;
+  return dir == MC_CACHE_OLDEST_FIRST ? c->s->tail : c->s->head;
 }
 
-uint32_t mc_cache_next(const mc_cache *c, uint32_t ref, int dir) {
-  const uint8_t *e = at(c, ref);
-  return dir == MC_CACHE_OLDEST_FIRST ? NEWER(e) : OLDER(e);
+uint32_t mc_cache_next(const mc_cache *c, uint32_t id, int dir) {
+  return dir == MC_CACHE_OLDEST_FIRST ? c->nodes[id].newer : c->nodes[id].older;
 }
 
-void mc_cache_view_of(const mc_cache *c, uint32_t ref, mc_cache_view *out) {
-  const uint8_t *e = at(c, ref);
+void mc_cache_view_of(const mc_cache *c, uint32_t id, mc_cache_view *out) {
+  const uint8_t *e = at(c, ref_of(c, id));
   meta m;
   decode(e, &m);
-  fill_view(c, ref, e, &m, out);
+  fill_view(c, id, e, &m, out);
 }
 
 uint32_t mc_cache_find(const mc_cache *c, const void *key, size_t klen) {
@@ -907,14 +1197,322 @@ uint32_t mc_cache_find(const mc_cache *c, const void *key, size_t klen) {
 }
 
 void mc_cache_get_stats(const mc_cache *c, mc_cache_stats *out) {
-  *out = c->st;
-  out->arena_bytes = c->top - ARENA_START;
-  out->index_bytes = (c->mask + 1) * sizeof(uint64_t);
-  out->total_bytes = sizeof *c + c->top + out->index_bytes + c->log_cap;
+  *out = c->s->st;
+  out->arena_bytes = c->s->top - ARENA_START;
+  out->index_bytes = (c->mask + 1) * sizeof(uint64_t) + ((uint64_t)c->node_cap + 1) * sizeof(node);
+  out->total_bytes = c->region ? c->region_size
+                               : sizeof *c + c->s->top + out->index_bytes + c->log_cap;
 }
 
-uint64_t mc_cache_size(const mc_cache *c) { return c->st.entries; }
+uint64_t mc_cache_size(const mc_cache *c) { return c->s->st.entries; }
 
-int mc_cache_uses_ttl(const mc_cache *c) { return c->cfg.ttl_ms != 0 || c->n_exp != 0; }
+int mc_cache_uses_ttl(const mc_cache *c) { return c->s->cfg.ttl_ms != 0 || c->s->n_exp != 0; }
 
-const mc_cache_config *mc_cache_config_of(const mc_cache *c) { return &c->cfg; }
+const mc_cache_config *mc_cache_config_of(const mc_cache *c) { return &c->s->cfg; }
+
+/* ---- region mode --------------------------------------------------------- */
+
+/* Region: [region_hdr + cfg/seed copy][state][slots][nodes][arena], each
+ * part 64-byte aligned; every position is an offset from the region start. */
+typedef struct {
+  region_hdr h;
+  mc_cache_config cfg;          /* as formatted (reset restores it) */
+  uint64_t seed[2];
+} region_head;
+
+static uint64_t head_check(const region_head *rh) {
+  static const uint64_t k[2] = {0x6d656d63746c2052ULL, 0x6567696f6e204831ULL};
+  region_head t = *rh;
+  t.h.check = 0;
+  return mc_cache_siphash13(k, &t, sizeof t);
+}
+
+/* Fills the layout fields of h for cfg; 0 or EINVAL. */
+static int region_layout(const mc_cache_config *cfg, region_hdr *h) {
+  if (!config_ok(cfg) || !cfg->max_bytes || cfg->max_bytes > ARENA_LIMIT - ARENA_START)
+    return MC_CACHE_EINVAL;
+  uint64_t cap = cfg->max_bytes / MC_CACHE_MIN_CHARGE;
+  if (cfg->max_entries && cfg->max_entries < cap) cap = cfg->max_entries;
+  if (cap < 1) cap = 1;
+  if (cap > ID_MAX - 1) return MC_CACHE_EINVAL;
+  uint64_t nslots = INDEX_MIN;
+  while (nslots * 3 < cap * 4 + 4) nslots *= 2; /* load stays under 3/4 */
+  memset(h, 0, sizeof *h);
+  h->magic = REGION_MAGIC;
+  h->version = MC_CACHE_REGION_VERSION;
+  h->hdr_bytes = (uint32_t)sizeof(region_head);
+  h->nslots = nslots;
+  h->node_cap = cap;
+  h->arena_cap = ARENA_START + ((cfg->max_bytes + UNIT - 1) & ~(uint64_t)(UNIT - 1));
+  h->off_state = ALIGN64(sizeof(region_head));
+  h->off_slots = h->off_state + ALIGN64(sizeof(state));
+  h->off_nodes = h->off_slots + nslots * sizeof(uint64_t);
+  h->off_arena = ALIGN64(h->off_nodes + (cap + 1) * sizeof(node));
+  h->size = ALIGN64(h->off_arena + h->arena_cap);
+  return 0;
+}
+
+size_t mc_cache_region_size(const mc_cache_config *cfg) {
+  region_hdr h;
+  if (region_layout(cfg, &h) != 0) return 0;
+  return (size_t)h.size;
+}
+
+static void handle_bind(mc_cache *c, uint8_t *mem, const region_hdr *h) {
+  c->s = (state *)(void *)(mem + h->off_state);
+  c->slots = (uint64_t *)(void *)(mem + h->off_slots);
+  c->nodes = (node *)(void *)(mem + h->off_nodes);
+  c->base = mem + h->off_arena;
+  set_index_size(c, h->nslots);
+  c->node_cap = (uint32_t)h->node_cap;
+  c->arena_cap = (size_t)h->arena_cap;
+  c->region = 1;
+  c->region_size = (size_t)h->size;
+}
+
+int mc_cache_region_init(void *mem, size_t size, const mc_cache_config *cfg) {
+  region_head rh;
+  if (!mem || ((uintptr_t)mem & 63) || region_layout(cfg, &rh.h) != 0) return MC_CACHE_EINVAL;
+  if (size < rh.h.size) return MC_CACHE_EREGION;
+  uint8_t *m = (uint8_t *)mem;
+  mc_cache c;
+  memset(&c, 0, sizeof c);
+  handle_bind(&c, m, &rh.h);
+  memset(m, 0, sizeof(region_head)); /* an interrupted init is not a region */
+  state_init(c.s, cfg);
+  memset(c.slots, 0, (size_t)rh.h.nslots * sizeof(uint64_t));
+  memset(&rh.cfg, 0, sizeof rh.cfg);
+  rh.cfg = c.s->cfg;
+  rh.seed[0] = c.s->seed[0];
+  rh.seed[1] = c.s->seed[1];
+  rh.h.check = head_check(&rh);
+  memcpy(m + sizeof(uint64_t), (uint8_t *)&rh + sizeof(uint64_t), sizeof rh - sizeof(uint64_t));
+  atomic_thread_fence(memory_order_release);
+  memcpy(m, &rh, sizeof(uint64_t)); /* the magic last */
+  return MC_CACHE_OK;
+}
+
+int mc_cache_region_attach(void *mem, size_t size, mc_cache **out) {
+  *out = NULL;
+  if (!mem || ((uintptr_t)mem & 63) || size < sizeof(region_head)) return MC_CACHE_EREGION;
+  region_head rh;
+  memcpy(&rh, mem, sizeof rh);
+  if (rh.h.magic != REGION_MAGIC) return MC_CACHE_EREGION;
+  if (rh.h.version != MC_CACHE_REGION_VERSION) return MC_CACHE_EVERSION;
+  if (rh.h.hdr_bytes != sizeof(region_head) || rh.h.check != head_check(&rh))
+    return MC_CACHE_EREGION;
+  region_hdr want;
+  if (region_layout(&rh.cfg, &want) != 0) return MC_CACHE_EREGION;
+  want.check = rh.h.check;
+  if (memcmp(&want, &rh.h, sizeof want) != 0 || rh.h.size > size) return MC_CACHE_EREGION;
+  mc_cache *c = (mc_cache *)calloc(1, sizeof *c);
+  if (!c) return MC_CACHE_ENOMEM;
+  handle_bind(c, (uint8_t *)mem, &rh.h);
+  *out = c;
+  return MC_CACHE_OK;
+}
+
+void mc_cache_region_detach(mc_cache *c) {
+  if (!c) return;
+  free(c->log);
+  free(c);
+}
+
+int mc_cache_is_region(const mc_cache *c) { return c->region; }
+int mc_cache_mutating(const mc_cache *c) { return c->s->mutating != 0; }
+
+void mc_cache_reset(mc_cache *c) {
+  state *s = c->s;
+  if (c->region) {
+    /* The state may be garbage: restore it from the immutable head. */
+    const region_head *rh = (const region_head *)(const void *)((const uint8_t *)s -
+                                                                ALIGN64(sizeof(region_head)));
+    mc_cache_stats st = s->st;
+    memset(s, 0, sizeof *s);
+    s->cfg = rh->cfg;
+    s->seed[0] = rh->seed[0];
+    s->seed[1] = rh->seed[1];
+    s->st = st;
+  }
+  s->mutating = 1;
+  empty_all(c);
+  s->mutating = 0;
+}
+
+/* ---- verify -------------------------------------------------------------- */
+
+typedef struct {
+  const mc_cache *c;
+  uint8_t *mark;                /* one bit per arena unit */
+  uint64_t top_units, marked;
+} vctx;
+
+/* Marks [ref, ref + units) as used; -1 if out of range or already marked. */
+static int mark_units(vctx *v, uint64_t ref, uint64_t units) {
+  if (ref * UNIT < ARENA_START || units == 0 || ref + units > v->top_units) return -1;
+  for (uint64_t u = ref; u < ref + units; u++) {
+    if (v->mark[u >> 3] & (1u << (u & 7))) return -1;
+    v->mark[u >> 3] |= (uint8_t)(1u << (u & 7));
+  }
+  v->marked += units;
+  return 0;
+}
+
+static int varint_checked(const uint8_t *e, size_t avail, size_t *off, uint64_t *out) {
+  uint64_t r = 0;
+  for (int sh = 0; sh < 63; sh += 7) {
+    if (*off >= avail) return -1;
+    uint8_t b = e[(*off)++];
+    r |= (uint64_t)(b & 0x7f) << sh;
+    if (!(b & 0x80)) { *out = r; return 0; }
+  }
+  return -1;
+}
+
+/* decode() with every read bounds-checked against the arena's top. */
+static int decode_checked(const vctx *v, uint32_t ref, meta *m) {
+  if ((uint64_t)ref * UNIT < ARENA_START || ref >= v->top_units) return -1;
+  const uint8_t *e = at(v->c, ref);
+  size_t avail = (size_t)(v->top_units - ref) * UNIT, off = 0;
+  uint64_t k, l;
+  if (varint_checked(e, avail, &off, &k) || varint_checked(e, avail, &off, &l)) return -1;
+  if ((k >> 2) > MC_CACHE_MAX_ENTRY || (l >> 4) > MC_CACHE_MAX_ENTRY) return -1;
+  decode(e, m);
+  if (m->key_off != off || ref + m->units > v->top_units) return -1;
+  return 0;
+}
+
+static inline int live(const mc_cache *c, uint64_t id) {
+  return id >= 1 && id < c->s->node_top && (c->nodes[id].ref & REF_MASK) != 0;
+}
+
+/* Nodes and blocks: counts, bytes, expiring entries; visited bits only under
+ * SIEVE. */
+static int verify_nodes(vctx *v) {
+  const mc_cache *c = v->c;
+  const state *s = c->s;
+  uint64_t n = 0, bytes = 0, n_exp = 0;
+  for (uint32_t id = 1; id < s->node_top; id++) {
+    const node *nd = &c->nodes[id];
+    if (!(nd->ref & REF_MASK)) {
+      if (nd->ref) return -1;
+      continue;
+    }
+    if ((nd->ref & VISITED) && s->cfg.policy != MC_CACHE_SIEVE) return -1;
+    meta m;
+    if (decode_checked(v, nd->ref & REF_MASK, &m) || mark_units(v, nd->ref & REF_MASK, m.units))
+      return -1;
+    n++;
+    bytes += charge_of(m.units);
+    n_exp += (uint64_t)m.has_exp;
+  }
+  if (n != s->st.entries || bytes != s->st.bytes || n_exp != s->n_exp) return -1;
+  if (s->cfg.max_bytes && bytes > s->cfg.max_bytes) return -1;
+  return 0;
+}
+
+/* Index: one slot per live entry, each reachable from its home, holding its
+ * key's hash, and the first slot of its key. */
+static int verify_index(const vctx *v) {
+  const mc_cache *c = v->c;
+  uint64_t nslots = c->mask + 1, used = 0;
+  for (uint64_t i = 0; i < nslots; i++) {
+    uint64_t sl = c->slots[i];
+    if (!sl) continue;
+    if (!live(c, (uint32_t)sl)) return -1;
+    used++;
+  }
+  if (used != c->s->st.entries || used >= nslots) return -1;
+  for (uint64_t i = 0; i < nslots; i++) {
+    uint64_t sl = c->slots[i];
+    if (!sl) continue;
+    uint32_t id = (uint32_t)sl, h32 = (uint32_t)(sl >> 32);
+    const uint8_t *e = at(c, ref_of(c, id));
+    meta m;
+    decode(e, &m);
+    if (hash32(c, e + m.key_off, m.klen) != h32) return -1;
+    for (uint64_t j = home(c, h32); j != i; j = (j + 1) & c->mask)
+      if (!c->slots[j]) return -1;
+    uint64_t pos;
+    if (!find_slot(c, e + m.key_off, m.klen, h32, &pos) || pos != i) return -1;
+  }
+  return 0;
+}
+
+/* Queue: newer/older links agree from head to tail over every live entry;
+ * cursors point at live entries. */
+static int verify_queue(const vctx *v) {
+  const mc_cache *c = v->c;
+  const state *s = c->s;
+  uint64_t steps = 0;
+  uint32_t prev = 0, id = s->head;
+  while (id) {
+    if (!live(c, id) || c->nodes[id].newer != prev || ++steps > s->st.entries) return -1;
+    prev = id;
+    id = c->nodes[id].older;
+  }
+  if (prev != s->tail || steps != s->st.entries) return -1;
+  if ((s->sweep && !live(c, s->sweep)) || (s->hand && !live(c, s->hand))) return -1;
+  if (s->victim_id) {
+    if (!live(c, s->victim_id)) return -1;
+    const uint8_t *e = at(c, ref_of(c, s->victim_id));
+    meta m;
+    decode(e, &m);
+    if (hash32(c, e + m.key_off, m.klen) != s->victim_h32) return -1;
+  }
+  /* free ids: exactly the handed-out ids that are not live */
+  uint64_t nfree = 0;
+  for (uint32_t f = s->free_id; f; f = c->nodes[f].older) {
+    if (f >= s->node_top || c->nodes[f].ref || ++nfree > s->node_top) return -1;
+  }
+  if (nfree + s->st.entries != (uint64_t)s->node_top - 1) return -1;
+  return 0;
+}
+
+/* Arena: free lists well-formed, and live + free + pending blocks tile
+ * [ARENA_START, top) exactly. */
+static int verify_arena(vctx *v) {
+  const mc_cache *c = v->c;
+  const state *s = c->s;
+  uint64_t bound = v->top_units;
+  for (size_t k = 1; k <= MAX_CLASS; k++) {
+    int bit = (s->free_bits[k >> 6] >> (k & 63)) & 1;
+    if (bit != (s->free_head[k] != 0)) return -1;
+    uint64_t steps = 0;
+    for (uint32_t r = s->free_head[k]; r; r = ((const uint32_t *)(const void *)at(c, r))[0]) {
+      if (++steps > bound || (uint64_t)r * UNIT < ARENA_START || r >= v->top_units) return -1;
+      if (((const uint32_t *)(const void *)at(c, r))[1] != k || mark_units(v, r, k)) return -1;
+    }
+  }
+  if (s->free_bits[0] & 1) return -1;
+  for (size_t l = 0; l < LARGE_LISTS; l++) {
+    uint64_t steps = 0;
+    for (uint32_t r = s->large_free[l]; r; r = ((const uint32_t *)(const void *)at(c, r))[0]) {
+      if (++steps > bound || (uint64_t)r * UNIT < ARENA_START || r >= v->top_units) return -1;
+      uint32_t u = ((const uint32_t *)(const void *)at(c, r))[1];
+      if (u <= MAX_CLASS || units_of((size_t)u * UNIT) != u || large_list(u) != l ||
+          mark_units(v, r, u))
+        return -1;
+    }
+  }
+  if (s->pending_ref && mark_units(v, s->pending_ref, s->pending_units)) return -1;
+  if (!s->pending_ref && s->pending_units) return -1;
+  if (v->marked != v->top_units - ARENA_START / UNIT) return -1;
+  return 0;
+}
+
+int mc_cache_verify(const mc_cache *c) {
+  const state *s = c->s;
+  if (!config_ok(&s->cfg) || !s->cfg.sweep_per_write) return MC_CACHE_ECORRUPT;
+  if (s->top < ARENA_START || s->top > c->arena_cap || s->top % UNIT) return MC_CACHE_ECORRUPT;
+  if (s->node_top < 1 || s->node_top > (uint64_t)c->node_cap + 1) return MC_CACHE_ECORRUPT;
+  if (s->st.entries >= s->node_top || s->st.entries > c->mask) return MC_CACHE_ECORRUPT;
+  if (s->cfg.max_entries && s->st.entries > s->cfg.max_entries) return MC_CACHE_ECORRUPT;
+  if (s->pending_ref > REF_MASK) return MC_CACHE_ECORRUPT;
+  vctx v = {c, NULL, s->top / UNIT, 0};
+  v.mark = (uint8_t *)calloc((size_t)(v.top_units + 7) / 8 + 1, 1);
+  if (!v.mark) return MC_CACHE_ENOMEM;
+  int r = verify_nodes(&v) || verify_index(&v) || verify_queue(&v) || verify_arena(&v);
+  free(v.mark);
+  return r ? MC_CACHE_ECORRUPT : 0;
+}
