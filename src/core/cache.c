@@ -1243,7 +1243,11 @@ static int region_layout(const mc_cache_config *cfg, region_hdr *h) {
   h->hdr_bytes = (uint32_t)sizeof(region_head);
   h->nslots = nslots;
   h->node_cap = cap;
-  h->arena_cap = ARENA_START + ((cfg->max_bytes + UNIT - 1) & ~(uint64_t)(UNIT - 1));
+  /* max_bytes plus 1/8 slack against fragmentation (freed blocks are not
+   * merged), so a full region rarely evicts beyond its byte bound. */
+  uint64_t arena = cfg->max_bytes + cfg->max_bytes / 8;
+  if (arena > ARENA_LIMIT - ARENA_START) arena = ARENA_LIMIT - ARENA_START;
+  h->arena_cap = ARENA_START + ((arena + UNIT - 1) & ~(uint64_t)(UNIT - 1));
   h->off_state = ALIGN64(sizeof(region_head));
   h->off_slots = h->off_state + ALIGN64(sizeof(state));
   h->off_nodes = h->off_slots + nslots * sizeof(uint64_t);
@@ -1504,7 +1508,8 @@ static int verify_arena(vctx *v) {
 int mc_cache_verify(const mc_cache *c) {
   const state *s = c->s;
   if (!config_ok(&s->cfg) || !s->cfg.sweep_per_write) return MC_CACHE_ECORRUPT;
-  if (s->top < ARENA_START || s->top > c->arena_cap || s->top % UNIT) return MC_CACHE_ECORRUPT;
+  if (s->top < ARENA_START || (s->top > ARENA_START && s->top > c->arena_cap) || s->top % UNIT)
+    return MC_CACHE_ECORRUPT;
   if (s->node_top < 1 || s->node_top > (uint64_t)c->node_cap + 1) return MC_CACHE_ECORRUPT;
   if (s->st.entries >= s->node_top || s->st.entries > c->mask) return MC_CACHE_ECORRUPT;
   if (s->cfg.max_entries && s->st.entries > s->cfg.max_entries) return MC_CACHE_ECORRUPT;
