@@ -1160,6 +1160,11 @@ static void empty_all(mc_cache *c) {
       set_index_size(c, old_n);
       memset(old, 0, old_n * sizeof *old);
     }
+    node *n = (node *)realloc(c->nodes, (NODES_MIN + 1) * sizeof(node));
+    if (n) {
+      c->nodes = n;
+      c->node_cap = NODES_MIN;
+    }
   }
   s->head = s->tail = s->sweep = s->hand = 0;
   s->node_top = 1;

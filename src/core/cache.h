@@ -108,7 +108,7 @@ typedef struct mc_cache_stats {
   uint64_t hits, misses, sets, deletes, evictions, expirations;
   uint64_t entries, bytes;
   uint64_t arena_bytes;    /* arena bytes handed out (live + free blocks) */
-  uint64_t index_bytes;    /* index table */
+  uint64_t index_bytes;    /* index table and node array */
   uint64_t total_bytes;    /* every byte of memory this cache owns */
 } mc_cache_stats;
 
