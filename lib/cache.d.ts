@@ -105,7 +105,7 @@ export declare class LRUCache<K extends CacheKey = CacheKey, V = any> implements
   peek(key: K, options?: LRUCacheGetOptions): V | undefined;
   delete(key: K): boolean;
   clear(): void;
-  /** Removes and returns the least recently used value. */
+  /** Removes and returns the value eviction would drop next (lru: the least recently used; fifo: the oldest inserted; sieve: the entry the hand stops at). */
   pop(): V | undefined;
   /** Removes every expired entry; true if any was removed. */
   purgeStale(): boolean;

@@ -201,7 +201,7 @@ class LRUCache {
     native.cacheClear(this.#h);
   }
 
-  /** Removes and returns the least recently used value (undefined if empty). */
+  /** Removes and returns the value eviction would drop next (undefined if empty): the least recently used under lru. */
   pop() {
     LRUCache.#check(this);
     const r = native.cachePop(this.#h);
