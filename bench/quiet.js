@@ -116,6 +116,13 @@ function describe(fig) {
   return `load ${fig.load1.toFixed(2)}, others ${pct(fig.othersCores)} of a core`;
 }
 
+// A recorded figure judged against (possibly other) thresholds.
+function judge(fig, thresholds) {
+  if (!fig || fig.unavailable) return { quiet: false, busy: 'quietness not recorded' };
+  const why = busyReason(fig, checkThresholds(thresholds));
+  return { quiet: why === null, busy: why };
+}
+
 class QuietMeter {
   constructor(thresholds = {}) {
     this.thresholds = checkThresholds(thresholds);
@@ -212,7 +219,9 @@ function poolFigures(figs, thresholds) {
     load1: Math.max(...figs.map((f) => f.load1)),
     loadPerCore: worst.loadPerCore,
     othersCores: round(wall > 0 ? others / wall : 0, 4),
-    runs: figs.length,
+    othersTicks: others,
+    wallTicks: wall,
+    runs: figs.reduce((a, f) => a + (f.runs || 1), 0),
   };
   const why = busyReason(fig, th);
   fig.quiet = why === null;
@@ -269,6 +278,6 @@ async function preflight(meter, { ms = 1000, strict = false, allowBusy = false, 
 }
 
 module.exports = {
-  DEFAULT_THRESHOLDS, QuietMeter, sample, interval, poolFigures, describe, describeThresholds, takeQuietArgs, preflight,
+  DEFAULT_THRESHOLDS, QuietMeter, judge, sample, interval, poolFigures, describe, describeThresholds, takeQuietArgs, preflight,
   readCpuTicks, readOwnTicks, readLoad,
 };
