@@ -84,7 +84,7 @@ function shapeJobs(mode) {
 function policyParams(mode) {
   const tiny = mode === 'tiny';
   const s = (real, small) => (tiny ? small : real);
-  const base = { workload: 'zipfMix', universe: s(1e6, 4000), max: s(1e4, 400), s: 0.99, warm: s(5e5, 4000), ops: s(1e6, 4000) };
+  const base = { workload: 'zipfMix', universe: s(1e6, 4000), max: s(1e4, 100), s: 0.99, warm: s(5e5, 4000), ops: s(1e6, 4000) };
   return {
     zipf: { ...base, setShare: 0.1 },
     zipfAside: { ...base, setShare: 0, fillOnMiss: true },
