@@ -6,8 +6,9 @@
 // (forwards, then backwards) in every round; the table shows the median over
 // rounds.
 //
-//   memctl bench [--full] [--json] [--markdown] [--rounds N] [--libs a,b,...] [--jobs a,b,...]
-//                [--quiet] [--report F]
+// Every child's run is bracketed by quietness samples (bench/quiet.js); speed
+// targets are judged only on rounds whose memctl and lru-cache runs were both
+// quiet. See HELP below and docs/benchmarks.md.
 //   (--tiny: tiny sizes, for the smoke test only)
 const { spawn } = require('child_process');
 const os = require('os');
@@ -858,6 +859,8 @@ both quiet; otherwise it reads "not judged: machine busy (...)".
                 --full; shape jobs are named like get-str16-100k, set-int-1M; --sieve
                 jobs: ${Object.keys(policyParams('quick')).join(', ')})
   --quiet       no progress lines on stderr
+
+Other benchmarks (same quietness options): memctl bench --pool, --leak, --snapshot.
 `;
 
 function parseArgs(args) {
