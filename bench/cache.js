@@ -748,10 +748,12 @@ function printReport(out, report, md = false, { withNotes = true } = {}) {
       }
       w();
     }
-    w('LimitableMap (FIFO, limit = max):');
-    if (md) w();
-    w(groupTable(report, 'limitable', md));
-    w();
+    if (report.libs.limitable.length) {
+      w('LimitableMap (FIFO, limit = max):');
+      if (md) w();
+      w(groupTable(report, 'limitable', md));
+      w();
+    }
     if (report.shapeRows && report.shapeRows.length) {
       w('key shapes (100-byte values; get: hits in a random order; set: every set evicts; ratio: median of quiet per-round ratios):');
       if (md) w();
@@ -828,21 +830,21 @@ core, and during it other processes used below --max-others of a core. A
 speed target is judged only on rounds whose memctl and lru-cache runs were
 both quiet; otherwise it reads "not judged: machine busy (...)".
 
-  (default)     quick: about 5 minutes on 2 cores; ${QUICK_ROUNDS} rounds for memctl and
+  (default)     quick: about 3-5 minutes on 2 cores; ${QUICK_ROUNDS} rounds for memctl and
                 lru-cache, 1 for the other libraries; judges every speed target
   --full        ${FULL_ROUNDS} rounds for every library, the key-shape matrix, a full GC
                 with 10M entries held and the most entries held under the
-                default heap limit (memctl: 50M); about 45 minutes and up to
+                default heap limit (memctl: 50M); about 35 minutes and up to
                 ~7 GiB of memory. Refuses to start on a busy machine unless
                 --allow-busy
   --shapes      add the key-shape matrix: integers, numeric strings, floats,
                 16-byte, 256-byte URL-like and 4 KB strings at 10k, 100k, 1M
                 entries (4 KB: up to 100k), get on hits and set with eviction,
-                memctl and lru-cache; about 15 more minutes at 3 rounds
+                memctl and lru-cache; about 10-15 more minutes at 3 rounds
   --sieve       instead: the eviction policies, memctl 'lru', 'fifo', 'sieve'
                 and lru-cache on the Zipf 0.99 mix, a cache-aside Zipf stream
                 and the same with sequential scans of cold keys: hit rates and
-                speeds (about 3 minutes; a build without 'sieve' skips it)
+                speeds (about 2 minutes; a build without 'sieve' skips it)
   --rounds N    rounds for memctl and lru-cache (and every --sieve library)
                 (default ${QUICK_ROUNDS}; ${FULL_ROUNDS} with --full)
   --peer-rounds N  rounds for the other libraries (default 1; ${FULL_ROUNDS} with --full)
@@ -941,6 +943,8 @@ async function main(args = []) {
     // Judged again from the saved figures, in this version's words.
     saved.suite ||= 'cache';
     saved.peerRounds ||= saved.rounds;
+    // Jobs added since the report was saved: their parameters, no figures.
+    if (saved.suite === 'cache') saved.params = { ...jobParams(saved.mode === 'tiny' ? 'tiny' : 'quick'), ...saved.params };
     if (!saved.runs) {
       // A report from before quietness was recorded: nothing timed is judged.
       for (const cell of allCells(saved.results || {})) {
