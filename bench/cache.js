@@ -250,27 +250,43 @@ function libsFor(job, libs, round, peerRounds) {
   return list.filter((l) => job.group === 'policy' || PAIR.includes(l) || round < peerRounds);
 }
 
-async function runPlan(plan, libsByGroup, missing, log, meter, peerRounds) {
+// Runs the plan. With retryBusy > 0, a round whose memctl / lru-cache pair
+// was busy runs that pair again (after retryWaitMs), up to retryBusy times;
+// the retry's samples replace the busy ones (every run stays in `runs`).
+async function runPlan(plan, libsByGroup, missing, log, meter, { peerRounds, retryBusy = 0, retryWaitMs = 10e3 }) {
   const samples = {}; // group -> lib -> jobId -> [result]
   const failures = []; // { group, lib, job, error }
-  const runs = []; // every child: { group, job, lib, round, ok, quiet }
+  const runs = []; // every child: { group, job, lib, round, ok, quiet, attempt }
+  const runOne = async (job, lib, round, attempt) => {
+    const t = Date.now();
+    const { value, quiet: q } = await meter.run(() => runChild(lib, job, timeoutFor(job)));
+    let run = value;
+    if (!run.ok && job.id === 'max' && run.crashed) run = { ok: true, result: maxEntriesFromCrash(run) };
+    const slot = (((samples[job.group] ||= {})[lib] ||= {})[job.id] ||= []);
+    const prev = slot.findIndex((x) => x.round === round);
+    if (prev >= 0) slot.splice(prev, 1);
+    if (run.ok) slot.push({ ...run.result, round, quiet: q });
+    else failures.push({ group: job.group, lib, job: job.id, error: run.error });
+    runs.push({ group: job.group, job: job.id, lib, round, attempt, ok: run.ok, quiet: q });
+    log(`[round ${round + 1}/${job.rounds}${attempt ? `, retry ${attempt}` : ''}] ${job.group}/${job.id} ${lib}: ` +
+      `${run.ok ? summarize(job.id, run.result) : 'FAILED: ' + run.error} (${((Date.now() - t) / 1000).toFixed(1)} s; ` +
+      `${q.quiet ? 'quiet' : `busy: ${q.busy}`})`);
+    return q;
+  };
   const maxRounds = Math.max(0, ...plan.jobs.map((j) => j.rounds));
   for (let round = 0; round < maxRounds; round++) {
     for (const job of plan.jobs) {
       if (round >= job.rounds) continue;
+      const figs = {};
       for (const lib of roundOrder(libsFor(job, libsByGroup[job.group], round, peerRounds), round)) {
-        if (missing[lib]) continue;
-        const t = Date.now();
-        const { value, quiet: q } = await meter.run(() => runChild(lib, job, timeoutFor(job)));
-        let run = value;
-        if (!run.ok && job.id === 'max' && run.crashed) run = { ok: true, result: maxEntriesFromCrash(run) };
-        const slot = (((samples[job.group] ||= {})[lib] ||= {})[job.id] ||= []);
-        if (run.ok) slot.push({ ...run.result, round, quiet: q });
-        else failures.push({ group: job.group, lib, job: job.id, error: run.error });
-        runs.push({ group: job.group, job: job.id, lib, round, ok: run.ok, quiet: q });
-        log(`[round ${round + 1}/${job.rounds}] ${job.group}/${job.id} ${lib}: ` +
-          `${run.ok ? summarize(job.id, run.result) : 'FAILED: ' + run.error} (${((Date.now() - t) / 1000).toFixed(1)} s; ` +
-          `${q.quiet ? 'quiet' : `busy: ${q.busy}`})`);
+        if (!missing[lib]) figs[lib] = await runOne(job, lib, round, 0);
+      }
+      const pair = PAIR.filter((l) => figs[l]);
+      if (job.group === 'policy' || pair.length !== 2) continue;
+      for (let attempt = 1; attempt <= retryBusy && !quiet.poolFigures(pair.map((l) => figs[l]), meter.thresholds).quiet; attempt++) {
+        log(`memctl bench: ${job.group}/${job.id} round ${round + 1}: the pair ran on a busy machine; again in ${retryWaitMs / 1000} s (retry ${attempt} of ${retryBusy})`);
+        await new Promise((r) => setTimeout(r, retryWaitMs));
+        for (const lib of roundOrder(pair, round)) figs[lib] = await runOne(job, lib, round, attempt);
       }
     }
   }
@@ -815,7 +831,7 @@ const JOB_IDS = ['setEvict', 'get10k', 'get100k', 'get1m', 'getUrl256', 'getStr4
 
 const HELP = `usage: memctl bench [--full] [--shapes] [--sieve] [--json] [--markdown] [--rounds N] [--peer-rounds N]
                     [--libs a,b,...] [--jobs a,b,...] [--max-load X] [--max-others X] [--allow-busy]
-                    [--quiet] [--report F]
+                    [--retry-busy N] [--retry-wait S] [--quiet] [--report F]
 
 Compares memctl's LRUCache with lru-cache, mnemonist (LRUMap), lru.min,
 quick-lru and a plain Map, and LimitableMap with the classic JS LimitableMap,
@@ -852,6 +868,9 @@ both quiet; otherwise it reads "not judged: machine busy (...)".
   --max-others X  quiet: other processes below X cores (default ${quiet.DEFAULT_THRESHOLDS.maxOthersCores} = 5% of a core);
                 0 forces every run busy
   --allow-busy  start a --full run even when the machine is busy
+  --retry-busy N  run a round's memctl / lru-cache pair again, up to N times,
+                when it ran on a busy machine (default 0), waiting
+  --retry-wait S  seconds before each retry (default 10)
   --json        print the results as JSON (with every run's quietness figures)
   --markdown    print the tables as GitHub markdown
   --report F    print the report of an earlier --json run saved in file F,
@@ -869,7 +888,7 @@ function parseArgs(args) {
   const { thresholds, allowBusy, rest } = quiet.takeQuietArgs(args, usageError);
   const opts = {
     full: false, json: false, markdown: false, report: null, mode: 'quick', rounds: null, peerRounds: null, memRounds: 1,
-    libs: null, jobs: null, quiet: false, help: false, shapes: false, sieve: false, thresholds, allowBusy,
+    libs: null, jobs: null, quiet: false, help: false, shapes: false, sieve: false, thresholds, allowBusy, retryBusy: 0, retryWait: 10,
     thresholdsGiven: rest.length !== args.length,
   };
   for (let i = 0; i < rest.length; i++) {
@@ -882,13 +901,17 @@ function parseArgs(args) {
     else if (a === '--sieve') opts.sieve = true;
     else if (a === '--quiet') opts.quiet = true;
     else if (a === '--help' || a === '-h') opts.help = true;
-    else if (a === '--rounds' || a === '--peer-rounds' || a === '--libs' || a === '--report' || a === '--jobs') {
+    else if (a === '--rounds' || a === '--peer-rounds' || a === '--libs' || a === '--report' || a === '--jobs' || a === '--retry-busy' || a === '--retry-wait') {
       const v = rest[++i];
       if (v === undefined) throw usageError(`${a} needs a value`);
       if (a === '--rounds' || a === '--peer-rounds') {
         const n = Number(v);
         if (!Number.isInteger(n) || n < 1 || n > 100) throw usageError(`${a} must be an integer from 1 to 100, got ${v}`);
         opts[a === '--rounds' ? 'rounds' : 'peerRounds'] = n;
+      } else if (a === '--retry-busy' || a === '--retry-wait') {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0 || n > 600) throw usageError(`${a} must be an integer from 0 to 600, got ${v}`);
+        opts[a === '--retry-busy' ? 'retryBusy' : 'retryWait'] = n;
       } else if (a === '--report') {
         opts.report = v;
       } else if (a === '--jobs') {
@@ -903,6 +926,8 @@ function parseArgs(args) {
     }
   }
   if (opts.sieve && (opts.full || opts.shapes)) throw usageError('--sieve runs alone: not with --full or --shapes');
+  // Naming a job of the key-shape matrix runs the matrix (filtered to it).
+  if (opts.jobs && !opts.sieve && opts.jobs.some((j) => /^(get|set)-/.test(j))) opts.shapes = true;
   const tiny = opts.mode === 'tiny';
   if (tiny && !opts.sieve) { opts.full = true; opts.shapes = true; }
   if (opts.full && !tiny) opts.shapes = true;
@@ -973,7 +998,8 @@ async function main(args = []) {
   const plan = buildPlan(opts);
   const commit = sourceCommit(); // before the run: what the children load
   const started = Date.now();
-  const { samples, failures, runs } = await runPlan(plan, libs, missing, log, meter, opts.peerRounds);
+  const { samples, failures, runs } = await runPlan(plan, libs, missing, log, meter,
+    { peerRounds: opts.peerRounds, retryBusy: opts.retryBusy, retryWaitMs: opts.retryWait * 1000 });
   const results = aggregate(samples, libs, plan.params, opts.full, meter.thresholds);
   const extra = aggregateExtra(samples, libs, meter.thresholds);
   const report = {

@@ -108,7 +108,8 @@ test('memctl bench --tiny --json with permissive thresholds: every library, metr
 });
 
 test('a forced-busy run judges no speed target: "not judged: machine busy (...)" with the figures', () => {
-  const run = bench(['--tiny', '--json', '--quiet', ...FORCED_BUSY, '--libs', PAIR.join(','), '--jobs', 'get1m,setEvict,zipf,mem1m']);
+  const run = bench(['--tiny', '--json', '--quiet', ...FORCED_BUSY, '--libs', PAIR.join(','), '--jobs', 'get1m,setEvict,zipf,mem1m',
+    '--retry-busy', '1', '--retry-wait', '0']);
   assert.strictEqual(run.status, 0, `bench failed:\n${run.stderr}`);
   const report = JSON.parse(run.stdout);
   assert.strictEqual(report.preflight.quiet, false);
@@ -122,6 +123,10 @@ test('a forced-busy run judges no speed target: "not judged: machine busy (...)"
     assert.match(byId[id].notJudged, BUSY_VERDICT);
     assert.strictEqual(byId[id].pairs.length, 2);
   }
+  // A busy pair ran once more; the retry's samples replace the first ones.
+  const retried = report.runs.filter((r) => r.job === 'get1m' && r.attempt === 1);
+  assert.deepStrictEqual(retried.map((r) => r.round).sort(), [0, 0, 1, 1]);
+  assert.strictEqual(report.results.cache.memctl.get1m.samples.length, 2);
   // The busy runs' speeds are kept for the record but are no cell's median.
   const cell = report.results.cache.memctl.get1m;
   assert.strictEqual(cell.median, null);
@@ -225,8 +230,12 @@ test('bench options are checked', () => {
   assert.deepStrictEqual([o.full, o.json, o.rounds, o.mode, o.allowBusy], [true, true, 5, 'quick', true]);
   assert.deepStrictEqual(o.thresholds, { maxLoadPerCore: 0.5, maxOthersCores: 0.1 });
   assert.strictEqual(parseArgs(['--rounds', '2', '--peer-rounds', '9']).peerRounds, 2);
+  assert.strictEqual(parseArgs(['--retry-busy', '3']).retryBusy, 3);
+  assert.throws(() => parseArgs(['--retry-busy', '-1']), { code: 'ERR_MEMCTL_BENCH_USAGE' });
+  assert.strictEqual(parseArgs(['--jobs', 'get-int-10k']).shapes, true);
+  assert.strictEqual(parseArgs(['--jobs', 'get1m']).shapes, false);
   const help = bench(['--help'], 60e3);
-  for (const opt of ['--full', '--shapes', '--sieve', '--max-load', '--max-others', '--allow-busy', '--peer-rounds', '--rounds']) assert.match(help.stdout, new RegExp(`^ {2}${opt} `, 'm'), opt);
+  for (const opt of ['--full', '--shapes', '--sieve', '--max-load', '--max-others', '--allow-busy', '--retry-busy', '--peer-rounds', '--rounds']) assert.match(help.stdout, new RegExp(`^ {2}${opt} `, 'm'), opt);
 });
 
 test('quietness: other processes are the machine\'s busy time less this tree\'s own; pairs pool their runs', () => {
