@@ -860,7 +860,7 @@ both quiet; otherwise it reads "not judged: machine busy (...)".
   --sieve       instead: the eviction policies, memctl 'lru', 'fifo', 'sieve'
                 and lru-cache on the Zipf 0.99 mix, a cache-aside Zipf stream
                 and the same with sequential scans of cold keys: hit rates and
-                speeds (about 2 minutes; a build without 'sieve' skips it)
+                speeds (2-4 minutes; a build without 'sieve' skips it)
   --rounds N    rounds for memctl and lru-cache (and every --sieve library)
                 (default ${QUICK_ROUNDS}; ${FULL_ROUNDS} with --full)
   --peer-rounds N  rounds for the other libraries (default 1; ${FULL_ROUNDS} with --full)
@@ -993,6 +993,7 @@ async function main(args = []) {
   log(`memctl bench: ${quiet.describeThresholds(meter.thresholds)}`);
   const preflight = await quiet.preflight(meter, {
     ms: mode === 'full' ? 3000 : mode === 'tiny' ? 300 : 1000, strict: mode === 'full', allowBusy: opts.allowBusy,
+    waitForLoadMs: mode === 'tiny' ? 0 : 120e3,
     what: 'a --full run', log: opts.quiet && mode === 'tiny' ? () => {} : (s) => process.stderr.write(s + '\n'),
   });
   const plan = buildPlan(opts);

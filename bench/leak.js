@@ -180,7 +180,7 @@ function printTable(res) {
 async function main(args) {
   const opt = parseArgs(args);
   const meter = new quiet.QuietMeter(opt.thresholds);
-  await quiet.preflight(meter, { ms: 1000 });
+  await quiet.preflight(meter, { ms: 1000, waitForLoadMs: 120e3 });
   const runs = [];
   for (let i = 0; i < opt.rounds; i++) {
     runs.push(runChild(meter, opt.blocks, opt.steps, opt.stress, opt.observed));

@@ -217,7 +217,7 @@ function lpad(s, n) { s = String(s); return s.length >= n ? s : ' '.repeat(n - s
 async function main(argv = []) {
   const { thresholds, rest: args } = quiet.takeQuietArgs(argv);
   const meter = new quiet.QuietMeter(thresholds);
-  await quiet.preflight(meter, { ms: 1000 });
+  await quiet.preflight(meter, { ms: 1000, waitForLoadMs: 120e3 });
   const json = args.includes('--json');
   const sizesArg = args.find((a) => a.startsWith('--sizes='));
   const timeArg = args.find((a) => a.startsWith('--time='));

@@ -190,7 +190,7 @@ async function main(args) {
   const opts = parseArgs(args);
   if (opts.help) { process.stdout.write(USAGE); return 0; }
   opts.meter = new quiet.QuietMeter(opts.thresholds);
-  await quiet.preflight(opts.meter, { ms: 1000, log: (m) => log(opts, m) });
+  await quiet.preflight(opts.meter, { ms: 1000, waitForLoadMs: 120e3, log: (m) => log(opts, m) });
   const { file, generatedSeconds } = fixture(opts);
   const fileBytes = fs.statSync(file).size;
   log(opts, `measuring on ${file} (${fmtMiB(fileBytes)}), one child process at a time:`);
