@@ -640,9 +640,10 @@ function policyTable(report, md) {
   const jobs = Object.keys(report.policyParams).filter((j) => report.libs.policy.some((l) => (pol[l] || {})[j]));
   const head = ['library'];
   for (const j of jobs) head.push(`${j} hit rate`, `${j} ops/s`, `${j} vs lru-cache`);
+  const label = (lib) => (lib === 'memctl' ? "memctl policy 'lru'" : LIBS[lib].label);
   const rows = report.libs.policy.map((lib) => {
-    if (report.missing[lib]) return [LIBS[lib].label, ...jobs.flatMap(() => ['n/a', 'n/a', 'n/a'])];
-    return [LIBS[lib].label, ...jobs.flatMap((j) => {
+    if (report.missing[lib]) return [label(lib), ...jobs.flatMap(() => ['n/a', 'n/a', 'n/a'])];
+    return [label(lib), ...jobs.flatMap((j) => {
       const c = (pol[lib] || {})[j];
       if (!c) return ['-', '-', '-'];
       const ref = (pol['lru-cache'] || {})[j];
