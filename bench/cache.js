@@ -851,7 +851,7 @@ both quiet; otherwise it reads "not judged: machine busy (...)".
                 lru-cache, 1 for the other libraries; judges every speed target
   --full        ${FULL_ROUNDS} rounds for every library, the key-shape matrix, a full GC
                 with 10M entries held and the most entries held under the
-                default heap limit (memctl: 50M); about 35 minutes and up to
+                default heap limit (memctl: 50M); 35-45 minutes and up to
                 ~7 GiB of memory. Refuses to start on a busy machine unless
                 --allow-busy
   --shapes      add the key-shape matrix: integers, numeric strings, floats,
