@@ -1,5 +1,7 @@
 'use strict';
-// Deterministic workload data for the cache benchmark: 16-byte string keys,
+// Deterministic workload data for the cache benchmark: keys of several shapes
+// (16-byte strings, the headline; integers, numeric strings, floats, 256-byte
+// URL-like strings and 4 KB strings, as in lru-cache's own benchmark),
 // 100-byte string values and Zipf-distributed key streams, all derived from a
 // seed so every library and every round sees exactly the same data.
 //
@@ -63,6 +65,60 @@ function makeValuePool(seed, n = 1024) {
   return pool;
 }
 
+// ---- key shapes
+// Integer key i: a bijection of i onto [0, 2^30) (multiplication by an odd
+// constant mod 2^30), so keys are distinct small integers (V8 Smis) in a
+// scattered order, never sequential.
+function intAt(seed, i) {
+  return (Math.imul((i ^ seed) >>> 0, 0x9e3779b1) + seed) & 0x3fffffff;
+}
+
+// A float key: a distinct integer / 8 + 1/16, never an integer (both steps
+// exact in binary), so every key is a heap number.
+function floatAt(seed, i) {
+  return intAt(seed, i) / 8 + 0.0625;
+}
+
+// Long keys are one shared random filler rotated by a per-key offset, with
+// the distinct 16-byte key at the end, where URLs and composite keys differ:
+// comparing two equal-hash candidates reads the whole key.
+const FILLER = Buffer.alloc(8192);
+for (let j = 0, h = 0xabcdef; j < FILLER.length; j++) {
+  h = fmix32(h + j);
+  FILLER[j] = ALPHABET[h & 63];
+}
+const longBuf = Buffer.alloc(4096);
+function longKey(seed, i, bytes, prefix) {
+  const k = keyAt(seed, i);
+  const p = longBuf.latin1Write(prefix, 0);
+  const body = bytes - p - KEY_BYTES;
+  const off = fmix32(i + 0x5bd1e995) % (FILLER.length - body);
+  FILLER.copy(longBuf, p, off, off + body);
+  // '/' every 24 bytes of an URL path; no change for plain long strings.
+  if (prefix) for (let j = p + 23; j < p + body; j += 24) longBuf[j] = 0x2f;
+  longBuf.latin1Write(k, p + body);
+  return longBuf.latin1Slice(0, bytes);
+}
+
+// shape -> { label, make(seed, i) }; every shape yields distinct keys for
+// distinct i < 2^30, flat strings or numbers.
+const SHAPES = {
+  str16: { label: '16-byte strings', bytes: KEY_BYTES, make: keyAt },
+  int: { label: 'integers', bytes: 8, make: intAt },
+  strint: { label: 'numeric strings', bytes: 10, make: (seed, i) => String(intAt(seed, i)) },
+  float: { label: 'floats', bytes: 8, make: floatAt },
+  url256: { label: '256-byte URL-like strings', bytes: 256, make: (seed, i) => longKey(seed, i, 256, 'https://cdn.example.com/assets/') },
+  str4k: { label: '4 KB strings', bytes: 4096, make: (seed, i) => longKey(seed, i, 4096, '') },
+};
+
+function makeKeysOf(shape, seed, n) {
+  const s = SHAPES[shape];
+  if (!s) throw new Error(`unknown key shape ${JSON.stringify(shape)}`);
+  const keys = new Array(n);
+  for (let i = 0; i < n; i++) keys[i] = s.make(seed, i);
+  return keys;
+}
+
 // Small seeded PRNG (mulberry32) for orders and operation streams.
 function prng(seed) {
   let s = seed >>> 0;
@@ -121,6 +177,6 @@ function opMix(seed, ops, setShare) {
 }
 
 module.exports = {
-  KEY_BYTES, VALUE_BYTES, fmix32, keyAt, valueFor, makeKeys, makeValuePool,
+  KEY_BYTES, VALUE_BYTES, SHAPES, fmix32, keyAt, intAt, floatAt, valueFor, makeKeys, makeKeysOf, makeValuePool,
   prng, permutation, zipfStream, opMix,
 };

@@ -110,6 +110,21 @@ class ClassicLimitableMap {
   }
 }
 
+// memctl's LRUCache with an eviction policy other than the default 'lru',
+// passed through to the constructor. A build that rejects the policy (an
+// older one, before 'sieve') is skipped with the constructor's own message.
+function memctlWithPolicy(policy) {
+  const LRUCache = requireMemctl('LRUCache');
+  try {
+    new LRUCache({ max: 1, policy }).close();
+  } catch (err) {
+    const e = new Error(`this build of memctl rejects policy '${policy}' (${err.code || err.name}: ${err.message})`);
+    e.code = 'ERR_MEMCTL_BENCH_PEER_MISSING';
+    throw e;
+  }
+  return (max) => new LRUCache({ max, policy });
+}
+
 const LIBS = {
   memctl: {
     label: 'memctl LRUCache',
@@ -172,6 +187,16 @@ const LIBS = {
       return (max, mode) => (mode === 'evict' ? new FifoMap(max) : new Map());
     },
   },
+  'memctl-fifo': {
+    label: "memctl policy 'fifo'",
+    pkg: 'memctl',
+    async load() { return memctlWithPolicy('fifo'); },
+  },
+  'memctl-sieve': {
+    label: "memctl policy 'sieve'",
+    pkg: 'memctl',
+    async load() { return memctlWithPolicy('sieve'); },
+  },
   'memctl-limitable': {
     label: 'memctl LimitableMap',
     pkg: 'memctl',
@@ -191,6 +216,8 @@ const LIBS = {
 
 const CACHE_LIBS = ['memctl', 'lru-cache', 'mnemonist', 'lru.min', 'quick-lru', 'Map'];
 const LIMITABLE_LIBS = ['memctl-limitable', 'classic-limitable'];
+// The eviction-policy comparison (memctl bench --sieve): 'memctl' is 'lru'.
+const POLICY_LIBS = ['memctl', 'memctl-fifo', 'memctl-sieve', 'lru-cache'];
 
 // Throws ERR_MEMCTL_BENCH_PEER_MISSING with an install hint when unavailable.
 async function loadLib(name) {
@@ -200,5 +227,5 @@ async function loadLib(name) {
 }
 
 module.exports = {
-  LIBS, CACHE_LIBS, LIMITABLE_LIBS, loadLib, requirePeer, FifoMap, ClassicLimitableMap, PREALLOC_UNBOUNDED,
+  LIBS, CACHE_LIBS, LIMITABLE_LIBS, POLICY_LIBS, loadLib, requirePeer, FifoMap, ClassicLimitableMap, PREALLOC_UNBOUNDED,
 };

@@ -86,41 +86,53 @@ function check(cond, message) {
   if (!cond) throw new Error(`sanity check failed: ${message}`);
 }
 
-// Set with eviction: n distinct keys into a cache bounded at max.
+// The keys of a speed job: p.shape (default the headline 16-byte strings).
+function keysFor(p, seed, n) {
+  return data.makeKeysOf(p.shape || 'str16', seed, n);
+}
+
+// Set with eviction: n distinct keys into a cache bounded at max. With
+// prefill, the cache is first filled to max with other keys (not timed), so
+// every timed set evicts.
 function setEvict(create, p) {
-  const keys = data.makeKeys(p.seed, p.n);
+  const pre = p.prefill ? p.max : 0;
+  const all = keysFor(p, p.seed, pre + p.n);
   const vals = data.makeValuePool(p.seed);
-  const warmKeys = data.makeKeys(p.seed ^ 0x3c3c3c3c, p.warm);
+  const warmKeys = keysFor(p, p.seed ^ 0x3c3c3c3c, p.warm);
   const warm = create(Math.max(1, p.max >> 4), 'evict');
   for (let i = 0; i < warmKeys.length; i++) warm.set(warmKeys[i], vals[i & 1023]);
   closeCache(warm);
+  warmKeys.length = 0;
 
   // A library slower than timeCapMs for the n sets (the classic
   // LimitableMap's shift() copies its whole key array) is timed on the sets
   // done by then; the result says how many (ops < n).
   const cache = create(p.max, 'evict');
+  for (let i = 0; i < pre; i++) cache.set(all[i], vals[i & 1023]);
   const t = now();
   const stop = t + p.timeCapMs;
-  let done = 0;
-  while (done < keys.length) {
-    const end = Math.min(keys.length, done + 4096);
-    for (let i = done; i < end; i++) cache.set(keys[i], vals[i & 1023]);
-    done = end;
+  let done = pre;
+  const end = pre + p.n;
+  while (done < end) {
+    const to = Math.min(end, done + 4096);
+    for (let i = done; i < to; i++) cache.set(all[i], vals[i & 1023]);
+    done = to;
     if (now() > stop) break;
   }
   const ms = now() - t;
   const last = done - 1;
-  check(cache.get(keys[last]) === vals[last & 1023], 'the last key set is not in the cache');
-  check(done <= p.max || cache.get(keys[0]) === undefined, 'the first key was not evicted');
+  check(cache.get(all[last]) === vals[last & 1023], 'the last key set is not in the cache');
+  check(done <= p.max || cache.get(all[0]) === undefined, 'the first key was not evicted');
   const size = sizeOf(cache);
   check(size === null || size === Math.min(done, p.max), `the cache holds ${size} entries, not ${Math.min(done, p.max)}`);
   closeCache(cache);
-  return { opsPerSec: done / (ms / 1000), ms, ops: done, size };
+  const ops = done - pre;
+  return { opsPerSec: ops / (ms / 1000), ms, ops, size };
 }
 
 // Get on hits: a cache holding n entries, probed in a random order.
 function getHit(create, p) {
-  const keys = data.makeKeys(p.seed, p.n);
+  const keys = keysFor(p, p.seed, p.n);
   const vals = data.makeValuePool(p.seed);
   const cache = create(p.n, 'hold');
   for (let i = 0; i < p.n; i++) cache.set(keys[i], vals[i & 1023]);
@@ -149,34 +161,59 @@ function getHit(create, p) {
 
 // Zipf get/set mix: ops draw Zipf(s) keys from a universe; a setShare of them
 // are sets, the rest gets. A warm-up stream fills the cache first.
+// fillOnMiss: a get that misses sets the key (cache-aside), as a cache in
+// front of a slower store is used. scanEvery/scanLength: every scanEvery
+// ops, a sequential scan of scanLength keys never seen before (get, miss,
+// set), the pattern that flushes an LRU; hitRate counts the Zipf gets only
+// (a scan's gets miss under every policy), hitRateAll every get.
 function zipfMix(create, p) {
-  const keys = data.makeKeys(p.seed, p.universe);
+  const keys = keysFor(p, p.seed, p.universe);
   const vals = data.makeValuePool(p.seed);
   const total = p.warm + p.ops;
   const ranks = data.zipfStream(p.seed + 2, p.universe, p.s, total);
   const isSet = data.opMix(p.seed + 3, total, p.setShare);
+  const scanEvery = p.scanEvery || 0;
+  const scanLength = scanEvery ? p.scanLength : 0;
+  const scans = scanEvery ? Math.floor(total / scanEvery) : 0;
+  const cold = scanEvery ? keysFor(p, p.seed ^ 0x7e57c01d, scans * scanLength) : [];
+  const fill = p.fillOnMiss === true;
   const cache = create(p.max, 'evict');
+  let nextCold = 0;
 
   const run = (from, to) => {
     let gets = 0;
     let hits = 0;
+    let scanGets = 0;
     for (let i = from; i < to; i++) {
+      if (scanEvery && i % scanEvery === 0 && i > 0) {
+        for (let j = 0; j < scanLength; j++, nextCold++) {
+          const k = cold[nextCold];
+          if (cache.get(k) === undefined) cache.set(k, vals[nextCold & 1023]);
+        }
+        scanGets += scanLength;
+      }
       const r = ranks[i];
       if (isSet[i] === 1) {
         cache.set(keys[r], vals[r & 1023]);
       } else {
         gets++;
         if (cache.get(keys[r]) !== undefined) hits++;
+        else if (fill) cache.set(keys[r], vals[r & 1023]);
       }
     }
-    return { gets, hits };
+    return { gets, hits, scanGets };
   };
   run(0, p.warm);
   const t = now();
-  const { gets, hits } = run(p.warm, total);
+  const { gets, hits, scanGets } = run(p.warm, total);
   const ms = now() - t;
   closeCache(cache);
-  return { opsPerSec: p.ops / (ms / 1000), ms, hitRate: gets ? hits / gets : 0, gets, hits };
+  // ops/s counts every operation timed: the stream's and the scans' gets.
+  const ops = p.ops + scanGets;
+  return {
+    opsPerSec: ops / (ms / 1000), ms, ops, hitRate: gets ? hits / gets : 0, gets, hits,
+    hitRateAll: gets + scanGets ? hits / (gets + scanGets) : 0, scanGets,
+  };
 }
 
 // Memory and GC with n entries held: growth of the V8 heap and of RSS from an

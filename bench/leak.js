@@ -19,11 +19,15 @@
 // tick, measured in this process.
 const { spawnSync } = require('child_process');
 const path = require('path');
+const quiet = require('./quiet');
 
 const TARGET = 0.01;
 
-function parseArgs(args) {
-  const opt = { rounds: 7, blocks: 12, steps: 200, json: false, stress: false, observed: false };
+// Quietness options (--max-load, --max-others; see bench/quiet.js): the
+// verdict uses the rounds run while the machine was quiet only.
+function parseArgs(argv) {
+  const { thresholds, rest: args } = quiet.takeQuietArgs(argv);
+  const opt = { rounds: 7, blocks: 12, steps: 200, json: false, stress: false, observed: false, thresholds };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--json') opt.json = true;
@@ -115,13 +119,13 @@ function child(blocks, steps, observed) {
 
 // ---- the parent --------------------------------------------------------------
 
-function runChild(blocks, steps, stress, observed) {
+function runChild(meter, blocks, steps, stress, observed) {
   const flags = stress ? ['--max-semi-space-size=1'] : [];
-  const res = spawnSync(process.execPath, [...flags, __filename, '--child', String(blocks), String(steps), observed ? 'observed' : ''], {
+  const { value: res, quiet: q } = meter.runSync(() => spawnSync(process.execPath, [...flags, __filename, '--child', String(blocks), String(steps), observed ? 'observed' : ''], {
     encoding: 'utf8', cwd: path.join(__dirname, '..'),
-  });
+  }));
   if (res.status !== 0) throw new Error(`bench --leak child failed: ${res.stderr}`);
-  return JSON.parse(res.stdout.trim().split('\n').pop());
+  return { ...JSON.parse(res.stdout.trim().split('\n').pop()), quiet: q };
 }
 
 const median = (xs) => {
@@ -164,7 +168,9 @@ function printTable(res) {
     out.write(`${pad(i + 1, 9)}${lpad(res.cpuMsOff[i].toFixed(1), 12)}${lpad(res.cpuMsOn[i].toFixed(1), 12)}${lpad(r.toFixed(4), 9)}${lpad(res.controls[i].toFixed(4), 11)}\n`);
   });
   const pct = (res.overhead * 100).toFixed(2);
-  out.write(`\nmedian on/off: ${res.ratio.toFixed(4)} (${res.overhead >= 0 ? '+' : ''}${pct}% CPU), target <= +${TARGET * 100}%: ${res.pass ? 'PASS' : 'FAIL'}\n`);
+  const verdict = res.notJudged || (res.pass ? 'PASS' : 'FAIL');
+  out.write(`\nmedian on/off over ${res.notJudged ? 'all (busy)' : `${res.quietRounds} quiet`} rounds: ${res.ratio.toFixed(4)} (${res.overhead >= 0 ? '+' : ''}${pct}% CPU), target <= +${TARGET * 100}%: ${verdict}\n`);
+  out.write(`${quiet.describeThresholds(res.thresholds)}\n`);
   out.write(`noise floor (identical work, offA/offB): median ${res.control.toFixed(4)}, range ${Math.min(...res.controls).toFixed(4)}..${Math.max(...res.controls).toFixed(4)}\n`);
   out.write(`GCs the watcher saw per process (median): ${res.gcsPerRun.full} full, ${res.gcsPerRun.minor} minor/incremental\n\n`);
   out.write(`${pad('piece (in this process)', 58)}${lpad('ns/call', 10)}\n`);
@@ -173,15 +179,22 @@ function printTable(res) {
 
 async function main(args) {
   const opt = parseArgs(args);
+  const meter = new quiet.QuietMeter(opt.thresholds);
+  await quiet.preflight(meter, { ms: 1000, waitForLoadMs: 120e3 });
   const runs = [];
   for (let i = 0; i < opt.rounds; i++) {
-    runs.push(runChild(opt.blocks, opt.steps, opt.stress, opt.observed));
+    runs.push(runChild(meter, opt.blocks, opt.steps, opt.stress, opt.observed));
     if (!opt.json) process.stderr.write('.');
   }
   if (!opt.json) process.stderr.write('\n');
   const ratios = runs.map((r) => (2 * r.cpu.on) / (r.cpu.offA + r.cpu.offB));
   const controls = runs.map((r) => r.cpu.offA / r.cpu.offB);
-  const ratio = median(ratios);
+  // Judged on the quiet rounds only; with none, not judged.
+  const quietIdx = runs.map((r, i) => (r.quiet.quiet ? i : -1)).filter((i) => i >= 0);
+  const ratio = quietIdx.length ? median(quietIdx.map((i) => ratios[i])) : median(ratios);
+  const pooled = quiet.poolFigures(runs.map((r) => r.quiet), meter.thresholds);
+  const notJudged = quietIdx.length ? null
+    : pooled.unavailable ? 'not judged: quietness unknown' : `not judged: machine busy (${quiet.describe(pooled)})`;
   const res = {
     rounds: opt.rounds,
     blocks: opt.blocks,
@@ -196,13 +209,17 @@ async function main(args) {
     control: median(controls),
     overhead: ratio - 1,
     target: TARGET,
-    pass: ratio - 1 <= TARGET,
+    pass: notJudged ? null : ratio - 1 <= TARGET,
+    notJudged,
+    quietRounds: quietIdx.length,
+    thresholds: meter.thresholds,
+    quiet: runs.map((r) => r.quiet),
     gcsPerRun: { full: median(runs.map((r) => r.full)), minor: median(runs.map((r) => r.minor)) },
     micro: micro(),
   };
   if (opt.json) process.stdout.write(JSON.stringify(res, null, 2) + '\n');
   else printTable(res);
-  return res.pass ? 0 : 1;
+  return res.pass === false ? 1 : 0;
 }
 
 if (require.main === module && process.argv[2] === '--child') {

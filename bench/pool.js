@@ -10,9 +10,12 @@
 // exhausted (every page written), check RSS against budget + overhead, free
 // everything, trim(), and check that RSS is back within 10% of the start.
 //
-// Options: --json, --sizes=64,1024,... , --time=<ms per contender>.
+// Options: --json, --sizes=64,1024,... , --time=<ms per contender>, and the
+// quietness options of bench/quiet.js (--max-load, --max-others): the
+// throughput checks are judged only when both children ran on a quiet machine.
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
+const quiet = require('./quiet');
 
 const SIZES = [64, 1024, 64 * 1024, 1024 * 1024, 16 * 1024 * 1024];
 const CONTENDERS = ['Pool', 'Buffer.allocUnsafe', 'Buffer.alloc', 'Buffer.allocUnsafeSlow'];
@@ -175,24 +178,31 @@ async function child(contender, size, timeMs) {
 
 // ---- parent -------------------------------------------------------------------
 
-function runChild(contender, size, timeMs) {
-  const r = spawnSync(process.execPath, ['--expose-gc', __filename, '--child', contender, String(size), String(timeMs)], {
+function runChild(meter, contender, size, timeMs) {
+  const { value: r, quiet: q } = meter.runSync(() => spawnSync(process.execPath, ['--expose-gc', __filename, '--child', contender, String(size), String(timeMs)], {
     encoding: 'utf8', maxBuffer: 1 << 20,
-  });
+  }));
   if (r.status !== 0) throw new Error(`bench child ${contender} ${size} failed: ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop());
+  return { ...JSON.parse(r.stdout.trim().split('\n').pop()), quiet: q };
 }
 
-function verdicts(size, rows) {
+// A speed check: judged only when both runs were quiet.
+function speedCheck(name, pass, rows, thresholds) {
+  const q = quiet.poolFigures(rows.map((r) => r.quiet), thresholds);
+  if (q.quiet) return { name, pass };
+  return { name, pass: null, notJudged: q.unavailable ? 'not judged: quietness unknown' : `not judged: machine busy (${quiet.describe(q)})` };
+}
+
+function verdicts(size, rows, thresholds) {
   const pool = rows.find((r) => r.contender === 'Pool');
   const unsafe = rows.find((r) => r.contender === 'Buffer.allocUnsafe');
   const ratio = pool.opsPerSec / unsafe.opsPerSec;
   const checks = [];
   if (size >= 64 * 1024) {
-    checks.push({ name: 'throughput >= 3x Buffer.allocUnsafe', pass: ratio >= 3 });
+    checks.push(speedCheck('throughput >= 3x Buffer.allocUnsafe', ratio >= 3, [pool, unsafe], thresholds));
     checks.push({ name: 'no full GC caused by the pool', pass: pool.majorGCs === 0 });
   } else if (size <= 1024) {
-    checks.push({ name: 'throughput within 2x of Buffer.allocUnsafe', pass: ratio >= 0.5 });
+    checks.push(speedCheck('throughput within 2x of Buffer.allocUnsafe', ratio >= 0.5, [pool, unsafe], thresholds));
   }
   checks.push({ name: 'RSS <= start + budget + overhead (loop)', pass: pool.rssWithinBudget });
   checks.push({ name: 'RSS <= start + budget + overhead (filled)', pass: pool.fill.peakWithinBudget });
@@ -204,7 +214,10 @@ function verdicts(size, rows) {
 function pad(s, n) { s = String(s); return s.length >= n ? s : s + ' '.repeat(n - s.length); }
 function lpad(s, n) { s = String(s); return s.length >= n ? s : ' '.repeat(n - s.length) + s; }
 
-async function main(args = []) {
+async function main(argv = []) {
+  const { thresholds, rest: args } = quiet.takeQuietArgs(argv);
+  const meter = new quiet.QuietMeter(thresholds);
+  await quiet.preflight(meter, { ms: 1000, waitForLoadMs: 120e3 });
   const json = args.includes('--json');
   const sizesArg = args.find((a) => a.startsWith('--sizes='));
   const timeArg = args.find((a) => a.startsWith('--time='));
@@ -212,15 +225,18 @@ async function main(args = []) {
   const timeMs = timeArg ? Number(timeArg.slice(7)) : 1000;
   const results = [];
   for (const size of sizes) {
-    const rows = CONTENDERS.map((c) => runChild(c, size, timeMs));
-    results.push({ size, rows, verdict: verdicts(size, rows) });
+    const rows = CONTENDERS.map((c) => runChild(meter, c, size, timeMs));
+    results.push({ size, rows, verdict: verdicts(size, rows, thresholds) });
     if (!json) printSize(size, rows, results[results.length - 1].verdict);
   }
-  const allPass = results.every((r) => r.verdict.checks.every((c) => c.pass));
+  // A check not judged (busy machine) is no failure, and no pass either.
+  const allPass = results.every((r) => r.verdict.checks.every((c) => c.pass !== false));
+  const notJudged = results.reduce((a, r) => a + r.verdict.checks.filter((c) => c.pass === null).length, 0);
   if (json) {
-    console.log(JSON.stringify({ node: process.version, fixedOverhead: FIXED_OVERHEAD, results, pass: allPass }, null, 2));
+    console.log(JSON.stringify({ node: process.version, fixedOverhead: FIXED_OVERHEAD, thresholds: meter.thresholds, results, pass: allPass, notJudged }, null, 2));
   } else {
-    console.log(`\noverall: ${allPass ? 'PASS' : 'FAIL'} (fixed RSS overhead allowed: ${FIXED_OVERHEAD / MiB} MiB)`);
+    console.log(`\n${quiet.describeThresholds(meter.thresholds)}`);
+    console.log(`overall: ${allPass ? 'PASS' : 'FAIL'}${notJudged ? ` (${notJudged} speed check${notJudged > 1 ? 's' : ''} not judged: machine busy)` : ''} (fixed RSS overhead allowed: ${FIXED_OVERHEAD / MiB} MiB)`);
   }
   return allPass ? 0 : 1;
 }
@@ -237,7 +253,7 @@ function printSize(size, rows, verdict) {
   console.log(`pool fill: budget ${f.maxBytes / MiB} MiB, RSS start ${(f.startRss / MiB).toFixed(0)} MiB, ` +
     `full ${(f.peakRss / MiB).toFixed(0)} MiB, after free+trim ${(f.endRss / MiB).toFixed(0)} MiB; ` +
     `outside the V8 heap: start ${(f.startRssOutsideHeap / MiB).toFixed(0)} MiB, end ${(f.endRssOutsideHeap / MiB).toFixed(0)} MiB`);
-  for (const c of verdict.checks) console.log(`  ${c.pass ? 'PASS' : 'FAIL'}  ${c.name}`);
+  for (const c of verdict.checks) console.log(c.pass === null ? `  -     ${c.name}: ${c.notJudged}` : `  ${c.pass ? 'PASS' : 'FAIL'}  ${c.name}`);
 }
 
 if (require.main === module) {
