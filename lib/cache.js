@@ -337,6 +337,7 @@ class LRUCache {
       this.#deleteTracked(key, 'delete');
       return;
     }
+    if (status !== undefined) status.value = value;
     const noDisposeOnSet = o.noDisposeOnSet === undefined ? s.noDisposeOnSet : checkBoolean('options.noDisposeOnSet', o.noDisposeOnSet);
     const ttl = o.ttl === undefined ? s.ttl : checkTtl('options.ttl', o.ttl);
     let noUpdateTTL = o.noUpdateTTL === undefined ? s.noUpdateTTL : checkBoolean('options.noUpdateTTL', o.noUpdateTTL);
@@ -373,11 +374,12 @@ class LRUCache {
       this.#calculatedSize += size;
       setType = 'add';
       noUpdateTTL = false;
+    } else if (sameValue(value, old)) {
+      setType = 'update'; // as lru-cache: the same value keeps its recorded size
     } else {
-      const same = sameValue(value, old);
-      setType = same ? 'update' : 'replace';
-      if (!same && !noDisposeOnSet) this.#disposeLater(old, key, 'set');
-      if (!same && status !== undefined) status.oldValue = old;
+      setType = 'replace';
+      if (!noDisposeOnSet) this.#disposeLater(old, key, 'set');
+      if (status !== undefined) status.oldValue = old;
       this.#calculatedSize += size - m.size;
       m.size = size;
     }
@@ -385,7 +387,7 @@ class LRUCache {
     this.#evictToMaxSize();
     if (status !== undefined) {
       status.set = setType;
-      if (s.maxEntrySize) {
+      if (s.maxEntrySize && setType !== 'update') {
         status.entrySize = size;
         status.totalCalculatedSize = this.#calculatedSize;
       }
@@ -663,15 +665,14 @@ class LRUCache {
       if (this.#log) this.#drain();
       return n > 0;
     }
-    return this.#runOp(() => {
-      const stale = [];
-      for (const key of this.#walk(OLDEST_FIRST, 1, true)) {
-        const m = this.#meta.get(key);
-        if (m !== undefined && this.#isStale(m)) stale.push(key);
-      }
-      for (const key of stale) this.#deleteTracked(key, 'expire');
-      return stale.length > 0;
-    });
+    const stale = [];
+    for (const key of this.#walk(OLDEST_FIRST, 1, true)) {
+      const m = this.#meta.get(key);
+      if (m !== undefined && this.#isStale(m)) stale.push(key);
+    }
+    // One operation per entry, as lru-cache (disposeAfter runs after each).
+    for (const key of stale) this.#runOp(() => this.#deleteTracked(key, 'expire'));
+    return stale.length > 0;
   }
 
   // ---- ttl and entry info --------------------------------------------------------
@@ -931,6 +932,7 @@ class LRUCache {
     const m = this.#meta.get(key);
     if (m === undefined) {
       if (status !== undefined) status.fetch = 'miss';
+      this.#runOp(() => this.#reserveForFetch());
       const bf = this.#backgroundFetch(key, undefined, options, o.context);
       bf.returned = true;
       return bf.promise;
@@ -955,6 +957,19 @@ class LRUCache {
     if (staleVal) return stale;
     bf.returned = true;
     return bf.promise;
+  }
+
+  // lru-cache stores a fetch of a new key as an entry at once (a slot, and
+  // backgroundFetchSize of maxSize), evicting for it then; memctl stores only
+  // the result but evicts at the same moment, so callbacks come in the same
+  // order.
+  #reserveForFetch() {
+    const { max, maxSize, backgroundFetchSize } = this.#s;
+    let pending = 0;
+    for (const key of this.#inflight.keys()) if (!this.#meta.has(key)) pending++;
+    while (max && this.#meta.size + pending >= max && this.#evictOldest() !== undefined);
+    const reserve = (pending + 1) * backgroundFetchSize;
+    while (maxSize && this.#calculatedSize + reserve > maxSize && this.#evictOldest() !== undefined);
   }
 
   // lru-cache's #backgroundFetch, with the in-flight record in #inflight

@@ -295,7 +295,7 @@ static bool ReadKey(napi_env env, napi_value v, Key *k) {
 
 static napi_value BigIntKeyOut(napi_env env, const uint8_t *p, size_t n) {
   size_t words = (n - 2) / 8;
-  uint64_t stack[16];
+  uint64_t stack[16] = {0};
   uint64_t *w = words <= 16 ? stack : (uint64_t *)malloc(words * 8);
   if (!w) return ThrowStatus(env, MC_CACHE_ENOMEM);
   if (words) memcpy(w, p + 2, words * 8);
