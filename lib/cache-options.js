@@ -89,6 +89,7 @@ function warnUnbounded() {
 function parseOptions(options) {
   const o = checkNames('options', checkOptions('options', options), CONSTRUCTOR);
   const s = {
+    source: { ...o },
     max: lruCount('options.max', o.max),
     maxBytes: o.maxBytes === undefined ? 0 : checkInteger('options.maxBytes', o.maxBytes, 0),
     maxSize: lruCount('options.maxSize', o.maxSize),

@@ -264,7 +264,8 @@ type MemoOptsNoCtx<K, V, FC> = unknown extends FC ? LRUCache.MemoOptions<K, V, F
  * Options are fixed at construction (read-only properties).
  */
 export declare class LRUCache<K extends CacheKey = CacheKey, V = any, FC = unknown> implements Iterable<[K, V]> {
-  constructor(options: LRUCache.Options<K, V, FC>);
+  /** From options, or from another cache: the same options (not its entries). */
+  constructor(options: LRUCache.Options<K, V, FC> | LRUCache<K, V, FC>);
   readonly max: number;
   readonly maxBytes: number;
   readonly maxSize: number;

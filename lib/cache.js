@@ -111,6 +111,8 @@ class LRUCache {
 
   /** @param {import('./cache').LRUCache.Options<any, any, any>} options */
   constructor(options) {
+    // new LRUCache(other): a cache with the same options (as lru-cache).
+    if (options instanceof LRUCache) options = options.#s.source;
     const s = parseOptions(options);
     this.#s = s;
     const tracked = s.tracked;

@@ -276,3 +276,17 @@ test('maxSize alone bounds the cache; calculatedSize and maxEntrySize as lru-cac
   assert.strictEqual(c.info('b').size, 4);
   c.close();
 });
+
+test('new LRUCache(other) makes a cache with the same options, as lru-cache', () => {
+  const dispose = () => {};
+  const a = new LRUCache({ max: 3, maxSize: 9, sizeCalculation: () => 1, dispose, ttl: 50 });
+  a.set('k', 1);
+  const b = new LRUCache(a);
+  assert.strictEqual(b.max, 3);
+  assert.strictEqual(b.maxSize, 9);
+  assert.strictEqual(b.ttl, 50);
+  assert.strictEqual(b.dispose, dispose);
+  assert.strictEqual(b.size, 0); // options, not entries
+  a.close();
+  b.close();
+});
