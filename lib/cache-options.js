@@ -17,8 +17,8 @@ const TRACKED = [
   'fetchMethod', 'perf', 'ttlAutopurge', 'updateAgeOnHas', 'noDeleteOnStaleGet', 'noUpdateTTL',
 ];
 
-// lru-cache options that only tune lru-cache's own internals: validated, no effect.
-const INTERNAL_ONLY = ['ttlResolution', 'backgroundFetchSize'];
+// ttlResolution only tunes lru-cache's clock reads: validated, no effect here
+// (documented in docs/lru-cache-compat.md).
 
 const CONSTRUCTOR = new Set([
   // lru-cache v11
@@ -126,4 +126,4 @@ function parseOptions(options) {
   return s;
 }
 
-module.exports = { parseOptions, checkCallOptions, checkTtl, lruCount, TTL_MAX, TRACKED, INTERNAL_ONLY, CALL };
+module.exports = { parseOptions, checkCallOptions, checkTtl, TTL_MAX, CALL, CONSTRUCTOR };

@@ -290,3 +290,22 @@ test('new LRUCache(other) makes a cache with the same options, as lru-cache', ()
   a.close();
   b.close();
 });
+
+test('docs/lru-cache-compat.md lists every option and every method of lru-cache', () => {
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const { LRUCache: JsLRU } = require('lru-cache');
+  const { CONSTRUCTOR } = require('../../lib/cache-options');
+  const doc = fs.readFileSync(path.join(__dirname, '../../docs/lru-cache-compat.md'), 'utf8');
+  const methods = Object.getOwnPropertyNames(JsLRU.prototype).filter((n) => n !== 'constructor');
+  const statics = Object.getOwnPropertyNames(JsLRU).filter((n) => !['length', 'name', 'prototype'].includes(n));
+  for (const name of [...CONSTRUCTOR, ...methods, ...statics]) {
+    assert.ok(new RegExp(`[\`/., ]${name}[\`/(, ]`).test(doc),
+      `docs/lru-cache-compat.md does not mention ${name}`);
+  }
+  // every lru-cache option name is accepted
+  const probe = new JsLRU({ max: 1 });
+  for (const name of Object.keys(probe)) {
+    if (typeof probe[name] !== 'function') assert.ok(CONSTRUCTOR.has(name), `lru-cache field ${name} is not an accepted option`);
+  }
+});
