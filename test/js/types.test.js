@@ -29,6 +29,13 @@ test('usage.ts type-checks with tsc --noEmit --strict', { skip: SKIP, timeout: 1
   assert.strictEqual(r.status, 0, `tsc failed:\n${r.stdout}${r.stderr}`);
 });
 
+test('the same files type-check with module node16 (ESM named imports included)', { skip: SKIP, timeout: 120_000 }, () => {
+  const { tscPath } = require('../types/check-exports');
+  const r = spawnSync(process.execPath, [tscPath(), '-p', path.join(root, 'test/types/tsconfig.json'),
+    '--noEmit', '--strict', '--pretty', 'false', '--module', 'node16', '--moduleResolution', 'node16'], { encoding: 'utf8' });
+  assert.strictEqual(r.status, 0, `tsc (node16) failed:\n${r.stdout}${r.stderr}`);
+});
+
 test('every runtime export has a declaration and every declaration a runtime export', { skip: SKIP, timeout: 120_000 }, () => {
   const { checkExports } = require('../types/check-exports');
   const r = checkExports();
