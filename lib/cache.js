@@ -58,7 +58,12 @@ function serialize(value) {
   try {
     return v8.serialize(value);
   } catch (err) {
-    const e = typeError('ERR_MEMCTL_INVALID_VALUE', `cannot copy ${describe(value)} into the cache: ${err.message}`);
+    // Values are copies off-heap: what has identity only (a Promise, a
+    // function, a handle) cannot be stored, unlike in lru-cache.
+    const hint = value instanceof Promise
+      ? ' (values are copied off-heap, so a Promise cannot be cached: use fetch() with fetchMethod, which keeps the in-flight Promise in JS and stores the resolved value)'
+      : ' (values are copied off-heap: object identity, functions and symbols cannot be kept)';
+    const e = typeError('ERR_MEMCTL_INVALID_VALUE', `cannot copy ${describe(value)} into the cache: ${err.message}${hint}`);
     e.cause = err;
     throw e;
   }
@@ -228,7 +233,7 @@ class LRUCache {
     const m = this.#meta.get(key);
     if (m === undefined) {
       if (status !== undefined) status.has = 'miss';
-      return false;
+      return cacheHas(h, key); // false; validates the key (objects throw)
     }
     if (!this.#isStale(m)) {
       if (updateAge) this.#updateAge(m);
@@ -260,8 +265,8 @@ class LRUCache {
       stale = present && i.stale;
     } else {
       const m = this.#meta.get(key);
-      present = m !== undefined;
-      stale = present && this.#isStale(m);
+      present = m !== undefined || cacheHas(h, key); // the native call validates the key
+      stale = m !== undefined && this.#isStale(m);
     }
     if (!present || (stale && !allowStale)) {
       if (status !== undefined) status.peek = present ? 'stale' : 'miss';
@@ -569,6 +574,7 @@ class LRUCache {
     const m = this.#meta.get(key);
     if (m === undefined) {
       if (status !== undefined) status.get = this.#inflight?.has(key) ? 'fetching' : 'miss';
+      cacheGetEx(this.#h, key, 0); // counts the miss in stats() (and validates the key)
       return undefined;
     }
     if (status !== undefined) this.#statusTTL(status, m);
@@ -609,6 +615,7 @@ class LRUCache {
   #deleteTracked(key, reason) {
     const m = this.#meta.get(key);
     if (m === undefined) {
+      cacheHas(this.#h, key); // validates the key (objects throw)
       const bf = this.#inflight?.get(key);
       if (bf === undefined) return false;
       this.#inflight.delete(key); // a fetch of a new key: lru-cache holds it as an entry
@@ -687,7 +694,10 @@ class LRUCache {
     LRUCache.#check(this);
     if (this.#meta !== undefined) {
       const m = this.#meta.get(key);
-      if (m === undefined) return 0;
+      if (m === undefined) {
+        cacheHas(this.#h, key); // validates the key (objects throw)
+        return 0;
+      }
       return m.ttl === 0 ? Infinity : m.ttl - (this.#now() - m.start);
     }
     const info = this.#infoRaw(key);
@@ -933,6 +943,7 @@ class LRUCache {
     }
     const m = this.#meta.get(key);
     if (m === undefined) {
+      cacheHas(this.#h, key); // validates the key before any fetchMethod call
       if (status !== undefined) status.fetch = 'miss';
       this.#runOp(() => this.#reserveForFetch());
       const bf = this.#backgroundFetch(key, undefined, options, o.context);

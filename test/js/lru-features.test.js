@@ -98,6 +98,11 @@ test('keys compare as in a Map: 1, "1", 1n and true are four keys; they round-tr
   const copy = new LRUCache({ max: 100 });
   copy.load(c.dump());
   assert.deepStrictEqual([...copy.entries()], [...c.entries()]);
+  assert.throws(() => c.set('p', Promise.resolve(1)), (err) => {
+    code('ERR_MEMCTL_INVALID_VALUE', 'TypeError')(err);
+    assert.match(err.message, /fetch\(\)/); // names the off-heap difference and the way out
+    return true;
+  });
   for (const bad of [{}, Symbol('s'), [1]]) {
     assert.throws(() => c.set(bad, 1), (err) => {
       code('ERR_MEMCTL_INVALID_KEY', 'TypeError')(err);
@@ -308,4 +313,16 @@ test('docs/lru-cache-compat.md lists every option and every method of lru-cache'
   for (const name of Object.keys(probe)) {
     if (typeof probe[name] !== 'function') assert.ok(CONSTRUCTOR.has(name), `lru-cache field ${name} is not an accepted option`);
   }
+});
+
+test('tracked caches reject object and symbol keys in every keyed method too', async () => {
+  const c = new LRUCache({ max: 10, dispose: () => {}, fetchMethod: async () => 1, memoMethod: () => 1 });
+  for (const k of [{}, Symbol('s'), [1]]) {
+    for (const call of [() => c.get(k), () => c.set(k, 1), () => c.has(k), () => c.peek(k),
+      () => c.delete(k), () => c.info(k), () => c.getRemainingTTL(k), () => c.fetch(k), () => c.memo(k)]) {
+      assert.throws(call, code('ERR_MEMCTL_INVALID_KEY', 'TypeError'));
+    }
+  }
+  assert.strictEqual(c.size, 0);
+  c.close();
 });
