@@ -326,3 +326,22 @@ test('tracked caches reject object and symbol keys in every keyed method too', a
   assert.strictEqual(c.size, 0);
   c.close();
 });
+
+test('maxSize and maxBytes bound together; calculatedSize follows every eviction', () => {
+  const log = [];
+  const c = new LRUCache({
+    maxBytes: 4096, maxSize: 60, sizeCalculation: (v) => 1 + (v.length % 9),
+    dispose: (v, k, r) => log.push(r),
+  });
+  for (let i = 0; i < 500; i++) {
+    c.set(`k${i}`, 'x'.repeat(20 + (i % 50) * 20));
+    let sum = 0;
+    for (const k of c.keys()) sum += c.info(k).size;
+    assert.strictEqual(c.calculatedSize, sum, `after set #${i}`);
+    assert.ok(c.calculatedSize <= 60);
+    assert.ok(c.stats().bytes <= 4096);
+  }
+  assert.ok(log.length > 0 && log.every((r) => r === 'evict'));
+  assert.ok(c.stats().evictions > 0, 'maxBytes evicted too (the core counts only its own evictions)');
+  c.close();
+});
