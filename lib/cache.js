@@ -402,10 +402,13 @@ class LRUCache {
     if (s.onInsert) this.#events.push([s.onInsert, value, key, setType]);
     if (!noUpdateTTL) this.#setItemTTL(m, ttl, start);
     if (status !== undefined) this.#statusTTL(status, m);
-    if (noDisposeOnSet) this.#holdDisposeAfter = true;
+    if (!noDisposeOnSet) this.#flushDisposed = true;
   }
 
-  #holdDisposeAfter = false;
+  // disposeAfter tasks run where lru-cache runs them: after a set (unless
+  // noDisposeOnSet), a delete (any reason), pop() and clear(); until then
+  // they wait, as in lru-cache.
+  #flushDisposed = false;
 
   #requireSize(key, value, size, sizeCalculation) {
     if (!this.#s.maxEntrySize) {
@@ -474,7 +477,7 @@ class LRUCache {
     try {
       result = op();
     } finally {
-      if (--this.#depth === 0 && (this.#events.length !== 0 || this.#disposed?.length)) {
+      if (--this.#depth === 0 && (this.#events.length !== 0 || this.#flushDisposed)) {
         const failure = this.#flushEvents();
         if (failure !== undefined) throw failure.err;
       }
@@ -496,10 +499,10 @@ class LRUCache {
         failure ??= { err };
       }
     }
-    const hold = this.#holdDisposeAfter;
-    this.#holdDisposeAfter = false;
+    const flush = this.#flushDisposed;
+    this.#flushDisposed = false;
     const dt = this.#disposed;
-    if (dt !== undefined && !hold) {
+    if (dt !== undefined && flush) {
       let task;
       while ((task = dt.shift()) !== undefined) {
         try {
@@ -620,6 +623,7 @@ class LRUCache {
       if (bf === undefined) return false;
       this.#inflight.delete(key); // a fetch of a new key: lru-cache holds it as an entry
       bf.ac.abort(new Error('deleted'));
+      this.#flushDisposed = true;
       return true;
     }
     const s = this.#s;
@@ -633,6 +637,7 @@ class LRUCache {
   #removeTracked(key, value, reason) {
     cacheDelete(this.#h, key);
     this.#forget(key, value, reason);
+    this.#flushDisposed = true;
   }
 
   clear() {
@@ -654,13 +659,19 @@ class LRUCache {
       this.#meta.clear();
       this.#calculatedSize = 0;
       this.#cancelPurge();
+      this.#flushDisposed = true;
     });
   }
 
   /** Removes and returns the least recently used value (undefined if empty). */
   pop() {
     LRUCache.#check(this);
-    if (this.#meta !== undefined) return this.#runOp(() => this.#evictOldest())?.[1];
+    if (this.#meta !== undefined) {
+      return this.#runOp(() => {
+        this.#flushDisposed = true;
+        return this.#evictOldest();
+      })?.[1];
+    }
     const r = native.cachePop(this.#h);
     if (this.#log) this.#drain();
     return r === undefined ? undefined : fromList(r[1], r[2]);
@@ -945,7 +956,7 @@ class LRUCache {
     if (m === undefined) {
       cacheHas(this.#h, key); // validates the key before any fetchMethod call
       if (status !== undefined) status.fetch = 'miss';
-      this.#runOp(() => this.#reserveForFetch());
+      this.#runOp(() => this.#reserveForFetch(options.noDisposeOnSet));
       const bf = this.#backgroundFetch(key, undefined, options, o.context);
       bf.returned = true;
       return bf.promise;
@@ -976,8 +987,9 @@ class LRUCache {
   // backgroundFetchSize of maxSize), evicting for it then; memctl stores only
   // the result but evicts at the same moment, so callbacks come in the same
   // order.
-  #reserveForFetch() {
+  #reserveForFetch(noDisposeOnSet) {
     const { max, maxSize, backgroundFetchSize } = this.#s;
+    if (!noDisposeOnSet) this.#flushDisposed = true; // lru-cache's set of the in-flight entry
     let pending = 0;
     for (const key of this.#inflight.keys()) if (!this.#meta.has(key)) pending++;
     while (max && this.#meta.size + pending >= max && this.#evictOldest() !== undefined);
