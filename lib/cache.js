@@ -616,6 +616,7 @@ class LRUCache {
   }
 
   #deleteTracked(key, reason) {
+    this.#flushDisposed = true; // lru-cache's #delete flushes even on a miss
     const m = this.#meta.get(key);
     if (m === undefined) {
       cacheHas(this.#h, key); // validates the key (objects throw)
