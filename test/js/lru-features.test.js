@@ -345,3 +345,18 @@ test('maxSize and maxBytes bound together; calculatedSize follows every eviction
   assert.ok(c.stats().evictions > 0, 'maxBytes evicted too (the core counts only its own evictions)');
   c.close();
 });
+
+test('the ttlAutopurge timer never keeps the process alive', () => {
+  const { spawnSync } = require('node:child_process');
+  const path = require('node:path');
+  const root = path.join(__dirname, '..', '..');
+  const src = `const { LRUCache } = require(${JSON.stringify(root)});
+    const c = new LRUCache({ ttl: 3600000, ttlAutopurge: true });
+    c.set('a', 1);
+    console.log('set');`;
+  // Would run for an hour if the timer were ref'd; the timeout only bounds a failure.
+  const r = spawnSync(process.execPath, ['-e', src], { encoding: 'utf8', timeout: 60_000 });
+  assert.strictEqual(r.signal, null, 'the process did not exit by itself');
+  assert.strictEqual(r.status, 0, r.stderr);
+  assert.strictEqual(r.stdout.trim(), 'set');
+});
