@@ -1,9 +1,11 @@
 'use strict';
-// memctl: every public export, gathered from the module files.
-module.exports = Object.assign(
-  {},
-  require('./cache'),
-  require('./pool'),
-  require('./leak-watcher'),
-  require('./snapshot'),
-);
+// memctl: every public export, gathered from the module files. This literal
+// `{ ...require() }` form is the one Node's CommonJS export detection
+// (cjs-module-lexer) follows, so `import { LRUCache } from 'memctl'` works in
+// ES modules; each module file ends in a `module.exports = { A, B }` literal.
+module.exports = {
+  ...require('./cache'),
+  ...require('./pool'),
+  ...require('./leak-watcher'),
+  ...require('./snapshot'),
+};

@@ -15,6 +15,7 @@ const {
 // The native analyzer's contract; it loads the addon itself on first use, so
 // writing snapshots (and `require('memctl/heapdump')`) never needs the addon.
 const snapshotNative = require('./snapshot-native');
+const { ParsedSnapshot } = snapshotNative;
 
 // ---------------------------------------------------------------------------
 // Writing
@@ -409,7 +410,7 @@ module.exports = {
   defaultSnapshotName,
   parseSnapshot,
   parseSnapshotSync,
-  ParsedSnapshot: snapshotNative.ParsedSnapshot,
+  ParsedSnapshot,
   analyzeSnapshot,
   diffSnapshots,
   findLeaks,

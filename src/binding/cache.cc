@@ -2,8 +2,11 @@
 // byte form the core stores, and nothing else.
 //
 // Key bytes: [tag][payload]; tag KEY_LATIN1 (every UTF-16 unit < 256, one byte
-// each), KEY_UTF16 (raw UTF-16LE units) or KEY_NUMBER (a canonical double), so
-// 1 and '1' differ and any string (lone surrogates, NULs) round-trips.
+// each), KEY_UTF16 (raw UTF-16LE units), KEY_NUMBER (a canonical double),
+// KEY_TRUE/KEY_FALSE/KEY_NULL/KEY_UNDEFINED (no payload) or KEY_BIGINT
+// ([sign][64-bit words, no high zero words]), so keys compare as in a Map:
+// 1, '1', 1n and true are four keys, and any string (lone surrogates, NULs)
+// round-trips.
 // Values carry a 4-bit core tag (VAL_*). Byte-valued entries (Buffers, typed
 // arrays, serialized objects) are copied into a per-environment scratch
 // Buffer and the native call returns a sentinel object; JS then copies them
@@ -27,7 +30,10 @@ namespace memctl {
 
 static const char kCacheKind[] = "Cache";
 
-enum : uint8_t { KEY_LATIN1 = 1, KEY_UTF16 = 2, KEY_NUMBER = 3 };
+enum : uint8_t {
+  KEY_LATIN1 = 1, KEY_UTF16 = 2, KEY_NUMBER = 3, KEY_TRUE = 4, KEY_FALSE = 5,
+  KEY_NULL = 6, KEY_UNDEFINED = 7, KEY_BIGINT = 8,
+};
 enum : unsigned {
   VAL_LATIN1 = 0, VAL_UTF16 = 1, VAL_NUMBER = 2, VAL_TRUE = 3, VAL_FALSE = 4,
   VAL_NULL = 5, VAL_BIGINT = 6, VAL_BYTES = 7, VAL_SERIAL = 8,
@@ -219,6 +225,65 @@ static bool EncodeKeyString(napi_env env, napi_value v, Utf16 &s, Key *k) {
   return true;
 }
 
+// A bigint key: [KEY_BIGINT][sign][words], high zero words dropped so each
+// value has one encoding.
+static bool EncodeBigIntKey(napi_env env, napi_value v, Key *k) {
+  size_t words = 0;
+  int sign = 0;
+  napi_get_value_bigint_words(env, v, NULL, &words, NULL);
+  size_t need = 2 + words * 8;
+  uint8_t *out = k->stack;
+  if (need > sizeof k->stack) {
+    out = k->heap = (uint8_t *)malloc(need);
+    if (!out) {
+      ThrowStatus(env, MC_CACHE_ENOMEM);
+      return false;
+    }
+  }
+  uint64_t *w = words ? (uint64_t *)malloc(words * 8) : nullptr;
+  if (words && !w) {
+    ThrowStatus(env, MC_CACHE_ENOMEM);
+    return false;
+  }
+  if (words) napi_get_value_bigint_words(env, v, &sign, &words, w);
+  while (words && w[words - 1] == 0) words--;
+  out[0] = KEY_BIGINT;
+  out[1] = words ? (uint8_t)sign : 0;
+  if (words) memcpy(out + 2, w, words * 8);
+  free(w);
+  k->data = out;
+  k->len = 2 + words * 8;
+  return true;
+}
+
+// Keys other than strings and numbers (the slower, rarer path).
+static bool ReadOtherKey(napi_env env, napi_value v, Key *k) {
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  uint8_t tag = 0;
+  switch (t) {
+    case napi_boolean: {
+      bool b = false;
+      napi_get_value_bool(env, v, &b);
+      tag = b ? KEY_TRUE : KEY_FALSE;
+      break;
+    }
+    case napi_null: tag = KEY_NULL; break;
+    case napi_undefined: tag = KEY_UNDEFINED; break;
+    case napi_bigint: return EncodeBigIntKey(env, v, k);
+    default:
+      ThrowRaw(env, "TypeError", "ERR_MEMCTL_INVALID_KEY",
+               "cache keys must be strings, numbers, booleans, null, undefined or bigints: "
+               "keys are copied off-heap, so object and symbol keys (compared by identity "
+               "in lru-cache) cannot be kept");
+      return false;
+  }
+  k->stack[0] = tag;
+  k->data = k->stack;
+  k->len = 1;
+  return true;
+}
+
 // Tries the string read first: it is the type check for the common case, so
 // no napi_typeof is needed.
 static bool ReadKey(napi_env env, napi_value v, Key *k) {
@@ -235,20 +300,45 @@ static bool ReadKey(napi_env env, napi_value v, Key *k) {
     k->len = 9;
     return true;
   }
-  ThrowRaw(env, "TypeError", "ERR_MEMCTL_INVALID_KEY",
-           "cache keys must be strings or numbers");
-  return false;
+  return ReadOtherKey(env, v, k);
+}
+
+static napi_value BigIntKeyOut(napi_env env, const uint8_t *p, size_t n) {
+  size_t words = (n - 2) / 8;
+  uint64_t stack[16] = {0};
+  uint64_t *w = words <= 16 ? stack : (uint64_t *)malloc(words * 8);
+  if (!w) return ThrowStatus(env, MC_CACHE_ENOMEM);
+  if (words) memcpy(w, p + 2, words * 8);
+  napi_value r;
+  napi_create_bigint_words(env, p[1], words, w, &r);
+  if (w != stack) free(w);
+  return r;
 }
 
 static napi_value KeyOut(napi_env env, const uint8_t *p, size_t n) {
-  if (n >= 1 && p[0] == KEY_NUMBER && n == 9) {
-    double d;
-    memcpy(&d, p + 1, 8);
-    napi_value r;
-    napi_create_double(env, d, &r);
-    return r;
+  napi_value r;
+  switch (p[0]) {
+    case KEY_NUMBER: {
+      double d;
+      memcpy(&d, p + 1, 8);
+      napi_create_double(env, d, &r);
+      return r;
+    }
+    case KEY_TRUE:
+    case KEY_FALSE:
+      napi_get_boolean(env, p[0] == KEY_TRUE, &r);
+      return r;
+    case KEY_NULL:
+      napi_get_null(env, &r);
+      return r;
+    case KEY_UNDEFINED:
+      napi_get_undefined(env, &r);
+      return r;
+    case KEY_BIGINT:
+      return BigIntKeyOut(env, p, n);
+    default:
+      return StringOut(env, p + 1, n - 1, p[0] == KEY_UTF16);
   }
-  return StringOut(env, p + 1, n - 1, p[0] == KEY_UTF16);
 }
 
 // ---- values ---------------------------------------------------------------
