@@ -27,10 +27,13 @@ function offlineNodedir(env = process.env) {
   return '/usr';
 }
 
-// process.env plus npm_config_nodedir when the offline headers apply.
+// process.env plus npm_config_nodedir when the offline headers apply, and
+// parallel make jobs (one per CPU) unless configured.
 function gypEnv(env = process.env) {
   const dir = offlineNodedir(env);
-  return dir ? { ...env, npm_config_nodedir: dir } : { ...env };
+  const out = { ...env, npm_config_jobs: env.npm_config_jobs || 'max' };
+  if (dir) out.npm_config_nodedir = dir;
+  return out;
 }
 
 module.exports = { nodeGypBin, offlineNodedir, gypEnv };

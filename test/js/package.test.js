@@ -226,6 +226,10 @@ test('the packed package installs and works without a compiler; without a prebui
     const help = ok(run('npx', ['memctl', '--help'], { cwd: app, env }), 'npx memctl --help');
     assert.match(help.stdout, /usage: memctl <command>/);
     assert.match(help.stdout, /snapshot <file>/);
+    // The benchmarks are not in the package: a clear message, not a stack trace.
+    const bench = run('npx', ['memctl', 'bench'], { cwd: app, env });
+    assert.strictEqual(bench.status, 2);
+    assert.match(bench.stderr, /runs from a checkout of the memctl repository/);
     const file = path.join(app, 'small.heapsnapshot');
     ok(run('node', ['-e', SNAPSHOT_JS, file], { cwd: app, env }), 'writing a heap snapshot');
     const out = ok(run('npx', ['memctl', 'snapshot', file, '--json', '--all'], { cwd: app, env }), 'npx memctl snapshot');
