@@ -14,6 +14,7 @@ const quiet = require('./quiet');
 const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
+const { ensureBenchDep } = require('./bench-deps');
 
 const TARGET_MBPS = 300;
 const TARGET_SECONDS = 10;
@@ -52,17 +53,17 @@ function fixture(opts) {
   return { file, generatedSeconds: Number(process.hrtime.bigint() - t0) / 1e9 };
 }
 
-function measure(opts, mode, file, heapMb) {
-  const { value, quiet: q } = opts.meter.runSync(() => measureOnce(opts, mode, file, heapMb));
+function measure(opts, mode, file, heapMb, env) {
+  const { value, quiet: q } = opts.meter.runSync(() => measureOnce(opts, mode, file, heapMb, env));
   return { ...value, quiet: q };
 }
 
-function measureOnce(opts, mode, file, heapMb) {
+function measureOnce(opts, mode, file, heapMb, env) {
   log(opts, `  ${mode} ...`);
   const out = path.join(os.tmpdir(), `memctl-bench-snap-${process.pid}-${mode}.json`);
   const args = [...(heapMb ? [`--max-old-space-size=${heapMb}`] : []), path.join(__dirname, 'snapshot-child.js'), mode, file, out];
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', env: env || process.env });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   let result;
   try {
@@ -183,7 +184,10 @@ const USAGE = `usage: memctl bench --snapshot [--json] [--objects N] [--regenera
   memctl's native analyzer, memlab and JSON.parse on one large real heap snapshot
   (N objects, default 5000000, written once and cached in ${os.tmpdir()}).
   Wall-time targets are judged only when their child ran on a quiet machine
-  (see memctl bench --help). Exit code 1 when a target is missed.
+  (see memctl bench --help).
+  memlab (@memlab/core) is not a devDependency: the first run with memlab
+  installs it into .bench-deps/ (npm, --ignore-scripts); --no-memlab skips it.
+  Exit code 1 when a target is missed.
 `;
 
 async function main(args) {
@@ -191,6 +195,10 @@ async function main(args) {
   if (opts.help) { process.stdout.write(USAGE); return 0; }
   opts.meter = new quiet.QuietMeter(opts.thresholds);
   await quiet.preflight(opts.meter, { ms: 1000, waitForLoadMs: 120e3, log: (m) => log(opts, m) });
+  // memlab is installed on demand (not a devDependency); the child finds it by NODE_PATH.
+  const memlabEnv = opts.memlab
+    ? { ...process.env, NODE_PATH: ensureBenchDep('@memlab/core', '^2.0.5', 'the comparison with memlab (skip it with --no-memlab)') }
+    : null;
   const { file, generatedSeconds } = fixture(opts);
   const fileBytes = fs.statSync(file).size;
   log(opts, `measuring on ${file} (${fmtMiB(fileBytes)}), one child process at a time:`);
@@ -198,7 +206,7 @@ async function main(args) {
     memctlHistogram: measure(opts, 'memctl-histogram', file),
     memctlRetained: measure(opts, 'memctl-retained', file),
     memctlPlain: opts.memlab ? measure(opts, 'memctl-retained-plain', file) : null,
-    memlab: opts.memlab ? measure(opts, 'memlab', file, 12288) : null,
+    memlab: opts.memlab ? measure(opts, 'memlab', file, 12288, memlabEnv) : null,
     jsonParse: opts.jsonParse ? measure(opts, 'json-parse', file, 8192) : null,
   };
   // memlab leaves out DevTools' page-owned rule: agreement is checked against

@@ -2,6 +2,7 @@
 'use strict';
 // memctl command line: each command lives in its own module exporting
 // main(args) -> Promise<number|void> (the exit code).
+const fs = require('fs');
 const path = require('path');
 
 const commands = {
@@ -26,7 +27,13 @@ async function main(argv) {
     usage(process.stderr);
     return 2;
   }
-  const mod = require(path.join(__dirname, cmd.file));
+  const file = path.join(__dirname, cmd.file);
+  // The package ships lib/ only; the benchmarks live in a checkout of the repository.
+  if (!fs.existsSync(file)) {
+    process.stderr.write(`memctl: "${name}" runs from a checkout of the memctl repository (the npm package does not include ${path.relative(path.join(__dirname, '..'), file)})\n`);
+    return 2;
+  }
+  const mod = require(file);
   return mod.main(args);
 }
 
