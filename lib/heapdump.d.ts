@@ -10,7 +10,7 @@
  * ENOENT); `code`, `errno`, `syscall` and `path` are kept, `cause` is the fs error.
  * @throws TypeError with code ERR_MEMCTL_INVALID_ARG_VALUE for an empty file name or one with NUL bytes.
  */
-export function writeSnapshot(filename?: string | unknown, callback?: (err: (Error & { code?: string, errno?: number, syscall?: string, path?: string }) | null, filename?: string) => void): boolean;
+export function writeSnapshot(filename?: string | number | null, callback?: (err: (Error & { code?: string, errno?: number, syscall?: string, path?: string }) | null, filename?: string) => void): boolean;
 export function writeSnapshot(callback: (err: Error | null, filename?: string) => void): boolean;
 
 /**
