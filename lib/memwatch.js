@@ -77,12 +77,32 @@ function stopWatcher() {
   watcher = null;
 }
 
-memwatch.on('newListener', (event) => {
+// The watcher follows the 'stats'/'leak' listeners through these two hooks.
+const onNewListener = (event) => {
   if (event === 'stats' || event === 'leak') startWatcher();
-});
-memwatch.on('removeListener', (event) => {
+};
+const onRemoveListener = (event) => {
   if ((event === 'stats' || event === 'leak') && watched() === 0) stopWatcher();
-});
+};
+function installHooks() {
+  memwatch.on('newListener', onNewListener);
+  memwatch.on('removeListener', onRemoveListener);
+}
+installHooks();
+
+// memwatch users call removeAllListeners() with no event (memwatch's own
+// tests do): that must not remove the hooks, or later listeners would get
+// no watcher.
+memwatch.removeAllListeners = function removeAllListeners(...args) {
+  EventEmitter.prototype.removeAllListeners.apply(this, args);
+  if (args.length === 0 || args[0] === 'newListener' || args[0] === 'removeListener') {
+    memwatch.off('newListener', onNewListener);
+    memwatch.off('removeListener', onRemoveListener);
+    installHooks();
+  }
+  if (watched() === 0) stopWatcher();
+  return this;
+};
 
 // Sets the LeakWatcher options (detector, consecutive, minGrowth, ...);
 // validated now, applied to the running watcher at once.

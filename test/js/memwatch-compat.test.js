@@ -169,3 +169,28 @@ test('HeapDiff writes no file: its snapshots never reach the disk', { skip: !req
   // a snapshot's JSON is several MB; only stdout may be written
   assert.ok(out.written < 4096, JSON.stringify(out));
 });
+
+test("memwatch's tests.js scenarios: exports, once('stats') after gc(), HeapDiff sees LeakingClass, removeAllListeners()", async () => {
+  const script = `
+    const memwatch = require(${JSON.stringify(path.join(__dirname, '..', '..', 'lib', 'memwatch.js'))});
+    const out = { exports: ['gc', 'on', 'once', 'removeAllListeners', 'HeapDiff'].every((k) => memwatch[k] != null) };
+    memwatch.once('stats', (s) => {
+      out.first = typeof s;
+      memwatch.removeAllListeners(); // no event name: as memwatch users do
+      memwatch.once('stats', (s2) => {
+        out.afterRemoveAll = typeof s2;
+        function LeakingClass() {}
+        const arr = [];
+        const hd = new memwatch.HeapDiff();
+        for (let i = 0; i < 100; i++) arr.push(new LeakingClass());
+        const d = hd.end().change.details.find((x) => x.what === 'LeakingClass');
+        out.leaking = d['+'] - d['-'];
+        console.log(JSON.stringify(out));
+      });
+      memwatch.gc();
+    });
+    memwatch.gc();
+  `;
+  const out = ok(await run(['-e', script], plain));
+  assert.deepStrictEqual(out, { exports: true, first: 'object', afterRemoveAll: 'object', leaking: 100 });
+});
