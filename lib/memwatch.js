@@ -93,16 +93,21 @@ installHooks();
 // memwatch users call removeAllListeners() with no event (memwatch's own
 // tests do): that must not remove the hooks, or later listeners would get
 // no watcher.
-memwatch.removeAllListeners = function removeAllListeners(...args) {
-  EventEmitter.prototype.removeAllListeners.apply(this, args);
-  if (args.length === 0 || args[0] === 'newListener' || args[0] === 'removeListener') {
-    memwatch.off('newListener', onNewListener);
-    memwatch.off('removeListener', onRemoveListener);
-    installHooks();
-  }
-  if (watched() === 0) stopWatcher();
-  return this;
-};
+// (Not enumerable: it is EventEmitter's method, not an export of its own.)
+Object.defineProperty(memwatch, 'removeAllListeners', {
+  configurable: true,
+  writable: true,
+  value: function removeAllListeners(...args) {
+    EventEmitter.prototype.removeAllListeners.apply(this, args);
+    if (args.length === 0 || args[0] === 'newListener' || args[0] === 'removeListener') {
+      memwatch.off('newListener', onNewListener);
+      memwatch.off('removeListener', onRemoveListener);
+      installHooks();
+    }
+    if (watched() === 0) stopWatcher();
+    return this;
+  },
+});
 
 // Sets the LeakWatcher options (detector, consecutive, minGrowth, ...);
 // validated now, applied to the running watcher at once.
