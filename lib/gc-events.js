@@ -13,17 +13,20 @@
 //     queue, which wakes an idle event loop (unlike perf_hooks 'gc' entries,
 //     which Node delivers from an unref'd immediate: only when something else
 //     wakes the loop). A young sentinel is re-armed after every scavenge; it
-//     ages an "old" one, which only a full GC collects, so the profiler is
-//     drained once per full GC, not once per scavenge.
+//     ages an "old" one, which only a full GC collects: a full GC is drained
+//     on the next turn, scavenges at most every DRAIN_GAP ms (they only feed
+//     counts and the envelope minimum, so they can wait).
 //   - drainNow(): memwatch.gc() drains synchronously after its GC.
 //   - every subscriber's own timer may call drainNow() (LeakWatcher's tick).
 // What is not known exactly: the wall-clock time of a GC. `time` is when the
 // record was drained (an upper bound of the GC's end: exact for gc(), a task
-// turn later for other GCs); `endedBy` tells which.
+// turn later for other full GCs, up to DRAIN_GAP ms for scavenges, later if
+// JavaScript kept the thread busy); `endedBy` tells how it was drained.
 //
 // Heap snapshots run full GCs of their own: withoutEvents(fn) drains first,
 // runs fn, and drops the GCs fn caused (memwatch's HeapDiff does not feed
-// 'stats'). The process is never kept alive by this module.
+// 'stats'). The process is kept alive only by a pending drain's immediate
+// (one turn of the loop, so events reach their listeners before exit).
 const v8 = require('v8');
 const { performance } = require('perf_hooks');
 
