@@ -246,24 +246,34 @@ class LeakWatcher extends EventEmitter {
   }
 
   // GC records with the heap read in Node's GC epilogue (lib/gc-events.js).
+  // The records of one drain share one time: their GCs ran while JavaScript
+  // kept the thread (a synchronous stretch, such as filling a cache at
+  // startup). For the detector that is one instant, and the heap as the last
+  // full GC of the batch left it is the base of that instant (as when one
+  // reading served every full GC of a perf_hooks batch); each 'stats' event
+  // still carries its own GC's figures.
+  // The envelope likewise takes the heap as the batch's last GC left it.
   #onGcEvents(events) {
-    if (this.#closed) return;
+    if (this.#closed || events.length === 0) return;
+    let base = null;
+    for (const e of events) if (e.type === 'MarkSweepCompact') base = e.after.usedHeapSize;
     for (const e of events) {
-      if (e.type !== 'MarkSweepCompact') {
-        this.#pendingInc++;
-        if (e.after.usedHeapSize < this.#envMin) this.#envMin = e.after.usedHeapSize;
-        continue;
-      }
-      this.#onFullGcEvent(e);
+      if (this.#closed) return; // a listener may close the watcher
+      if (e.type === 'MarkSweepCompact') this.#onFullGcEvent(e, base);
+      else this.#pendingInc++;
+    }
+    const last = events[events.length - 1];
+    if (!this.#closed && last.type !== 'MarkSweepCompact' && last.after.usedHeapSize < this.#envMin) {
+      this.#envMin = last.after.usedHeapSize;
     }
   }
 
-  #onFullGcEvent(e) {
+  #onFullGcEvent(e, base) {
     this.#flushInc();
     this.#fullSinceTick = true;
     this.#envMin = Infinity;
     const a = e.after;
-    const leak = native.leakFullGc(this.#handle, e.time, a.usedHeapSize, this.#out);
+    const leak = native.leakFullGc(this.#handle, e.time, base, this.#out);
     if (this.listenerCount('stats') > 0) {
       const mem = process.memoryUsage(); // rss and arrayBuffers: read now
       const reading = { heapUsed: a.usedHeapSize, heapTotal: a.totalHeapSize, external: a.externalMemory, arrayBuffers: mem.arrayBuffers, rss: mem.rss };
