@@ -253,19 +253,30 @@ class LeakWatcher extends EventEmitter {
   // reading served every full GC of a perf_hooks batch); each 'stats' event
   // still carries its own GC's figures.
   // The envelope likewise takes the heap as the batch's last GC left it.
+  //
+  // Which reading feeds the detector: memwatch's consecutive rule gets the
+  // epilogue reading (memwatch read the heap at the end of the GC; this is
+  // what lets it see 512 KB per GC). The trend detector keeps the input it
+  // is tuned on: the heap used when the batch is collected (one reading per
+  // batch, as with perf_hooks entries, now taken at once rather than when
+  // Node got round to delivering them). With exact readings, the full GCs
+  // in the middle of a one-time fill at startup are real base growth within
+  // its 10 s window, and the envelope's promoted garbage then satisfies its
+  // thirds rule: the trend detector would report a warm-up as a leak.
   #onGcEvents(events) {
     if (this.#closed || events.length === 0) return;
+    const trend = this.#detector === 'trend';
+    const now = trend ? v8.getHeapStatistics().used_heap_size : 0;
     let base = null;
-    for (const e of events) if (e.type === 'MarkSweepCompact') base = e.after.usedHeapSize;
+    for (const e of events) if (e.type === 'MarkSweepCompact') base = trend ? now : e.after.usedHeapSize;
     for (const e of events) {
       if (this.#closed) return; // a listener may close the watcher
       if (e.type === 'MarkSweepCompact') this.#onFullGcEvent(e, base);
       else this.#pendingInc++;
     }
     const last = events[events.length - 1];
-    if (!this.#closed && last.type !== 'MarkSweepCompact' && last.after.usedHeapSize < this.#envMin) {
-      this.#envMin = last.after.usedHeapSize;
-    }
+    const envelope = trend ? now : last.after.usedHeapSize;
+    if (!this.#closed && last.type !== 'MarkSweepCompact' && envelope < this.#envMin) this.#envMin = envelope;
   }
 
   #onFullGcEvent(e, base) {
