@@ -1,6 +1,6 @@
 'use strict';
-// `memctl bench`: the cache comparison by default; --pool, --leak and
-// --snapshot run the other benchmarks. Each benchmark module exports
+// `memctl bench`: the cache comparison by default; --pool, --leak,
+// --snapshot and --heapdiff run the other benchmarks. Each benchmark module exports
 // main(args) -> Promise<number|void>.
 const path = require('path');
 
@@ -8,6 +8,7 @@ const suites = {
   '--pool': './pool.js',
   '--leak': './leak.js',
   '--snapshot': './snapshot.js',
+  '--heapdiff': './heapdiff.js',
 };
 
 async function main(args) {

@@ -53,8 +53,21 @@ export interface GcStats {
   gcDuration: number;
   /** When the GC started, ms since the epoch. */
   timestamp: number;
-  /** ms between the end of the GC and this event. */
+  /** ms between the end of the GC and this event (0 when the reading comes from Node's GC epilogue). */
   delay: number;
+  /**
+   * The GC's record from Node's GC epilogue (v8.GCProfiler; absent on Node
+   * < 18.15): type, cost in µs, V8's heap statistics before and after,
+   * per-kind counts and summed costs (µs) since the watcher started.
+   */
+  gc?: {
+    type: string;
+    cost: number;
+    before: Record<string, number>;
+    after: Record<string, number>;
+    totals: Record<string, { count: number; time: number }>;
+    endedBy: string;
+  };
 }
 
 /** The evidence of a 'leak' or 'growth' report. */

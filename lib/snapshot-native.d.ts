@@ -16,6 +16,8 @@ export type SnapshotSyncSource = string | Buffer | Uint8Array | Array<Buffer | U
 
 export function parseSnapshot(source: SnapshotSource, options?: ParseOptions): Promise<ParsedSnapshot>;
 export function parseSnapshotSync(source: SnapshotSyncSource, options?: ParseOptions): ParsedSnapshot;
+/** Synchronous parse from a producer that calls feed(chunk) for every chunk before it returns (no file, no whole-document buffer). */
+export function parseSnapshotFromProducerSync(produce: (feed: (chunk: Buffer | Uint8Array | string) => void) => void, options?: ParseOptions): ParsedSnapshot;
 export function diffSnapshots(before: ParsedSnapshot, after: ParsedSnapshot): HeapDiffResult;
 export function findLeaks(baseline: ParsedSnapshot, target: ParsedSnapshot, final: ParsedSnapshot,
                           options?: { top?: number }): LeakCandidate[];

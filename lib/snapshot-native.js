@@ -328,6 +328,29 @@ function parseSnapshotSync(source, options) {
   }
 }
 
+// ---- streaming entry point (memwatch's HeapDiff) --------------------------
+/**
+ * Synchronous parse from a producer: produce(feed) must call feed(chunk) for
+ * every chunk of the snapshot, in order, before it returns. Each chunk goes
+ * to the native parser at once, so neither a file nor the whole document
+ * ever exists (memwatch's HeapDiff streams v8.getHeapSnapshot() through it).
+ * @param {(feed: (chunk: Buffer | Uint8Array | string) => void) => void} produce
+ * @param {object} [options] as parseSnapshot (onProgress is not called)
+ * @returns {ParsedSnapshot}
+ */
+function parseSnapshotFromProducerSync(produce, options) {
+  checkFunction('produce', produce);
+  const o = parseOptions(options);
+  const n = addon();
+  const parser = n.snapshotParserNew(o.maxMemory);
+  try {
+    produce((chunk) => n.snapshotParserFeed(parser, toChunk(chunk)));
+    return new ParsedSnapshot(n.snapshotParserFinishSync(parser, o.retained, o.mode), CONSTRUCT);
+  } finally {
+    n.snapshotParserClose(parser);
+  }
+}
+
 function feedFileSync(n, parser, file, onProgress) {
   const fd = fs.openSync(file, 'r');
   try {
@@ -427,4 +450,5 @@ function nativeUsage() {
 
 module.exports = {
   parseSnapshot, parseSnapshotSync, ParsedSnapshot, diffSnapshots, findLeaks, formatSize, nativeUsage,
+  parseSnapshotFromProducerSync,
 };

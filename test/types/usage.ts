@@ -235,8 +235,13 @@ function dropIns(): void {
   memwatch.once('stats', (s: GcStats) => consume(s.usage_trend));
   const same: typeof memwatch = memwatch.configure({ detector: 'consecutive', consecutive: 5 });
   memwatch.gc();
+  memwatch.on('stats', (s) => consume(s.gc_time, s.used_heap_size, s.gcScavengeCount, s.gc_ts));
   const diff = new memwatch.HeapDiff();
-  consume(same, diff.end());
+  const d = diff.end();
+  consume(same, d.before.time.getTime(), d.change.details[0].what, d.change.details[0]['+']);
+  void diff.endAsync().then((r) => consume(r.after.time));
+  // @ts-expect-error HeapDiff takes no arguments
+  consume(new memwatch.HeapDiff(1));
   const emitter: EventEmitter = memwatch;
   consume(emitter);
 
