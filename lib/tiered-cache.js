@@ -191,17 +191,25 @@ class TieredCache extends EventEmitter {
         await this.#open({ RESP: 3, clientSideCache: makeProvider(redis, this) });
         this.#mode = 'tracking';
       } catch (err) {
-        if (this.#want === 'tracking' || !TieredCache.#noResp3(err)) throw err;
         await this.#close(this.#conn);
         this.#conn = undefined;
+        if (this.#want === 'tracking' || !TieredCache.#noResp3(err)) throw err;
       }
     }
     if (this.#mode === undefined) {
-      await this.#open({ RESP: 2 });
-      this.#sub = this.#duplicate({ RESP: 2 });
-      this.#watch(this.#sub);
-      await this.#sub.connect();
-      await this.#sub.subscribe(this.#channel, (msg) => this.#onMessage(msg));
+      const resp2 = { RESP: 2, maintNotifications: 'disabled' };
+      try {
+        await this.#open(resp2);
+        this.#sub = this.#duplicate(resp2);
+        this.#watch(this.#sub);
+        await this.#sub.connect();
+        await this.#sub.subscribe(this.#channel, (msg) => this.#onMessage(msg));
+      } catch (err) {
+        await this.#close(this.#sub);
+        await this.#close(this.#conn);
+        this.#sub = this.#conn = undefined;
+        throw err;
+      }
       this.#mode = 'pubsub';
       this.#flushL1Now();
     }

@@ -29,7 +29,8 @@ function freePort() {
 }
 
 function cli(port, ...args) {
-  return execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { encoding: 'utf8', timeout: 20_000 }).trim();
+  return execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args],
+    { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 }
 
 async function waitPing(port, deadlineMs = 15_000) {
@@ -53,6 +54,7 @@ async function startServer({ port, dir, extra = [] } = {}) {
     cli: (...a) => cli(port, ...a),
     /** Stops the process (SIGTERM, then SIGKILL) and waits for it to exit. */
     async kill() {
+      const { proc } = server;
       if (proc.exitCode !== null || proc.signalCode !== null) return;
       const gone = new Promise((r) => proc.once('exit', r));
       proc.kill('SIGTERM');
@@ -106,3 +108,43 @@ async function startCluster() {
 }
 
 module.exports = { redisMissing, startServer, startCluster, freePort };
+
+/** Starts test/js/helpers/tiered-worker.js; returns { call(op, args), close() }. */
+function startWorker(cfg) {
+  const { fork } = require('node:child_process');
+  const child = fork(path.join(__dirname, 'tiered-worker.js'), [JSON.stringify(cfg)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let next = 0;
+  const pending = new Map();
+  const ready = new Promise((resolve, reject) => {
+    child.on('message', (m) => {
+      if ('ready' in m) { if (m.ready) resolve(); else reject(new Error(m.error)); return; }
+      const p = pending.get(m.id);
+      if (!p) return;
+      pending.delete(m.id);
+      if (m.ok) p.resolve(m); else p.reject(new Error(m.error));
+    });
+    child.on('exit', (code) => {
+      reject(new Error(`worker exited with ${code}`));
+      for (const p of pending.values()) p.reject(new Error(`worker exited with ${code}`));
+      pending.clear();
+    });
+  });
+  const call = (op, args = {}) => new Promise((resolve, reject) => {
+    const id = next++;
+    pending.set(id, { resolve, reject });
+    child.send({ id, op, ...args });
+  });
+  return {
+    ready, child, call,
+    async close() {
+      if (child.exitCode !== null) return;
+      const gone = new Promise((r) => child.once('exit', r));
+      call('close').catch(() => {});
+      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await gone;
+      clearTimeout(t);
+    },
+  };
+}
+
+module.exports.startWorker = startWorker;

@@ -1,0 +1,88 @@
+'use strict';
+// TieredCache against a real redis-server (started here, persistence off).
+const assert = require('node:assert/strict');
+const { test, before, after } = require('node:test');
+const { createClient } = require('redis');
+const { TieredCache } = require('../../lib');
+const { redisMissing, startServer } = require('./helpers/redis');
+const { defineCoreSuite, until, sleep } = require('./helpers/tiered-suite');
+
+const missing = redisMissing();
+if (missing) {
+  test('TieredCache (redis-server)', { skip: missing }, () => {});
+} else {
+  let server;
+  before(async () => { server = await startServer(); });
+  after(async () => { await server?.stop(); });
+  const target = () => ({
+    name: 'redis-server',
+    client: () => createClient({ url: server.url }),
+    cli: (...a) => server.cli(...a),
+    flushAll: () => server.cli('FLUSHALL'),
+    workerCfg: (prefix) => ({ url: server.url, prefix }),
+  });
+  const { make } = defineCoreSuite(target);
+
+  test('argument checks throw coded errors', async () => {
+    assert.throws(() => new TieredCache({}), { code: 'ERR_MEMCTL_INVALID_ARG_TYPE' });
+    assert.throws(() => new TieredCache({ redis: createClient(), nope: 1 }), { code: 'ERR_MEMCTL_UNKNOWN_OPTION' });
+    assert.throws(() => new TieredCache({ redis: createClient(), ttl: -1 }), { code: 'ERR_MEMCTL_OUT_OF_RANGE' });
+    assert.throws(() => new TieredCache({ redis: createClient(), invalidation: 'x' }), { code: 'ERR_MEMCTL_INVALID_ARG_VALUE' });
+    const c = new TieredCache({ redis: createClient({ url: server.url }) });
+    await assert.rejects(c.get('k'), { code: 'ERR_MEMCTL_NOT_CONNECTED' });
+    await c.connect();
+    await assert.rejects(c.get(''), { code: 'ERR_MEMCTL_INVALID_ARG_TYPE' });
+    await assert.rejects(c.set('k', undefined), { code: 'ERR_MEMCTL_INVALID_VALUE' });
+    await assert.rejects(c.set('k', () => 1), { code: 'ERR_MEMCTL_INVALID_VALUE' });
+    await assert.rejects(c.getOrSet('k', () => 1, { staleWhileRevalidate: 5, ttl: 0 }), { code: 'ERR_MEMCTL_OUT_OF_RANGE' });
+    await assert.rejects(c.getOrSet('k', () => 1, { bogus: 1 }), { code: 'ERR_MEMCTL_UNKNOWN_OPTION' });
+    await c.close();
+    await assert.rejects(c.get('k'), { code: 'ERR_MEMCTL_CLOSED' });
+  });
+
+  test('an LRUCache instance can be the L1; it is left open on close()', async () => {
+    const { LRUCache } = require('../../lib');
+    const l1 = new LRUCache({ max: 100 });
+    const { cache } = await make({ l1 });
+    await cache.set('k', 'v');
+    assert.equal(l1.get('k'), 'v');
+    await cache.close();
+    assert.equal(l1.get('k'), 'v');
+    l1.close();
+  });
+
+  test('CLIENT KILL flushes L1 and the cache recovers by itself', async () => {
+    const { cache } = await make();
+    await cache.set('k', 'v1');
+    assert.ok(cache.l1.has('k'));
+    server.cli('CLIENT', 'KILL', 'TYPE', 'normal');
+    await until(() => cache.l1.size === 0, 15_000, 'L1 flush after CLIENT KILL');
+    await until(async () => { try { return (await cache.get('k')) === 'v1'; } catch { return false; } }, 15_000, 'reconnect');
+    assert.ok(cache.l1.has('k'));
+    server.cli('SET', `${cache.prefix}k`, 'v2');
+    await until(() => !cache.l1.has('k'), 10_000, 'tracking after reconnect');
+    assert.equal(await cache.get('k'), 'v2');
+  });
+
+  test('Redis stopped: L1 hits work, misses call the loader, errors are events; a restart flushes L1 and recovers', async () => {
+    const { cache, errors } = await make();
+    await cache.set('hot', 'cached');
+    assert.equal(cache.l1.get('hot'), 'cached');
+    await server.kill();
+    await until(() => errors.length > 0, 10_000, 'an error event for the lost connection');
+    assert.equal(await cache.get('hot'), 'cached', 'L1 hit with Redis down');
+    assert.equal(await cache.getOrSet('hot', () => 'loader'), 'cached');
+    let calls = 0;
+    assert.equal(await cache.getOrSet('cold', () => { calls++; return 'loaded'; }), 'loaded');
+    assert.equal(calls, 1);
+    await assert.rejects(cache.get('cold2'));
+    await server.restart();
+    await until(() => cache.l1.size === 0, 20_000, 'L1 flush after the restart');
+    await until(async () => { try { await cache.set('hot', 'after'); return true; } catch { return false; } }, 20_000, 'reconnect');
+    assert.equal(await cache.get('hot'), 'after');
+    server.cli('SET', `${cache.prefix}hot`, 'cli');
+    await until(() => !cache.l1.has('hot'), 10_000, 'tracking after the restart');
+    assert.equal(await cache.get('hot'), 'cli');
+    await sleep(10);
+  });
+}
