@@ -1,5 +1,5 @@
 'use strict';
-// `memctl bench`: the cache comparison by default; --pool, --leak and
+// `memctl bench`: the cache comparison by default; --pool, --leak, --tiered and
 // --snapshot run the other benchmarks. Each benchmark module exports
 // main(args) -> Promise<number|void>.
 const path = require('path');
@@ -8,6 +8,7 @@ const suites = {
   '--pool': './pool.js',
   '--leak': './leak.js',
   '--snapshot': './snapshot.js',
+  '--tiered': './tiered.js',
 };
 
 async function main(args) {
