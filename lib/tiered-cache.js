@@ -245,7 +245,9 @@ class TieredCache extends EventEmitter {
     client.on('error', (err) => { this.#onConnectionError(); this.#report(err); });
     if (this.#cluster) client.on('node-error', (err) => { this.#onConnectionError(); this.#report(err); });
     // Pub/sub mode has no handshake hook: a reconnect flushes here.
-    client.on('ready', () => { if (this.#mode === 'pubsub') this.#flushL1Now(); });
+    const reconnected = () => { if (this.#mode === 'pubsub') this.#flushL1Now(); };
+    client.on('ready', reconnected);
+    if (this.#cluster) client.on('node-ready', reconnected);
   }
 
   async #close(client) {
