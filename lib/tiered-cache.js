@@ -238,7 +238,18 @@ class TieredCache extends EventEmitter {
     this.#conn = this.#duplicate(extra);
     this.#watch(this.#conn);
     this.#bin = this.#conn.withTypeMapping({ [redis.RESP_TYPES.BLOB_STRING]: Buffer });
-    await this.#conn.connect();
+    // node-redis retries a failed handshake forever; a server that refuses
+    // RESP3 must end connect() so that 'auto' can fall back to pub/sub.
+    let onError;
+    const refused = new Promise((resolve, reject) => {
+      onError = (err) => { if (extra.RESP === 3 && TieredCache.#noResp3(err)) reject(err); };
+    });
+    this.#conn.on('error', onError);
+    try {
+      await Promise.race([this.#conn.connect(), refused]);
+    } finally {
+      this.#conn.off('error', onError);
+    }
   }
 
   #watch(client) {
@@ -252,6 +263,10 @@ class TieredCache extends EventEmitter {
 
   async #close(client) {
     if (!client) return;
+    if (!client.isReady) {
+      try { client.destroy(); } catch { /* already gone */ }
+      return;
+    }
     try {
       if (typeof client.close === 'function') await client.close();
       else await client.quit();

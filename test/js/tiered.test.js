@@ -4,8 +4,19 @@ const assert = require('node:assert/strict');
 const { test, before, after } = require('node:test');
 const { createClient } = require('redis');
 const { TieredCache } = require('../../lib');
+const { spawnSync } = require('node:child_process');
+const path = require('node:path');
 const { redisMissing, startServer } = require('./helpers/redis');
 const { defineCoreSuite, until, sleep } = require('./helpers/tiered-suite');
+
+test('require(memctl) does not load the redis peer', () => {
+  const r = spawnSync(process.execPath, ['-e', `
+    const m = require(${JSON.stringify(path.join(__dirname, '..', '..'))});
+    if (typeof m.TieredCache !== 'function') process.exit(2);
+    const loaded = Object.keys(require.cache).filter((f) => /node_modules[\\/](redis|@redis)[\\/]/.test(f));
+    process.exit(loaded.length === 0 ? 0 : 3);`], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+});
 
 const missing = redisMissing();
 if (missing) {
@@ -84,5 +95,32 @@ if (missing) {
     await until(() => !cache.l1.has('hot'), 10_000, 'tracking after the restart');
     assert.equal(await cache.get('hot'), 'cli');
     await sleep(10);
+  });
+
+  test("'auto' falls back to pub/sub when the server refuses RESP3 (HELLO disabled)", async () => {
+    const old = await startServer({ extra: ['--rename-command', 'HELLO', ''] });
+    const caches = [];
+    try {
+      for (let i = 0; i < 2; i++) {
+        const c = new TieredCache({ redis: createClient({ url: old.url }), ttl: 60_000, prefix: 'fb:' });
+        c.on('error', () => {});
+        await c.connect();
+        caches.push(c);
+      }
+      const [a, b] = caches;
+      assert.equal(a.invalidation, 'pubsub');
+      await a.set('k', 'one');
+      await until(async () => (await b.get('k')) === 'one' && b.l1.has('k'), 10_000, 'L1 fill');
+      await a.set('k', 'two');
+      await until(() => !b.l1.has('k'), 10_000, 'pub/sub invalidation');
+      assert.equal(await b.get('k'), 'two');
+      const forced = new TieredCache({ redis: createClient({ url: old.url }), invalidation: 'tracking' });
+      forced.on('error', () => {});
+      await assert.rejects(forced.connect(), /HELLO/);
+      await forced.close();
+    } finally {
+      await Promise.all(caches.map((c) => c.close()));
+      await old.stop();
+    }
   });
 }
