@@ -507,6 +507,12 @@ class TieredCache extends EventEmitter {
     return this.#load(key, loader, o);
   }
 
+  // A value another process stored counts as loaded only if it is fresh (a
+  // refresh must not settle for the stale value it is replacing).
+  static #isFresh(hit, o) {
+    return hit !== undefined && (!(o.swr || o.grace) || TieredCache.#phase(hit.ttl, o) === 'fresh');
+  }
+
   // One load per key per process at a time.
   #load(key, loader, o) {
     let p = this.#loading.get(key);
@@ -554,6 +560,9 @@ class TieredCache extends EventEmitter {
     }
     if (acquired) {
       try {
+        // The previous holder may have stored the value just before we won.
+        const hit = await this.#fetch(key).catch(() => undefined);
+        if (TieredCache.#isFresh(hit, o)) { this.#s.l2Hits++; return { done: true, value: hit.value }; }
         return { done: true, value: await this.#callLoaderAndStore(key, loader, o) };
       } finally {
         this.#conn.eval(LOCK_RELEASE, { keys: [lk], arguments: [token] }).catch((err) => this.#report(err));
@@ -570,7 +579,7 @@ class TieredCache extends EventEmitter {
         this.#report(err);
         return { done: false };
       }
-      if (hit !== undefined) { this.#s.l2Hits++; return { done: true, value: hit.value }; }
+      if (TieredCache.#isFresh(hit, o)) { this.#s.l2Hits++; return { done: true, value: hit.value }; }
     }
     return { done: false };
   }

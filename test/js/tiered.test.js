@@ -97,6 +97,20 @@ if (missing) {
     await sleep(10);
   });
 
+  test('with the lock, a stale-while-revalidate refresh stores the new value', async () => {
+    const { cache, errors } = await make({ lock: true });
+    let n = 0;
+    const loader = async () => `v${++n}`;
+    const o = { ttl: 200, staleWhileRevalidate: 30_000 };
+    assert.equal(await cache.getOrSet('k', loader, o), 'v1');
+    await sleep(300);
+    assert.equal(await cache.getOrSet('k', loader, o), 'v1');
+    await until(async () => (await cache.getOrSet('k', loader, o)) === 'v2', 10_000, 'the refreshed value');
+    assert.equal(n, 2);
+    assert.equal(server.cli('GET', `${cache.prefix}k`), 'v2');
+    assert.deepEqual(errors, []);
+  });
+
   test("'auto' falls back to pub/sub when the server refuses RESP3 (HELLO disabled)", async () => {
     const old = await startServer({ extra: ['--rename-command', 'HELLO', ''] });
     const caches = [];
