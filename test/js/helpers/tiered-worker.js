@@ -1,6 +1,8 @@
 'use strict';
 // A TieredCache in a child process, driven over IPC by the tests and the
 // benchmark. argv[2]: JSON { url?, rootNodes?, prefix, invalidation?, lock? }.
+// Loaded any other way (e.g. picked up by `node --test test/js/`), it does nothing.
+if (typeof process.send !== 'function' || process.argv[2] === undefined) return;
 const { createClient, createCluster } = require('redis');
 const { TieredCache } = require('../../../lib');
 
