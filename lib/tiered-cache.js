@@ -129,6 +129,7 @@ class TieredCache extends EventEmitter {
   #inflight = new Map(); // key -> { readers, gen }
   #loading = new Map(); // key -> Promise of a load in this process
   #connected = false;
+  #connecting;
   #closed = false;
   #s = { l1Hits: 0, l2Hits: 0, misses: 0, loads: 0, invalidations: 0, flushes: 0, errors: 0, staleServed: 0, lockWaits: 0 };
 
@@ -181,10 +182,16 @@ class TieredCache extends EventEmitter {
   /** 'tracking' or 'pubsub' once connected, undefined before. */
   get invalidation() { return this.#mode; }
 
-  /** Opens the tracking (or pub/sub) connection(s). */
-  async connect() {
-    if (this.#closed) throw error('ERR_MEMCTL_CLOSED', 'this TieredCache is closed');
-    if (this.#connected) return this;
+  /** Opens the tracking (or pub/sub) connection(s). Concurrent calls share one attempt. */
+  connect() {
+    if (this.#closed) return Promise.reject(error('ERR_MEMCTL_CLOSED', 'this TieredCache is closed'));
+    if (this.#connecting === undefined) {
+      this.#connecting = this.#connectOnce().catch((err) => { this.#connecting = undefined; throw err; });
+    }
+    return this.#connecting;
+  }
+
+  async #connectOnce() {
     const redis = loadRedis();
     if (this.#want !== 'pubsub') {
       try {
