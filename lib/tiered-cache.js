@@ -22,7 +22,7 @@ const v8 = require('node:v8');
 const crypto = require('node:crypto');
 const { LRUCache } = require('./cache');
 const {
-  typeError, rangeError, error, checkInteger, checkOptions, checkBoolean, checkFunction,
+  typeError, rangeError, error, invalidThis, checkInteger, checkOptions, checkBoolean, checkFunction,
   checkString, checkOneOf, describe,
 } = require('./errors');
 
@@ -95,16 +95,16 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // The cache provider node-redis calls on the tracking connection: it sends our
 // CLIENT TRACKING command in every (re)connection handshake and hands us the
 // invalidation pushes. It caches nothing itself (handleCache passes through).
-function makeProvider(redis, owner) {
+function makeProvider(redis, hooks) {
   const Base = redis.BasicPooledClientSideCache; // a ClientSideCacheProvider usable by clients and clusters
   class MemctlTrackingProvider extends Base {
     handleCache(client, parser, fn) { return fn(); }
-    trackingOn() { owner._onHandshake(); return ['CLIENT', 'TRACKING', 'ON', 'NOLOOP']; }
-    invalidate(key) { owner._onInvalidate(key); }
-    clear() { owner._flushL1(); }
-    onError() { owner._onConnectionLost(); }
-    onClose() { owner._onConnectionLost(); }
-    onPoolClose() { owner._onConnectionLost(); }
+    trackingOn() { hooks.handshake(); return ['CLIENT', 'TRACKING', 'ON', 'NOLOOP']; }
+    invalidate(key) { hooks.invalidate(key); }
+    clear() { hooks.flush(); }
+    onError() { hooks.lost(); }
+    onClose() { hooks.lost(); }
+    onPoolClose() { hooks.lost(); }
     size() { return 0; }
   }
   return new MemctlTrackingProvider();
@@ -125,7 +125,6 @@ class TieredCache extends EventEmitter {
   #channel;
   #lockOpt;
   #epoch = 0;
-  #handshakes = 0;
   #inflight = new Map(); // key -> { readers, gen }
   #loading = new Map(); // key -> Promise of a load in this process
   #connected = false;
@@ -164,6 +163,11 @@ class TieredCache extends EventEmitter {
     }
   }
 
+  static #self(o) {
+    if (o === null || typeof o !== 'object' || !(#l1 in o)) throw invalidThis('TieredCache', o);
+    return o;
+  }
+
   static #lockOptions(name, v, def) {
     if (v === undefined) return def;
     if (typeof v === 'boolean') return { ...def, enabled: v };
@@ -176,15 +180,16 @@ class TieredCache extends EventEmitter {
     };
   }
 
-  get l1() { return this.#l1; }
-  get prefix() { return this.#prefix; }
-  get ttl() { return this.#ttl; }
+  get l1() { return TieredCache.#self(this).#l1; }
+  get prefix() { return TieredCache.#self(this).#prefix; }
+  get ttl() { return TieredCache.#self(this).#ttl; }
   /** 'tracking' or 'pubsub' once connected, undefined before. */
-  get invalidation() { return this.#mode; }
+  get invalidation() { return TieredCache.#self(this).#mode; }
 
   /** Opens the tracking (or pub/sub) connection(s). Concurrent calls share one attempt. */
   connect() {
-    if (this.#closed) return Promise.reject(error('ERR_MEMCTL_CLOSED', 'this TieredCache is closed'));
+    TieredCache.#self(this);
+    if (this.#closed) throw error('ERR_MEMCTL_CLOSED', 'this TieredCache is closed');
     if (this.#connecting === undefined) {
       this.#connecting = this.#connectOnce().catch((err) => { this.#connecting = undefined; throw err; });
     }
@@ -195,7 +200,7 @@ class TieredCache extends EventEmitter {
     const redis = loadRedis();
     if (this.#want !== 'pubsub') {
       try {
-        await this.#open({ RESP: 3, clientSideCache: makeProvider(redis, this) });
+        await this.#open({ RESP: 3, clientSideCache: makeProvider(redis, this.#hooks()) });
         this.#mode = 'tracking';
       } catch (err) {
         await this.#close(this.#conn);
@@ -290,28 +295,21 @@ class TieredCache extends EventEmitter {
 
   #onConnectionError() { this.#epoch++; }
 
-  // ---- hooks called by the tracking provider (public names, internal use) ----
-  /** @internal */
-  _onHandshake() {
-    // Tracking is (re)enabled by this handshake: whatever L1 holds was tracked
-    // by a connection that no longer exists.
-    this.#handshakes++;
-    this.#flushL1Now();
+  // What the tracking provider calls.
+  #hooks() {
+    return {
+      // Tracking is (re)enabled by this handshake: whatever L1 holds was
+      // tracked by a connection that no longer exists.
+      handshake: () => this.#flushL1Now(),
+      invalidate: (key) => {
+        if (key === null || key === undefined) { this.#flushL1Now(); return; }
+        const rk = typeof key === 'string' ? key : key.toString('utf8');
+        if (rk.startsWith(this.#prefix)) this.#invalidateLocal(rk.slice(this.#prefix.length));
+      },
+      flush: () => this.#flushL1Now(),
+      lost: () => { this.#epoch++; },
+    };
   }
-
-  /** @internal */
-  _onInvalidate(key) {
-    if (key === null || key === undefined) { this.#flushL1Now(); return; }
-    const rk = typeof key === 'string' ? key : key.toString('utf8');
-    if (!rk.startsWith(this.#prefix)) return;
-    this.#invalidateLocal(rk.slice(this.#prefix.length));
-  }
-
-  /** @internal */
-  _flushL1() { this.#flushL1Now(); }
-
-  /** @internal */
-  _onConnectionLost() { this.#epoch++; }
 
   #onMessage(msg) {
     if (msg === '') this.#flushL1Now();
@@ -351,6 +349,7 @@ class TieredCache extends EventEmitter {
   }
 
   #check() {
+    TieredCache.#self(this);
     if (this.#closed) throw error('ERR_MEMCTL_CLOSED', 'this TieredCache is closed');
     if (!this.#connected) throw error('ERR_MEMCTL_NOT_CONNECTED', 'call await cache.connect() first');
   }
@@ -385,9 +384,14 @@ class TieredCache extends EventEmitter {
   }
 
   /** The value, or undefined on a miss. A Redis failure rejects. */
-  async get(key) {
+  get(key) {
+    TieredCache.#self(this);
     TieredCache.#key(key);
     this.#check();
+    return this.#get(key);
+  }
+
+  async #get(key) {
     const v = this.#l1.get(key);
     if (v !== undefined) { this.#s.l1Hits++; return v; }
     const hit = await this.#fetch(key);
@@ -415,8 +419,8 @@ class TieredCache extends EventEmitter {
 
   // Stored in both tiers for ttl + staleWhileRevalidate + grace; freshness is
   // read back from the remaining ttl, so the value itself carries no metadata.
-  async #write(key, value, o) {
-    const enc = encodeValue(value);
+  async #write(key, value, o, encoded) {
+    const enc = encoded ?? encodeValue(value);
     const rk = this.#prefix + key;
     const life = o.ttl ? o.ttl + o.swr + o.grace : 0;
     const f = this.#inflight.get(key);
@@ -439,18 +443,25 @@ class TieredCache extends EventEmitter {
   }
 
   /** Stores in Redis, then in L1; other instances drop their L1 copy. */
-  async set(key, value, options) {
+  set(key, value, options) {
+    TieredCache.#self(this);
     TieredCache.#key(key);
     if (value === undefined) throw typeError('ERR_MEMCTL_INVALID_VALUE', 'a TieredCache value cannot be undefined (undefined means a miss)');
     const o = this.#ttlOf('options', options);
     this.#check();
-    await this.#write(key, value, o);
+    const enc = encodeValue(value);
+    return this.#write(key, value, o, enc);
   }
 
   /** Deletes in Redis and in L1; true if Redis had the key. */
-  async delete(key) {
+  delete(key) {
+    TieredCache.#self(this);
     TieredCache.#key(key);
     this.#check();
+    return this.#delete(key);
+  }
+
+  async #delete(key) {
     const f = this.#inflight.get(key);
     if (f !== undefined) f.gen++;
     this.#l1.delete(key);
@@ -472,11 +483,16 @@ class TieredCache extends EventEmitter {
    * The cached value, or the loader's (stored in both tiers). Concurrent misses
    * in this process share one loader call; with `lock`, one process loads.
    */
-  async getOrSet(key, loader, options) {
+  getOrSet(key, loader, options) {
+    TieredCache.#self(this);
     TieredCache.#key(key);
     checkFunction('loader', loader);
     const o = this.#ttlOf('options', options);
     this.#check();
+    return this.#getOrSet(key, loader, o);
+  }
+
+  async #getOrSet(key, loader, o) {
     const timed = o.swr > 0 || o.grace > 0;
     let cur; // { value, remaining }
     const v = this.#l1.get(key);
@@ -593,12 +609,19 @@ class TieredCache extends EventEmitter {
 
   /** Counters since construction, plus the L1 entry count. */
   stats() {
+    TieredCache.#self(this);
+    if (this.#closed) throw error('ERR_MEMCTL_CLOSED', 'this TieredCache is closed');
     return { ...this.#s, l1Size: this.#l1.size, mode: this.#mode };
   }
 
   /** Closes our connections (not the client passed in) and an L1 we created. */
-  async close() {
-    if (this.#closed) return;
+  close() {
+    TieredCache.#self(this);
+    if (this.#closed) return Promise.resolve();
+    return this.#closeAll();
+  }
+
+  async #closeAll() {
     this.#closed = true;
     this.#connected = false;
     await this.#close(this.#sub);
