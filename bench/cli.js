@@ -1,6 +1,6 @@
 'use strict';
-// `memctl bench`: the cache comparison by default; --pool, --leak,
-// --snapshot and --heapdiff run the other benchmarks. Each benchmark module exports
+// `memctl bench`: the cache comparison by default; --pool, --leak, --snapshot,
+// --heapdiff and --tiered run the other benchmarks. Each benchmark module exports
 // main(args) -> Promise<number|void>.
 const path = require('path');
 
@@ -9,6 +9,7 @@ const suites = {
   '--leak': './leak.js',
   '--snapshot': './snapshot.js',
   '--heapdiff': './heapdiff.js',
+  '--tiered': './tiered.js',
 };
 
 async function main(args) {

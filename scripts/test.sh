@@ -18,6 +18,20 @@ ensure_cmocka() {
   fi
 }
 
+# The TieredCache tests start their own redis-server (and a 3-node cluster).
+ensure_redis() {
+  if command -v redis-server >/dev/null && command -v redis-cli >/dev/null; then return 0; fi
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "memctl: installing redis-server for the TieredCache tests"
+    (apt-get install -y redis-server redis-tools >/dev/null 2>&1 ||
+      { apt-get update >/dev/null 2>&1 && apt-get install -y redis-server redis-tools >/dev/null; })
+  fi
+  if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then
+    echo "memctl: the TieredCache tests need Redis: install Debian's redis-server (apt-get install redis-server redis-tools)" >&2
+    exit 1
+  fi
+}
+
 run_core() {
   ensure_cmocka
   make -s -C test/core -j2
@@ -40,6 +54,7 @@ run_fuzz() {
 
 run_js() {
   [ -f build/Release/memctl.node ] || node scripts/build.js
+  ensure_redis
   node --test test/js/
 }
 

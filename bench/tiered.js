@@ -1,0 +1,144 @@
+'use strict';
+// `memctl bench --tiered` (or `node bench/tiered.js`): TieredCache against
+// direct node-redis on loopback, with a redis-server this benchmark starts
+// (127.0.0.1, free port, persistence off) and stops.
+//
+//   l1Hit        cache.get() served by L1 vs an awaited client.get()   target >= 50x faster
+//   l2Hit        cache.get() that misses L1 (GET + PTTL, L1 fill) vs client.get()  target <= 1.2x the cost
+//   invalidation latency from a SET in another process to the key leaving this L1: p50/p99
+//   zipf         4 processes, getOrSet with the lock, Zipf(s) keys: loader calls saved
+//
+// Options: --tiny (smoke sizes, figures meaningless), --json.
+// Needs redis-server and redis-cli (Debian: redis-server redis-tools) and the
+// `redis` package. Run it alone on a quiet machine: its figures are latencies.
+const path = require('node:path');
+const { startServer, startWorker } = require(path.join(__dirname, '..', 'test', 'js', 'helpers', 'redis.js'));
+
+function sizes(tiny) {
+  return tiny
+    ? { ops: 2_000, rounds: 1, inval: 20, zipfKeys: 200, zipfRequests: 500, loaderMs: 1 }
+    : { ops: 200_000, rounds: 5, inval: 2_000, zipfKeys: 10_000, zipfRequests: 50_000, loaderMs: 2 };
+}
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+
+// ns per awaited call of fn, the median of `rounds` runs of `ops` calls.
+async function timeLoop(fn, ops, rounds) {
+  const per = [];
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < Math.min(ops, 1000); i++) await fn(i); // warm-up
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < ops; i++) await fn(i);
+    per.push(Number(process.hrtime.bigint() - t0) / ops);
+  }
+  return median(per);
+}
+
+async function hitCosts(server, sz) {
+  const { createClient } = require('redis');
+  const { TieredCache } = require('../lib');
+  const raw = createClient({ url: server.url });
+  await raw.connect();
+  const cache = new TieredCache({ redis: createClient({ url: server.url }), prefix: `b${process.pid}:`, ttl: 600_000 });
+  await cache.connect();
+  const value = 'x'.repeat(100);
+  await cache.set('k', value);
+  await raw.set('raw', value);
+  const rawNs = await timeLoop(() => raw.get('raw'), sz.ops, sz.rounds);
+  const l1Ns = await timeLoop(() => cache.get('k'), sz.ops, sz.rounds);
+  const l2Ns = await timeLoop(() => { cache.l1.delete('k'); return cache.get('k'); }, sz.ops, sz.rounds);
+  await cache.close();
+  await raw.close();
+  return { rawGetNs: rawNs, l1HitNs: l1Ns, l2HitNs: l2Ns, l1Speedup: rawNs / l1Ns, l2Cost: l2Ns / rawNs };
+}
+
+async function invalidationLatency(server, sz) {
+  const { createClient } = require('redis');
+  const { TieredCache } = require('../lib');
+  const prefix = `i${process.pid}:`;
+  const cache = new TieredCache({ redis: createClient({ url: server.url }), prefix, ttl: 600_000 });
+  await cache.connect();
+  const w = startWorker({ url: server.url, prefix });
+  const lat = [];
+  try {
+    await w.ready;
+    for (let i = 0; i < sz.inval; i++) {
+      await cache.set('k', `a${i}`);
+      const gone = (async () => {
+        const end = Date.now() + 10_000;
+        while (cache.l1.has('k')) {
+          if (Date.now() > end) throw new Error('no invalidation within 10 s');
+          await new Promise((r) => setImmediate(r));
+        }
+        return performance.timeOrigin + performance.now();
+      })();
+      const { t } = await w.call('set', { key: 'k', value: `b${i}` });
+      lat.push((await gone) - t);
+    }
+  } finally {
+    await w.close();
+    await cache.close();
+  }
+  lat.sort((a, b) => a - b);
+  return { samples: lat.length, p50Ms: pct(lat, 0.5), p99Ms: pct(lat, 0.99), maxMs: lat[lat.length - 1] };
+}
+
+async function zipfLoads(server, sz) {
+  const prefix = `z${process.pid}:`;
+  const workers = Array.from({ length: 4 }, () => startWorker({ url: server.url, prefix, lock: { wait: 10_000 } }));
+  try {
+    await Promise.all(workers.map((w) => w.ready));
+    const rs = await Promise.all(workers.map((w, i) => w.call('zipf', {
+      keys: sz.zipfKeys, requests: sz.zipfRequests, s: 1.0, seed: 12345 + i * 7919, loaderMs: sz.loaderMs,
+    })));
+    const requests = rs.reduce((n, r) => n + r.requests, 0);
+    const calls = rs.reduce((n, r) => n + r.calls, 0);
+    return { processes: 4, requests, loaderCalls: calls, saved: 1 - calls / requests, keySpace: sz.zipfKeys };
+  } finally {
+    await Promise.all(workers.map((w) => w.close()));
+  }
+}
+
+async function main(args = []) {
+  const tiny = args.includes('--tiny');
+  const json = args.includes('--json');
+  const unknown = args.filter((a) => a !== '--tiny' && a !== '--json');
+  if (unknown.length) throw new Error(`memctl bench --tiered: unknown option ${unknown[0]} (use --tiny, --json)`);
+  const sz = sizes(tiny);
+  const server = await startServer();
+  let report;
+  try {
+    const hits = await hitCosts(server, sz);
+    const inval = await invalidationLatency(server, sz);
+    const zipf = await zipfLoads(server, sz);
+    report = {
+      mode: tiny ? 'tiny' : 'full',
+      results: { hits, invalidation: inval, zipf },
+      targets: {
+        l1Hit: { target: '>= 50x faster than a direct GET', value: hits.l1Speedup, pass: hits.l1Speedup >= 50 },
+        l2Hit: { target: '<= 1.2x the cost of a direct GET', value: hits.l2Cost, pass: hits.l2Cost <= 1.2 },
+      },
+    };
+  } finally {
+    await server.stop();
+  }
+  if (json) {
+    process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  } else {
+    const { hits, invalidation: iv, zipf } = report.results;
+    const f = (x) => x.toFixed(1);
+    console.log(`TieredCache benchmark (${report.mode}${tiny ? ': sizes too small to mean anything' : ''})`);
+    console.log(`  direct GET            ${f(hits.rawGetNs)} ns/op`);
+    console.log(`  L1 hit                ${f(hits.l1HitNs)} ns/op   ${f(hits.l1Speedup)}x faster  (target >= 50x: ${report.targets.l1Hit.pass ? 'PASS' : 'FAIL'})`);
+    console.log(`  L2 hit (L1 miss)      ${f(hits.l2HitNs)} ns/op   ${hits.l2Cost.toFixed(2)}x the GET  (target <= 1.2x: ${report.targets.l2Hit.pass ? 'PASS' : 'FAIL'})`);
+    console.log(`  invalidation latency  p50 ${iv.p50Ms.toFixed(2)} ms  p99 ${iv.p99Ms.toFixed(2)} ms  (${iv.samples} samples, 2 processes)`);
+    console.log(`  Zipf, 4 processes     ${zipf.loaderCalls} loader calls for ${zipf.requests} requests: ${(zipf.saved * 100).toFixed(1)}% saved`);
+  }
+  return 0;
+}
+
+module.exports = { main };
+if (require.main === module) {
+  main(process.argv.slice(2)).then((c) => { process.exitCode = c; }, (e) => { console.error(e); process.exitCode = 1; });
+}
