@@ -220,6 +220,16 @@ static inline uint8_t *at(const mc_cache *c, uint32_t ref) {
 static inline uint32_t ref_of(const mc_cache *c, uint32_t id) {
   return c->nodes[id].ref & REF_MASK;
 }
+/* Every block starts with its entry's id: a hit reaches the block straight
+ * from its index slot (slot -> block, no node on the critical path) and then
+ * relinks the entry in the dense node array. */
+#define ID_BYTES 4u
+static inline uint32_t block_id(const uint8_t *e) {
+  uint32_t id;
+  memcpy(&id, e, 4);
+  return id;
+}
+static inline void set_block_id(uint8_t *e, uint32_t id) { memcpy(e, &id, 4); }
 
 static inline size_t varint_len(uint64_t v) {
   size_t n = 1;
@@ -257,7 +267,7 @@ static inline uint64_t get48(const uint8_t *p) {
 /* Size of a block before rounding; independent of the tag (tag < 16 never
  * changes a varint's length because the low bits are OR-ed with 15 here). */
 static inline size_t raw_size(size_t klen, size_t vlen, int has_exp, int own) {
-  return varint_len(((uint64_t)klen << 2) | 3) + varint_len(((uint64_t)vlen << 4) | 15) +
+  return ID_BYTES + varint_len(((uint64_t)klen << 2) | 3) + varint_len(((uint64_t)vlen << 4) | 15) +
          klen + vlen + (has_exp ? 6 : 0) + (own ? 6 : 0);
 }
 
@@ -287,7 +297,7 @@ size_t mc_cache_entry_charge(size_t klen, size_t vlen, int has_exp, int own_ttl)
 
 static inline void decode(const uint8_t *e, meta *m) {
   uint64_t k, v;
-  size_t off = get_varint(e, &k);
+  size_t off = ID_BYTES + get_varint(e + ID_BYTES, &k);
   off += get_varint(e + off, &v);
   m->klen = (size_t)(k >> 2);
   m->own_ttl = (int)((k >> 1) & 1);
@@ -316,8 +326,9 @@ static inline uint64_t expiry_at(uint64_t now, uint64_t ttl) {
   return (e < now || e > STAMP_MAX) ? STAMP_MAX : e;
 }
 
-static void write_entry(uint8_t *e, const put_op *op) {
-  uint8_t *p = e;
+static void write_entry(uint8_t *e, uint32_t id, const put_op *op) {
+  set_block_id(e, id);
+  uint8_t *p = e + ID_BYTES;
   p += put_varint(p, ((uint64_t)op->klen << 2) | ((uint64_t)op->own << 1) | (uint64_t)op->has_exp);
   p += put_varint(p, ((uint64_t)op->vlen << 4) | op->tag);
   if (op->klen) memmove(p, op->key, op->klen);
@@ -594,10 +605,9 @@ static void free_id(mc_cache *c, uint32_t id) {
 
 static inline uint64_t home(const mc_cache *c, uint32_t h32) { return h32 >> c->shift; }
 
-static inline int key_matches(const mc_cache *c, uint32_t id, const void *key, size_t klen) {
-  const uint8_t *e = at(c, ref_of(c, id));
+static inline int key_matches(const uint8_t *e, const void *key, size_t klen) {
   uint64_t k, v;
-  size_t off = get_varint(e, &k);
+  size_t off = ID_BYTES + get_varint(e + ID_BYTES, &k);
   off += get_varint(e + off, &v);
   return (k >> 2) == klen && memcmp(e + off, key, klen) == 0;
 }
@@ -612,9 +622,9 @@ static int find_slot(const mc_cache *c, const void *key, size_t klen, uint32_t h
     if ((uint32_t)(s >> 32) == h32) {
       /* The value usually spills into the next line: start fetching it
        * together with the first, which the key comparison waits for. */
-      const uint8_t *e = at(c, ref_of(c, (uint32_t)s));
+      const uint8_t *e = at(c, (uint32_t)s);
       __builtin_prefetch(e + 64);
-      if (key_matches(c, (uint32_t)s, key, klen)) {
+      if (key_matches(e, key, klen)) {
         *pos = i;
         return 1;
       }
@@ -623,9 +633,9 @@ static int find_slot(const mc_cache *c, const void *key, size_t klen, uint32_t h
   }
 }
 
-static uint64_t slot_of_id(const mc_cache *c, uint32_t h32, uint32_t id) {
+static uint64_t slot_of_ref(const mc_cache *c, uint32_t h32, uint32_t ref) {
   uint64_t i = home(c, h32);
-  while ((uint32_t)c->slots[i] != id) i = (i + 1) & c->mask;
+  while ((uint32_t)c->slots[i] != ref) i = (i + 1) & c->mask;
   return i;
 }
 
@@ -802,9 +812,9 @@ void mc_cache_log_reset(mc_cache *c) {
  * so a view of it stays readable until then. */
 static void remove_at(mc_cache *c, uint64_t pos, int reason, int keep_view) {
   state *s = c->s;
-  uint32_t id = (uint32_t)c->slots[pos];
-  uint32_t ref = ref_of(c, id);
+  uint32_t ref = (uint32_t)c->slots[pos];
   uint8_t *e = at(c, ref);
+  uint32_t id = block_id(e);
   meta m;
   decode(e, &m);
   if (reason && c->log_on) log_entry(c, reason, e, &m);
@@ -835,7 +845,7 @@ static uint32_t hash_of_id(const mc_cache *c, uint32_t id) {
 }
 
 static void remove_id(mc_cache *c, uint32_t id, int reason, int keep_view) {
-  remove_at(c, slot_of_id(c, hash_of_id(c, id), id), reason, keep_view);
+  remove_at(c, slot_of_ref(c, hash_of_id(c, id), ref_of(c, id)), reason, keep_view);
 }
 
 /* SIEVE: from the hand (0 = the oldest) toward the newest, wrapping, clear
@@ -1007,8 +1017,8 @@ int mc_cache_get(mc_cache *c, const void *key, size_t klen, uint64_t now, int fl
     if (!(flags & MC_CACHE_NO_STATS)) s->st.misses++;
     return MC_CACHE_MISS;
   }
-  uint32_t id = (uint32_t)c->slots[pos];
-  uint8_t *e = at(c, ref_of(c, id));
+  uint8_t *e = at(c, (uint32_t)c->slots[pos]);
+  uint32_t id = block_id(e);
   meta m;
   decode(e, &m);
   if (m.has_exp && now > expiry_of(e, &m)) {
@@ -1074,11 +1084,11 @@ static int insert_new(mc_cache *c, const put_op *op) {
     push_free(c, ref, op->units);
     return MC_CACHE_ENOMEM;
   }
-  write_entry(at(c, ref), op);
+  write_entry(at(c, ref), id, op);
   c->nodes[id].ref = ref;
   list_push_head(c, id);
   HOOK(MC_CACHE_HOOK_SET_LINKED);
-  c->slots[empty_slot(c, op->h32)] = ((uint64_t)op->h32 << 32) | id;
+  c->slots[empty_slot(c, op->h32)] = ((uint64_t)op->h32 << 32) | ref;
   HOOK(MC_CACHE_HOOK_SET_WRITTEN);
   s->st.entries++;
   s->st.bytes += charge;
@@ -1090,8 +1100,8 @@ static int insert_new(mc_cache *c, const put_op *op) {
 /* Replaces the value of the entry at pos (same key). */
 static int update_at(mc_cache *c, uint64_t pos, const put_op *op) {
   state *s = c->s;
-  uint32_t id = (uint32_t)c->slots[pos];
-  uint32_t ref = ref_of(c, id);
+  uint32_t ref = (uint32_t)c->slots[pos];
+  uint32_t id = block_id(at(c, ref));
   meta m;
   decode(at(c, ref), &m);
   size_t old_charge = charge_of(m.units), charge = charge_of(op->units);
@@ -1109,10 +1119,12 @@ static int update_at(mc_cache *c, uint64_t pos, const put_op *op) {
       remove_id(c, id, 0, 0);
       return insert_new(c, op);
     }
+    /* Evictions above may have shifted slots: find this entry's again. */
+    c->slots[slot_of_ref(c, op->h32, ref)] = ((uint64_t)op->h32 << 32) | target;
     c->nodes[id].ref = target | (c->nodes[id].ref & VISITED);
     push_free(c, ref, m.units);
   }
-  write_entry(at(c, target), op);
+  write_entry(at(c, target), id, op);
   HOOK(MC_CACHE_HOOK_SET_WRITTEN);
   s->n_exp += (uint64_t)op->has_exp - (uint64_t)m.has_exp;
   s->st.bytes = s->st.bytes - old_charge + charge;
@@ -1157,7 +1169,7 @@ int mc_cache_delete(mc_cache *c, const void *key, size_t klen, uint64_t now) {
   if (!find_slot(c, key, klen, hash32(c, key, klen), &pos)) return 0;
   begin_mut(c);
   flush_pending(c);
-  const uint8_t *e = at(c, ref_of(c, (uint32_t)c->slots[pos]));
+  const uint8_t *e = at(c, (uint32_t)c->slots[pos]);
   meta m;
   decode(e, &m);
   int was = !expired(e, &m, now);
@@ -1239,7 +1251,7 @@ void mc_cache_view_of(const mc_cache *c, uint32_t id, mc_cache_view *out) {
 uint32_t mc_cache_find(const mc_cache *c, const void *key, size_t klen) {
   uint64_t pos;
   if (!find_slot(c, key, klen, hash32(c, key, klen), &pos)) return 0;
-  return (uint32_t)c->slots[pos];
+  return block_id(at(c, (uint32_t)c->slots[pos]));
 }
 
 void mc_cache_get_stats(const mc_cache *c, mc_cache_stats *out) {
@@ -1423,7 +1435,7 @@ static int varint_checked(const uint8_t *e, size_t avail, size_t *off, uint64_t 
 static int decode_checked(const vctx *v, uint32_t ref, meta *m) {
   if ((uint64_t)ref * UNIT < ARENA_START || ref >= v->top_units) return -1;
   const uint8_t *e = at(v->c, ref);
-  size_t avail = (size_t)(v->top_units - ref) * UNIT, off = 0;
+  size_t avail = (size_t)(v->top_units - ref) * UNIT, off = ID_BYTES;
   uint64_t k, l;
   if (varint_checked(e, avail, &off, &k) || varint_checked(e, avail, &off, &l)) return -1;
   if ((k >> 2) > MC_CACHE_MAX_ENTRY || (l >> 4) > MC_CACHE_MAX_ENTRY) return -1;
@@ -1452,6 +1464,7 @@ static int verify_nodes(vctx *v) {
     meta m;
     if (decode_checked(v, nd->ref & REF_MASK, &m) || mark_units(v, nd->ref & REF_MASK, m.units))
       return -1;
+    if (block_id(at(c, nd->ref & REF_MASK)) != id) return -1;
     n++;
     bytes += charge_of(m.units);
     n_exp += (uint64_t)m.has_exp;
@@ -1469,15 +1482,18 @@ static int verify_index(const vctx *v) {
   for (uint64_t i = 0; i < nslots; i++) {
     uint64_t sl = c->slots[i];
     if (!sl) continue;
-    if (!live(c, (uint32_t)sl)) return -1;
+    uint32_t ref = (uint32_t)sl;
+    if ((uint64_t)ref * UNIT < ARENA_START || ref >= v->top_units) return -1;
+    uint32_t id = block_id(at(c, ref));
+    if (!live(c, id) || ref_of(c, id) != ref) return -1;
     used++;
   }
   if (used != c->s->st.entries || used >= nslots) return -1;
   for (uint64_t i = 0; i < nslots; i++) {
     uint64_t sl = c->slots[i];
     if (!sl) continue;
-    uint32_t id = (uint32_t)sl, h32 = (uint32_t)(sl >> 32);
-    const uint8_t *e = at(c, ref_of(c, id));
+    uint32_t h32 = (uint32_t)(sl >> 32);
+    const uint8_t *e = at(c, (uint32_t)sl);
     meta m;
     decode(e, &m);
     if (hash32(c, e + m.key_off, m.klen) != h32) return -1;

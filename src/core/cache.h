@@ -13,12 +13,14 @@
  *   is SIEVE's visited bit), newer/older are ids on the recency queue
  *   (head = newest). A hit relinks in the small node array, never in the
  *   arena. Free ids are chained through `older`.
- * - The index is a power-of-two array of 64-bit slots: (hash32 << 32) | id,
- *   0 = empty. A slot's home is the top bits of hash32; linear probing with
+ * - The index is a power-of-two array of 64-bit slots: (hash32 << 32) | ref
+ *   (the entry's block), 0 = empty. A hit goes slot -> block (whose first
+ *   word is the entry's id) -> node: the node is not on the path to the key
+ *   and value, only to the relink. A slot's home is the top bits of hash32; linear probing with
  *   backward-shift deletion, so there are no tombstones. The fragment in the
  *   slot is compared before the entry is touched; growing the index never
  *   touches entries.
- * - Entry block: [varint klen<<2|own_ttl<<1|has_exp][varint vlen<<4|tag]
+ * - Entry block: [id u32][varint klen<<2|own_ttl<<1|has_exp][varint vlen<<4|tag]
  *   [key][value][expires_at 48-bit if has_exp][ttl 48-bit if own_ttl],
  *   rounded up to 8 bytes (at least 8).
  * - Policies: LRU moves an entry to the head on get/set; FIFO only links new
@@ -185,7 +187,7 @@ void mc_cache_log_reset(mc_cache *c);
  * Every operation of this header works on a region handle as on a heap
  * cache. Locking between processes is the caller's job. */
 
-#define MC_CACHE_REGION_VERSION 1u
+#define MC_CACHE_REGION_VERSION 2u
 #define MC_CACHE_MIN_CHARGE (8u + MC_CACHE_INDEX_CHARGE) /* smallest entry */
 
 /* Bytes a region for cfg needs, or 0 if cfg is invalid for region mode. */

@@ -7,7 +7,7 @@ const v8 = require('node:v8');
 const { LRUCache } = require('../..');
 const { rng } = require('./helpers/rng');
 
-// ---- the documented byte charge (README "cache"): block + 24 -------------
+// ---- the documented byte charge (docs/cache-core.md): block ([id][varints][key][value]) + 24 -------------
 // (block: the two length varints, key, value, rounded up to 8 bytes; 24: the
 // entry's 8-byte index slot at its mean load and its 12-byte recency node)
 const varintLen = (v) => { let n = 1; while (v >= 0x80) { v = Math.floor(v / 128); n++; } return n; };
@@ -31,7 +31,7 @@ function unitsOf(bytes) {
 function charge(k, v) {
   const kl = keyBytes(k);
   const vl = valueBytes(v);
-  const raw = varintLen(kl * 4 + 3) + varintLen(vl * 16 + 15) + kl + vl;
+  const raw = 4 + varintLen(kl * 4 + 3) + varintLen(vl * 16 + 15) + kl + vl;
   return unitsOf(raw) * 8 + 24;
 }
 
