@@ -13,7 +13,7 @@ const { run } = require('./fixtures/leak-child');
 const root = path.join(__dirname, '..', '..');
 const memctl = require(root);
 const { LeakWatcher, usage } = memctl;
-const { _cgroupMemory } = require(path.join(root, 'lib', 'leak-watcher'));
+const { cgroupMemory: _cgroupMemory } = require(path.join(root, 'lib', 'cgroup'));
 
 const throwsCode = (fn, type, code) => assert.throws(fn, (e) => e instanceof type && e.code === code);
 
