@@ -4,20 +4,8 @@
 // growth detection on any gauge, and usage(). The detection logic is the C
 // core in src/core/leak.c; this file only feeds it.
 //
-// Timing: V8 reports a GC to Node when it ends; Node queues the 'gc' entry
-// and delivers it to observers from a setImmediate, so an event arrives on
-// the next turn of the event loop after the GC: after the synchronous code
-// that was running when the GC happened has returned. The heap figures are
-// read when the entry arrives and include what was allocated in between
-// (`delay` in each 'stats' event says how long that was).
-//
-// Why a timer too: while a heap grows, V8 raises its limits and runs few
-// full GCs (a ~10 MB/s leak measured here had full GCs at 0.2, 1.8, 7.7,
-// 12.3 and 16.2 s, then none until 58.4 s), so a detector fed only by full
-// GCs is slowest when the leak is fastest. Every `interval` ms an unref'd timer adds an
-// envelope point: the lowest heap use seen since the previous point (read
-// after minor GCs, throttled, and at the tick). The core judges the trend
-// on both, but only a full-GC base can confirm growth (see leak.c).
+// Why events arrive a turn after the GC, and why a timer adds envelope points
+// besides the full-GC bases: docs/leak-watcher.md ("Design and guarantees").
 const { EventEmitter } = require('events');
 const fs = require('fs');
 const os = require('os');

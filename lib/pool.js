@@ -3,7 +3,7 @@
 // leak reports.  The allocator is the C core (src/core/pool.c); this file
 // validates arguments, turns pool memory into Buffers and emits 'leak'.
 //
-// Buffers come in two kinds (see README "pool"):
+// Buffers come in two kinds (design and guarantees: docs/pool.md):
 //   - large (> sliceMax bytes): the Buffer owns an ArrayBuffer over its own
 //     region; free() detaches it (the Buffer then reads as length 0).
 //   - sliced (<= sliceMax, default 64 KiB): the Buffer is a view of a slab

@@ -7,7 +7,7 @@ const v8 = require('node:v8');
 const { LRUCache } = require('../..');
 const { rng } = require('./helpers/rng');
 
-// ---- the documented byte charge (README "cache"): block + 12 -------------
+// ---- the documented byte charge (docs/cache.md): block + 12 -------------
 const varintLen = (v) => { let n = 1; while (v >= 0x80) { v = Math.floor(v / 128); n++; } return n; };
 const isLatin1 = (s) => { for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 255) return false; return true; };
 const strBytes = (s) => (isLatin1(s) ? s.length : 2 * s.length);
