@@ -127,6 +127,29 @@ test('5000 random byte mutations: non-JSON rejects with a code, JSON that parses
   assert.ok(seen.rejected > 2500 && seen.parsed > 100, JSON.stringify(seen));
 });
 
+test('files, by the Promise and the blocking parse: the same codes as streams; maxMemory', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memctl-badfile-'));
+  const cases = [
+    [small.slice(0, small.length >> 1), 'ERR_MEMCTL_SNAPSHOT_TRUNCATED'],
+    ['this is not json at all', 'ERR_MEMCTL_SNAPSHOT_NOT_A_SNAPSHOT'],
+    ['', 'ERR_MEMCTL_SNAPSHOT_NOT_A_SNAPSHOT'],
+    ['[1,2,3]', 'ERR_MEMCTL_SNAPSHOT_NOT_A_SNAPSHOT'],
+    [small.replace('"nodes":[', '"nodes":[-'), 'ERR_MEMCTL_SNAPSHOT_CORRUPT'],
+    [small.replace('"self_size"', '"selfsize"'), 'ERR_MEMCTL_SNAPSHOT_BAD_META'],
+  ];
+  for (const [i, [text, code]] of cases.entries()) {
+    const file = path.join(dir, `case${i}.heapsnapshot`);
+    fs.writeFileSync(file, text);
+    assert.strictEqual(await outcome(text), code, `stream ${i}`);
+    await assert.rejects(memctl.parseSnapshot(file), (e) => e.code === code && e.message.length > 0, `path ${i}`);
+    assert.throws(() => memctl.parseSnapshotSync(file), (e) => e.code === code, `sync path ${i}`);
+  }
+  const big = path.join(dir, 'big.heapsnapshot');
+  fs.writeFileSync(big, gen.serialize(gen.randomGraph(4, 20000)));
+  await assert.rejects(memctl.parseSnapshot(big, { maxMemory: 1 << 20 }), { code: 'ERR_MEMCTL_SNAPSHOT_TOO_LARGE' });
+  fs.rmSync(dir, { recursive: true });
+});
+
 test('files: a directory, a missing file, a file that is not a snapshot', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memctl-badfile-'));
   await assert.rejects(memctl.analyzeSnapshot(path.join(dir, 'none.heapsnapshot')), { code: 'ENOENT' });
