@@ -19,15 +19,11 @@ const {
   checkFunction, checkNumber, optionalInteger, invalidThis,
 } = require('./errors');
 
-const DETECTORS = { trend: 0, consecutive: 1 };
-const UNITS = { bytes: 0, count: 1 };
-// Layout of the Float64Array the binding fills (src/binding/leak.cc).
-const OUT = {
-  NUM_FULL_GC: 0, NUM_INC_GC: 1, HEAP_COMPACTIONS: 2, USAGE_TREND: 3,
-  ESTIMATED_BASE: 4, CURRENT_BASE: 5, MIN: 6, MAX: 7, ANCIENT_BASE: 8,
-  START: 9, END: 10, START_VALUE: 11, END_VALUE: 12, GROWTH: 13, RATE: 14,
-  SAMPLES: 15, LENGTH: 16,
-};
+// Defined in C and exported by the binding (src/core/leak.h, src/binding/leak.cc):
+// the detector and unit numbers by option name, the history bounds, and the
+// layout of the Float64Array the binding fills.
+const { LEAK_DETECTORS: DETECTORS, LEAK_UNITS: UNITS, LEAK_OUT: OUT } = native;
+const { MIN: HISTORY_MIN, MAX: HISTORY_MAX } = native.LEAK_HISTORY;
 const MB = 1024 * 1024;
 const HEAP_DEFAULTS = { minGrowth: 8 * MB };
 const GAUGE_DEFAULTS = { count: { minGrowth: 10 }, bytes: { minGrowth: 8 * MB } };
@@ -43,7 +39,7 @@ const now = () => performance.timeOrigin + performance.now();
 function detectorArgs(opts, defaults, unit, subject) {
   const detector = opts.detector === undefined ? 'trend' : opts.detector;
   checkOneOf('options.detector', detector, Object.keys(DETECTORS));
-  const history = optionalInteger('options.history', opts.history, 128, 8, 512);
+  const history = optionalInteger('options.history', opts.history, 128, HISTORY_MIN, HISTORY_MAX);
   const minSamples = optionalInteger('options.minSamples', opts.minSamples, Math.min(6, history), 3, history);
   const consecutive = optionalInteger('options.consecutive', opts.consecutive, 5, 1, 1e6);
   const minDuration = opts.minDuration === undefined ? 10000 : checkNumber('options.minDuration', opts.minDuration, 0, 1e12);

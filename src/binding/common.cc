@@ -67,6 +67,19 @@ void DefineFunctions(napi_env env, napi_value exports, const FunctionDef *table,
     Throw(env, "Error", "ERR_MEMCTL_NAPI", "cannot define the addon's functions");
 }
 
+napi_value NewConstants(napi_env env, const ConstantDef *table, size_t count) {
+  napi_value obj;
+  bool ok = napi_create_object(env, &obj) == napi_ok;
+  for (size_t i = 0; ok && i < count; i++) {
+    napi_value v;
+    ok = napi_create_double(env, table[i].value, &v) == napi_ok &&
+         napi_set_named_property(env, obj, table[i].name, v) == napi_ok;
+  }
+  if (!ok || napi_object_freeze(env, obj) != napi_ok)
+    Throw(env, "Error", "ERR_MEMCTL_NAPI", "cannot define the addon's constants");
+  return obj;
+}
+
 // ---- per-environment state ------------------------------------------------
 
 static void EnvStateRelease(EnvState *st) {

@@ -134,6 +134,22 @@ void DefineFunctions(napi_env env, napi_value exports, const FunctionDef (&table
   DefineFunctions(env, exports, table, N);
 }
 
+// ---- constants exported to JS ---------------------------------------------
+// Each constant is defined once, in C (a core header or a binding's layout
+// enum), and exported to JS through a table, so lib/ never copies a number.
+struct ConstantDef {
+  const char *name;
+  double value;
+};
+
+// A frozen object { name: value, ... } of the table. Throws on failure.
+napi_value NewConstants(napi_env env, const ConstantDef *table, size_t count);
+
+template <size_t N>
+napi_value NewConstants(napi_env env, const ConstantDef (&table)[N]) {
+  return NewConstants(env, table, N);
+}
+
 // ---- module entry points (one per binding file) ----------------------------
 void InitCache(Napi::Env env, Napi::Object exports);
 void InitPool(Napi::Env env, Napi::Object exports);

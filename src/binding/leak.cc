@@ -1,8 +1,9 @@
 // Binding for the leak core: one handle per watched series (the heap, or one
 // gauge). Called once per GC or timer tick, so plain node-addon-api is enough.
 //
-// Results go into a Float64Array the caller passes (see the OUT_* layout,
-// mirrored in lib/leak-watcher.js), so a GC costs no object allocation here.
+// Results go into a Float64Array the caller passes (the OUT_* layout below,
+// exported to lib/leak-watcher.js as LEAK_OUT), so a GC costs no object
+// allocation here.
 #include "binding/common.h"
 
 extern "C" {
@@ -47,7 +48,7 @@ static double *OutArg(const Napi::CallbackInfo &info, size_t i) {
       info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
       info[i].As<Napi::Float64Array>().ElementLength() < OUT_LENGTH)
     Throw(info.Env(), "TypeError", "ERR_MEMCTL_INVALID_ARG_TYPE",
-          "out must be a Float64Array of at least 16 elements");
+          "out must be a Float64Array of LEAK_OUT.LENGTH elements");
   return info[i].As<Napi::Float64Array>().Data();
 }
 
@@ -167,6 +168,27 @@ void InitLeak(Napi::Env env, Napi::Object exports) {
       {"leakClose", Adapt<LeakClose>},
   };
   DefineFunctions(env, exports, functions);
+  // Option names to the core's enums, keyed as the JS options spell them.
+  static const ConstantDef detectors[] = {{"trend", MC_LEAK_TREND},
+                                          {"consecutive", MC_LEAK_CONSECUTIVE}};
+  static const ConstantDef units[] = {{"bytes", MC_LEAK_BYTES}, {"count", MC_LEAK_UNITS}};
+  static const ConstantDef history[] = {{"MIN", MC_LEAK_HISTORY_MIN},
+                                        {"MAX", MC_LEAK_HISTORY_MAX}};
+  static const ConstantDef out[] = {
+      {"NUM_FULL_GC", OUT_NUM_FULL_GC},       {"NUM_INC_GC", OUT_NUM_INC_GC},
+      {"HEAP_COMPACTIONS", OUT_HEAP_COMPACTIONS}, {"USAGE_TREND", OUT_USAGE_TREND},
+      {"ESTIMATED_BASE", OUT_ESTIMATED_BASE}, {"CURRENT_BASE", OUT_CURRENT_BASE},
+      {"MIN", OUT_MIN},                       {"MAX", OUT_MAX},
+      {"ANCIENT_BASE", OUT_ANCIENT_BASE},     {"START", OUT_START},
+      {"END", OUT_END},                       {"START_VALUE", OUT_START_VALUE},
+      {"END_VALUE", OUT_END_VALUE},           {"GROWTH", OUT_GROWTH},
+      {"RATE", OUT_RATE},                     {"SAMPLES", OUT_SAMPLES},
+      {"LENGTH", OUT_LENGTH},
+  };
+  exports.Set("LEAK_DETECTORS", Napi::Value(env, NewConstants(env, detectors)));
+  exports.Set("LEAK_UNITS", Napi::Value(env, NewConstants(env, units)));
+  exports.Set("LEAK_HISTORY", Napi::Value(env, NewConstants(env, history)));
+  exports.Set("LEAK_OUT", Napi::Value(env, NewConstants(env, out)));
 }
 
 }  // namespace memctl

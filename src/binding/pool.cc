@@ -37,6 +37,10 @@ enum LeakMode { LEAK_OFF = 0, LEAK_SIMPLE = 1, LEAK_PARANOID = 2 };
 
 struct PoolBinding;
 
+// Layout of the scratch Float64Array shared with lib/pool.js (exported as
+// POOL_SCRATCH): where an allocation leaves its tag and byte offset.
+enum { SCRATCH_TAG, SCRATCH_OFFSET, SCRATCH_LENGTH };
+
 struct Ticket {
   PoolBinding *b;
   uint32_t id;     // region id
@@ -57,7 +61,7 @@ struct PoolBinding {
   bool external_ok;      // false: V8-owned memory (no external buffers)
   bool notify_pending;
   int leak_mode;
-  double *scratch;       // [0] tag, [1] byte offset
+  double *scratch;       // SCRATCH_LENGTH doubles: the last allocation's tag and offset
   napi_ref scratch_ref;
   napi_threadsafe_function tsfn;
   int64_t external;      // bytes reported to V8 and not yet taken back
@@ -294,7 +298,7 @@ static napi_value PoolCreate(napi_env env, napi_callback_info info) {
 
   napi_value scratch, name, handle, result;
   void *data;
-  if (napi_create_arraybuffer(env, 2 * sizeof(double), &data, &scratch) != napi_ok ||
+  if (napi_create_arraybuffer(env, SCRATCH_LENGTH * sizeof(double), &data, &scratch) != napi_ok ||
       napi_create_reference(env, scratch, 1, &b->scratch_ref) != napi_ok) {
     BindingUnref(b);
     return ThrowLastError(env);
@@ -385,8 +389,8 @@ static napi_value PoolAllocSmall(napi_env env, napi_callback_info info) {
     uint64_t tag;
     long off = mc_pool_slot_alloc(b->core, r, size, &tag);
     if (off < 0) return Num(env, (double)off);
-    b->scratch[0] = (double)tag;
-    b->scratch[1] = (double)off;
+    b->scratch[SCRATCH_TAG] = (double)tag;
+    b->scratch[SCRATCH_OFFSET] = (double)off;
     return ab;
   }
 }
@@ -408,7 +412,7 @@ static napi_value PoolAllocLarge(napi_env env, napi_callback_info info) {
     mc_pool_large_free(b->core, r);
     return NULL;
   }
-  b->scratch[0] = (double)mc_pool_tag(r->id, 0, r->gen);
+  b->scratch[SCRATCH_TAG] = (double)mc_pool_tag(r->id, 0, r->gen);
   return ab;
 }
 
@@ -570,6 +574,16 @@ void InitPool(Napi::Env env, Napi::Object exports) {
   DefineFunctions(env, exports, functions);
   exports.Set("POOL_SLICE_LIMIT", Napi::Number::New(env, MC_POOL_SLICE_LIMIT));
   exports.Set("POOL_MAX_BYTES", Napi::Number::New(env, (double)MC_POOL_MAX_BYTES));
+  // The statuses poolAlloc*/poolFree return (src/core/pool.h).
+  static const ConstantDef statuses[] = {
+      {"OK", MC_POOL_OK},           {"EXHAUSTED", MC_POOL_EXHAUSTED},
+      {"NOMEM", MC_POOL_NOMEM},     {"FOREIGN", MC_POOL_FOREIGN},
+      {"FREED", MC_POOL_FREED},     {"INVALID", MC_POOL_INVALID},
+  };
+  exports.Set("POOL_STATUS", Napi::Value(env, NewConstants(env, statuses)));
+  static const ConstantDef scratch[] = {
+      {"TAG", SCRATCH_TAG}, {"OFFSET", SCRATCH_OFFSET}, {"LENGTH", SCRATCH_LENGTH}};
+  exports.Set("POOL_SCRATCH", Napi::Value(env, NewConstants(env, scratch)));
 }
 
 }  // namespace memctl
