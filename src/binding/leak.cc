@@ -23,32 +23,22 @@ enum {
 
 static void DestroyLeak(void *obj) { mc_leak_free((mc_leak *)obj); }
 
-// Rethrows the exception HandleGet/HandleOf left pending as a C++ exception.
-[[noreturn]] static void RethrowPending(napi_env env) {
-  napi_value err;
-  napi_get_and_clear_last_exception(env, &err);
-  throw Napi::Error(env, err);
-}
-
 static mc_leak *LeakArg(const Napi::CallbackInfo &info) {
-  mc_leak *l = (mc_leak *)HandleGet(info.Env(), info[0], kLeakKind);
-  if (!l) RethrowPending(info.Env());
-  return l;
+  return HandleObject<mc_leak>(info.Env(), info[0], kLeakKind);
 }
 
+// lib/leak-watcher.js validated every option; these only assert its contract.
 static double NumberArg(const Napi::CallbackInfo &info, size_t i, const char *name) {
-  if (!info[i].IsNumber())
-    Throw(info.Env(), "TypeError", "ERR_MEMCTL_INVALID_ARG_TYPE",
-          std::string(name) + " must be a number");
+  MC_EXPECT(info.Env(), info[i].IsNumber(), name);
   return info[i].As<Napi::Number>().DoubleValue();
 }
 
 static double *OutArg(const Napi::CallbackInfo &info, size_t i) {
-  if (!info[i].IsTypedArray() ||
-      info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
-      info[i].As<Napi::Float64Array>().ElementLength() < OUT_LENGTH)
-    Throw(info.Env(), "TypeError", "ERR_MEMCTL_INVALID_ARG_TYPE",
-          "out must be a Float64Array of LEAK_OUT.LENGTH elements");
+  MC_EXPECT(info.Env(),
+            info[i].IsTypedArray() &&
+                info[i].As<Napi::TypedArray>().TypedArrayType() == napi_float64_array &&
+                info[i].As<Napi::Float64Array>().ElementLength() >= OUT_LENGTH,
+            "out must be a Float64Array of LEAK_OUT.LENGTH elements");
   return info[i].As<Napi::Float64Array>().Data();
 }
 
@@ -90,8 +80,7 @@ static Napi::Value LeakNew(const Napi::CallbackInfo &info) {
   c.min_duration_ms = NumberArg(info, 5, "minDuration");
   c.min_growth = NumberArg(info, 6, "minGrowth");
   c.warmup_ms = NumberArg(info, 7, "warmup");
-  if (!info[8].IsString())
-    Throw(env, "TypeError", "ERR_MEMCTL_INVALID_ARG_TYPE", "subject must be a string");
+  MC_EXPECT(env, info[8].IsString(), "subject must be a string");
   std::string subject = info[8].As<Napi::String>().Utf8Value();
   c.subject = subject.c_str();
   mc_leak *l = mc_leak_new(&c);
@@ -152,7 +141,7 @@ static Napi::Value LeakReset(const Napi::CallbackInfo &info) {
 // leakClose(handle) -> false when already closed
 static Napi::Value LeakClose(const Napi::CallbackInfo &info) {
   Handle *h = HandleOf(info.Env(), info[0], kLeakKind);
-  if (!h) RethrowPending(info.Env());
+  if (!h) ThrowPending(info.Env());
   return Napi::Boolean::New(info.Env(), HandleClose(info.Env(), h));
 }
 

@@ -203,15 +203,7 @@ static napi_value MakeArrayBuffer(napi_env env, PoolBinding *b,
 
 // ---- argument helpers ---------------------------------------------------------
 
-// HandleGet, minus the napi_typeof round trip on the hot path: a value that
-// is not an External fails napi_get_value_external, and HandleGet then
-// raises the proper error.
 static PoolBinding *GetPool(napi_env env, napi_value v) {
-  void *data = NULL;
-  if (napi_get_value_external(env, v, &data) == napi_ok && data) {
-    Handle *h = (Handle *)data;
-    if (h->kind == kPoolKind && h->obj) return (PoolBinding *)h->obj;
-  }
   return (PoolBinding *)HandleGet(env, v, kPoolKind);
 }
 
