@@ -434,36 +434,18 @@ uint32_t mc_snap_sorted_classes(const mc_snap *s, int by_retained, uint32_t *out
 typedef struct {
   mc_snap_diff_item *items;
   uint32_t count, cap;
-  uint32_t *slots;
-  uint32_t mask;
+  mc_snap_names names;
 } item_table;
 
-static uint64_t hash_name(const char *b, size_t n) {
-  uint64_t h = 1469598103934665603ull;
-  for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)b[i]) * 1099511628211ull;
-  return h;
-}
-
-static int item_rehash(item_table *t, uint32_t size) {
-  uint32_t *ns = calloc(size, 4);
-  if (!ns) return 0;
-  for (uint32_t k = 0; k < t->count; k++) {
-    uint32_t i = (uint32_t)hash_name(t->items[k].name, t->items[k].name_len) & (size - 1);
-    while (ns[i]) i = (i + 1) & (size - 1);
-    ns[i] = k + 1;
-  }
-  free(t->slots);
-  t->slots = ns;
-  t->mask = size - 1;
-  return 1;
+static const char *item_name_of(const void *entries, uint32_t i, uint32_t *len) {
+  const mc_snap_diff_item *it = (const mc_snap_diff_item *)entries + i;
+  *len = it->name_len;
+  return it->name;
 }
 
 static uint32_t item_for(item_table *t, const char *name, uint32_t len) {
-  uint32_t i = (uint32_t)hash_name(name, len) & t->mask;
-  for (; t->slots[i]; i = (i + 1) & t->mask) {
-    mc_snap_diff_item *it = &t->items[t->slots[i] - 1];
-    if (it->name_len == len && memcmp(it->name, name, len) == 0) return t->slots[i] - 1;
-  }
+  uint32_t k = mc_snap_names_find(&t->names, name, len, item_name_of, t->items);
+  if (k != MC_SNAP_NONE) return k;
   if (t->count == t->cap) {
     uint32_t nc = t->cap ? t->cap * 2 : 64;
     mc_snap_diff_item *ni = realloc(t->items, (size_t)nc * sizeof *ni);
@@ -471,12 +453,12 @@ static uint32_t item_for(item_table *t, const char *name, uint32_t len) {
     t->items = ni;
     t->cap = nc;
   }
-  uint32_t k = t->count++;
+  k = t->count;
   memset(&t->items[k], 0, sizeof t->items[k]);
   t->items[k].name = name;
   t->items[k].name_len = len;
-  t->slots[i] = k + 1;
-  if (t->count * 2 > t->mask + 1 && !item_rehash(t, (t->mask + 1) * 2)) return MC_SNAP_NONE;
+  if (!mc_snap_names_add(&t->names, item_name_of, t->items)) return MC_SNAP_NONE;
+  t->count++;
   return k;
 }
 
@@ -518,7 +500,7 @@ mc_snap_status mc_snap_diff_compute(const mc_snap *a, const mc_snap *b, mc_snap_
   uint64_t *ka = sorted_ids(a, 1, &na), *kb = sorted_ids(b, 1, &nb);
   uint32_t *amap = malloc(((size_t)a->ncls_count + 1) * 4), *bmap = malloc(((size_t)b->ncls_count + 1) * 4);
   mc_snap_status st = MC_SNAP_ENOMEM;
-  if (!ka || !kb || !amap || !bmap || !item_rehash(&t, 256)) goto out;
+  if (!ka || !kb || !amap || !bmap || !mc_snap_names_init(&t.names, NULL, 256)) goto out;
   memset(amap, 0xFF, (size_t)a->ncls_count * 4);
   memset(bmap, 0xFF, (size_t)b->ncls_count * 4);
   for (size_t i = 0; i < na; i++) out->before_size += a->nself[(uint32_t)ka[i]];
@@ -550,7 +532,8 @@ mc_snap_status mc_snap_diff_compute(const mc_snap *a, const mc_snap *b, mc_snap_
   st = diff_finish(&t, out);
 out:
   free(ka); free(kb); free(amap); free(bmap);
-  free(t.items); free(t.slots);
+  free(t.items);
+  mc_snap_names_free(&t.names);
   return st;
 }
 

@@ -56,7 +56,29 @@ struct mc_snap {
   uint32_t *bfs_edge;       /* BFS parent edge per node (NONE: root/unreached) */
 };
 
-/* Builds the class table (snapshot.c). */
+/* ---- name index (snapshot_classes.c) ---------------------------------------
+ * An open-addressing set of names (FNV-1a, linear probing, at most half
+ * full) over the caller's array of entries: slots hold an entry number + 1
+ * (0: empty), names are read back through name_of. Used for the class table
+ * and for the diff's rows. Memory comes from acct (NULL: malloc). */
+typedef const char *(*mc_snap_name_of)(const void *entries, uint32_t i, uint32_t *len);
+typedef struct {
+  uint32_t *slots;
+  uint32_t mask;          /* slots - 1 (a power of two minus one) */
+  uint32_t count;         /* entries indexed: 0 .. count-1 */
+  mc_snap_acct *acct;
+} mc_snap_names;
+/* size: a power of two. Returns 0 when out of memory. */
+int mc_snap_names_init(mc_snap_names *t, mc_snap_acct *acct, uint32_t size);
+void mc_snap_names_free(mc_snap_names *t);
+/* The entry named name, or MC_SNAP_NONE. */
+uint32_t mc_snap_names_find(const mc_snap_names *t, const char *name, uint32_t len, mc_snap_name_of name_of,
+                            const void *entries);
+/* Indexes entry number t->count (already stored in entries, and not in the
+ * index yet); returns 0 when out of memory. */
+int mc_snap_names_add(mc_snap_names *t, mc_snap_name_of name_of, const void *entries);
+
+/* Builds the class table (snapshot_classes.c). */
 mc_snap_status mc_snap_build_classes(mc_snap *s);
 /* An edge that counts for dominators and retainer paths. */
 static inline int mc_snap_essential(const mc_snap *s, uint32_t from, uint8_t type) {
