@@ -80,246 +80,6 @@ const char *mc_snap_status_code(mc_snap_status st) {
   return "ERR_MEMCTL_SNAPSHOT_CORRUPT";
 }
 
-/* ---- a tiny JSON tree, for the header only -------------------------------- */
-
-enum { JV_NULL, JV_BOOL, JV_NUM, JV_STR, JV_ARR, JV_OBJ };
-
-typedef struct jv {
-  int type;
-  double num;
-  char *str;          /* JV_STR: NUL-terminated UTF-8 */
-  size_t len;
-  struct jv *kids;    /* JV_ARR / JV_OBJ values */
-  char **keys;        /* JV_OBJ keys */
-  size_t nkids;
-} jv;
-
-typedef struct {
-  const char *p, *end;
-  int depth;
-} jparse;
-
-static void jv_free(jv *v) {
-  if (!v) return;
-  free(v->str);
-  for (size_t i = 0; i < v->nkids; i++) {
-    jv_free(&v->kids[i]);
-    if (v->keys) free(v->keys[i]);
-  }
-  free(v->kids);
-  free(v->keys);
-  memset(v, 0, sizeof *v);
-}
-
-static void jp_ws(jparse *j) {
-  while (j->p < j->end && (*j->p == ' ' || *j->p == '\n' || *j->p == '\r' || *j->p == '\t')) j->p++;
-}
-
-static int hexval(int c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-static size_t utf8_put(char *out, uint32_t cp) {
-  if (cp < 0x80) { out[0] = (char)cp; return 1; }
-  if (cp < 0x800) {
-    out[0] = (char)(0xC0 | (cp >> 6));
-    out[1] = (char)(0x80 | (cp & 0x3F));
-    return 2;
-  }
-  if (cp < 0x10000) {
-    out[0] = (char)(0xE0 | (cp >> 12));
-    out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[2] = (char)(0x80 | (cp & 0x3F));
-    return 3;
-  }
-  out[0] = (char)(0xF0 | (cp >> 18));
-  out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-  out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-  out[3] = (char)(0x80 | (cp & 0x3F));
-  return 4;
-}
-
-static int jp_hex4(jparse *j, uint32_t *cu) {
-  if (j->end - j->p < 4) return 0;
-  uint32_t v = 0;
-  for (int i = 0; i < 4; i++) {
-    int h = hexval((unsigned char)j->p[i]);
-    if (h < 0) return 0;
-    v = v * 16 + (uint32_t)h;
-  }
-  j->p += 4;
-  *cu = v;
-  return 1;
-}
-
-/* Parses a string at j->p (after the opening quote) into a malloc'd buffer. */
-static int jp_string(jparse *j, char **out, size_t *out_len) {
-  size_t cap = 16, len = 0;
-  char *buf = malloc(cap);
-  if (!buf) return 0;
-  for (;;) {
-    if (j->p >= j->end) goto fail;
-    unsigned char c = (unsigned char)*j->p++;
-    if (cap - len < 8) {
-      char *nb = realloc(buf, cap * 2);
-      if (!nb) goto fail;
-      buf = nb;
-      cap *= 2;
-    }
-    if (c == '"') break;
-    if (c < 0x20) goto fail;
-    if (c != '\\') { buf[len++] = (char)c; continue; }
-    if (j->p >= j->end) goto fail;
-    c = (unsigned char)*j->p++;
-    switch (c) {
-      case '"': case '\\': case '/': buf[len++] = (char)c; break;
-      case 'b': buf[len++] = '\b'; break;
-      case 'f': buf[len++] = '\f'; break;
-      case 'n': buf[len++] = '\n'; break;
-      case 'r': buf[len++] = '\r'; break;
-      case 't': buf[len++] = '\t'; break;
-      case 'u': {
-        uint32_t cu;
-        if (!jp_hex4(j, &cu)) goto fail;
-        if (cu >= 0xD800 && cu < 0xDC00 && j->end - j->p >= 6 && j->p[0] == '\\' && j->p[1] == 'u') {
-          const char *save = j->p;
-          uint32_t lo;
-          j->p += 2;
-          if (jp_hex4(j, &lo) && lo >= 0xDC00 && lo < 0xE000) {
-            cu = 0x10000 + ((cu - 0xD800) << 10) + (lo - 0xDC00);
-          } else {
-            j->p = save;
-            cu = 0xFFFD;
-          }
-        } else if (cu >= 0xD800 && cu < 0xE000) {
-          cu = 0xFFFD;
-        }
-        len += utf8_put(buf + len, cu);
-        break;
-      }
-      default: goto fail;
-    }
-  }
-  buf[len] = 0;
-  *out = buf;
-  *out_len = len;
-  return 1;
-fail:
-  free(buf);
-  return 0;
-}
-
-static int jp_value(jparse *j, jv *v);
-
-static int jp_push(jv *v, size_t *cap) {
-  if (v->nkids < *cap) return 1;
-  size_t nc = *cap ? *cap * 2 : 4;
-  jv *nk = realloc(v->kids, nc * sizeof(jv));
-  if (!nk) return 0;
-  v->kids = nk;
-  if (v->type == JV_OBJ) {
-    char **nkeys = realloc(v->keys, nc * sizeof(char *));
-    if (!nkeys) return 0;
-    v->keys = nkeys;
-  }
-  *cap = nc;
-  return 1;
-}
-
-static int jp_container(jparse *j, jv *v, char close) {
-  size_t cap = 0;
-  jp_ws(j);
-  if (j->p < j->end && *j->p == close) { j->p++; return 1; }
-  for (;;) {
-    if (!jp_push(v, &cap)) return 0;
-    jv *kid = &v->kids[v->nkids];
-    memset(kid, 0, sizeof *kid);
-    if (v->type == JV_OBJ) {
-      size_t klen;
-      jp_ws(j);
-      if (j->p >= j->end || *j->p != '"') return 0;
-      j->p++;
-      if (!jp_string(j, &v->keys[v->nkids], &klen)) return 0;
-      v->nkids++;  /* owns the key from here on */
-      jp_ws(j);
-      if (j->p >= j->end || *j->p != ':') return 0;
-      j->p++;
-      if (!jp_value(j, kid)) return 0;
-    } else {
-      v->nkids++;
-      if (!jp_value(j, kid)) return 0;
-    }
-    jp_ws(j);
-    if (j->p >= j->end) return 0;
-    char c = *j->p++;
-    if (c == close) return 1;
-    if (c != ',') return 0;
-  }
-}
-
-static int jp_literal(jparse *j, const char *lit) {
-  size_t n = strlen(lit);
-  if ((size_t)(j->end - j->p) < n || memcmp(j->p, lit, n) != 0) return 0;
-  j->p += n;
-  return 1;
-}
-
-static int jp_number(jparse *j, jv *v) {
-  char tmp[64];
-  size_t n = 0;
-  while (j->p < j->end && n < sizeof tmp - 1) {
-    char c = *j->p;
-    if (!((c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E')) break;
-    tmp[n++] = c;
-    j->p++;
-  }
-  if (n == 0 || n == sizeof tmp - 1) return 0;
-  tmp[n] = 0;
-  char *endp;
-  v->num = strtod(tmp, &endp);
-  if (*endp) return 0;
-  v->type = JV_NUM;
-  return 1;
-}
-
-static int jp_value(jparse *j, jv *v) {
-  if (++j->depth > 64) return 0;
-  jp_ws(j);
-  if (j->p >= j->end) return 0;
-  int ok;
-  char c = *j->p;
-  if (c == '{' || c == '[') {
-    j->p++;
-    v->type = c == '{' ? JV_OBJ : JV_ARR;
-    ok = jp_container(j, v, c == '{' ? '}' : ']');
-  } else if (c == '"') {
-    j->p++;
-    v->type = JV_STR;
-    ok = jp_string(j, &v->str, &v->len);
-  } else if (c == 't' || c == 'f') {
-    v->type = JV_BOOL;
-    v->num = c == 't';
-    ok = jp_literal(j, c == 't' ? "true" : "false");
-  } else if (c == 'n') {
-    v->type = JV_NULL;
-    ok = jp_literal(j, "null");
-  } else {
-    ok = jp_number(j, v);
-  }
-  j->depth--;
-  return ok;
-}
-
-static const jv *jv_get(const jv *o, const char *key) {
-  if (!o || o->type != JV_OBJ) return NULL;
-  for (size_t i = 0; i < o->nkids; i++)
-    if (strcmp(o->keys[i], key) == 0) return &o->kids[i];
-  return NULL;
-}
-
 /* ---- the streaming parser ------------------------------------------------- */
 
 enum top_state {
@@ -418,13 +178,13 @@ static int is_ws(unsigned c) { return c == ' ' || c == '\n' || c == '\r' || c ==
 
 /* ---- header -------------------------------------------------------------- */
 
-static int find_str(const jv *arr, const char *name) {
+static int find_str(const mc_snap_json *arr, const char *name) {
   for (size_t i = 0; i < arr->nkids; i++)
     if (arr->kids[i].type == JV_STR && strcmp(arr->kids[i].str, name) == 0) return (int)i;
   return -1;
 }
 
-static mc_snap_status copy_names(mc_snap_parser *p, const jv *list, char ***out, uint32_t *count,
+static mc_snap_status copy_names(mc_snap_parser *p, const mc_snap_json *list, char ***out, uint32_t *count,
                                  const char *what) {
   if (!list || list->type != JV_ARR || list->nkids == 0 || list->nkids > 255)
     return fail(p, MC_SNAP_EBADMETA, "meta.%s: the type list must be an array of 1 to 255 names", what);
@@ -448,7 +208,7 @@ static int name_index(char **names, uint32_t n, const char *name) {
 }
 
 /* Maps each field name to a role; returns the field count or 0 on error. */
-static mc_snap_status fields(mc_snap_parser *p, const jv *list, const char *what,
+static mc_snap_status fields(mc_snap_parser *p, const mc_snap_json *list, const char *what,
                              const char *const *names, const uint8_t *roles, int nreq,
                              uint8_t *out_roles, uint32_t *out_cols, uint32_t *out_count, int *type_col) {
   if (!list || list->type != JV_ARR || list->nkids == 0 || list->nkids > MAX_FIELDS)
@@ -468,25 +228,23 @@ static mc_snap_status fields(mc_snap_parser *p, const jv *list, const char *what
   return MC_SNAP_OK;
 }
 
-static int64_t count_field(const jv *hdr, const char *key) {
-  const jv *v = jv_get(hdr, key);
+static int64_t count_field(const mc_snap_json *hdr, const char *key) {
+  const mc_snap_json *v = mc_snap_json_get(hdr, key);
   if (!v || v->type != JV_NUM || v->num < 0 || v->num > 4294967295.0 || v->num != (double)(uint64_t)v->num)
     return -1;
   return (int64_t)v->num;
 }
 
 static mc_snap_status parse_header(mc_snap_parser *p) {
-  jparse j = { p->hdr, p->hdr + p->hdr_len, 0 };
-  jv root;
-  memset(&root, 0, sizeof root);
+  mc_snap_json root;
   mc_snap_status st = MC_SNAP_OK;
-  if (!jp_value(&j, &root)) {
-    jv_free(&root);
+  if (!mc_snap_json_parse(p->hdr, p->hdr_len, &root)) {
+    mc_snap_json_free(&root);
     return fail(p, MC_SNAP_ECORRUPT, "the \"snapshot\" header is not valid JSON");
   }
-  const jv *meta = jv_get(&root, "meta");
+  const mc_snap_json *meta = mc_snap_json_get(&root, "meta");
   if (root.type != JV_OBJ || !meta || meta->type != JV_OBJ) {
-    jv_free(&root);
+    mc_snap_json_free(&root);
     return fail(p, MC_SNAP_ENOTSNAPSHOT, "\"snapshot\" has no \"meta\" object");
   }
   static const char *const nnames[] = { "type", "name", "id", "self_size", "edge_count" };
@@ -495,9 +253,9 @@ static mc_snap_status parse_header(mc_snap_parser *p) {
   static const uint8_t eroles[] = { R_ETYPE, R_ENAME, R_ETO };
   int ntc = -1, etc = -1;
   mc_snap *s = p->s;
-  const jv *nt = jv_get(meta, "node_types"), *et = jv_get(meta, "edge_types");
-  if ((st = fields(p, jv_get(meta, "node_fields"), "node_fields", nnames, nroles, 5, p->nrole, p->ncol, &p->nf, &ntc)) ||
-      (st = fields(p, jv_get(meta, "edge_fields"), "edge_fields", enames, eroles, 3, p->erole, p->ecol, &p->ef, &etc)))
+  const mc_snap_json *nt = mc_snap_json_get(meta, "node_types"), *et = mc_snap_json_get(meta, "edge_types");
+  if ((st = fields(p, mc_snap_json_get(meta, "node_fields"), "node_fields", nnames, nroles, 5, p->nrole, p->ncol, &p->nf, &ntc)) ||
+      (st = fields(p, mc_snap_json_get(meta, "edge_fields"), "edge_fields", enames, eroles, 3, p->erole, p->ecol, &p->ef, &etc)))
     goto out;
   if (!nt || nt->type != JV_ARR || nt->nkids <= (size_t)ntc || !et || et->type != JV_ARR || et->nkids <= (size_t)etc) {
     st = fail(p, MC_SNAP_EBADMETA, "meta.node_types/edge_types must list the types of the \"type\" fields");
@@ -518,7 +276,7 @@ static mc_snap_status parse_header(mc_snap_parser *p) {
   s->e_hidden = name_index(s->etype_names, s->etypes, "hidden");
   p->decl_nodes = count_field(&root, "node_count");
   p->decl_edges = count_field(&root, "edge_count");
-  p->root_index = jv_get(&root, "root_index") ? count_field(&root, "root_index") : 0;
+  p->root_index = mc_snap_json_get(&root, "root_index") ? count_field(&root, "root_index") : 0;
   if (p->root_index < 0 || p->root_index % p->nf) {
     st = fail(p, MC_SNAP_EBADINDEX, "snapshot.root_index is not a node index");
     goto out;
@@ -527,7 +285,7 @@ static mc_snap_status parse_header(mc_snap_parser *p) {
    * sketch in the notes: the error term stays below 1 / nf). */
   p->magic = p->nf > 1 ? (uint64_t)(((((unsigned __int128)1) << 64) / p->nf) + 1) : 0;
 out:
-  jv_free(&root);
+  mc_snap_json_free(&root);
   return st;
 }
 
@@ -1004,7 +762,7 @@ static int str_put(mc_snap_parser *p, const void *data, size_t n) {
 
 static int str_cp(mc_snap_parser *p, uint32_t cp) {
   char tmp[4];
-  return str_put(p, tmp, utf8_put(tmp, cp));
+  return str_put(p, tmp, mc_snap_utf8_put(tmp, cp));
 }
 
 /* A pending high surrogate not followed by its low half becomes U+FFFD. */
@@ -1091,7 +849,7 @@ static size_t strs_run(mc_snap_parser *p, const unsigned char *b, size_t n, int 
         break;
       }
       case S_HEX: {
-        int h = hexval((int)c);
+        int h = mc_snap_hexval((int)c);
         if (h < 0) goto bad;
         i++;
         p->hex = p->hex * 16 + (uint32_t)h;

@@ -1,5 +1,11 @@
-/* Internal layout of a parsed snapshot, shared by snapshot.c (parser) and
- * snapshot_graph.c (dominators, diff, leaks). Not part of the API. */
+/* Internal layout of a parsed snapshot, shared by the files of the snapshot
+ * core. Not part of the API (that is snapshot.h). The files:
+ *   snapshot.c          the streaming state machine: accounting, chunks in,
+ *                       columns and strings out, validation, read access
+ *   snapshot_meta.c     the "snapshot" header as a tiny JSON tree
+ *   snapshot_classes.c  class building and the name index
+ *   snapshot_graph.c    dominators, retained sizes, diff, leaks, paths
+ *   snapshot_file.c     reading a file (reader thread) and mc_snap_job_run */
 #ifndef MEMCTL_CORE_SNAPSHOT_INTERNAL_H
 #define MEMCTL_CORE_SNAPSHOT_INTERNAL_H
 
@@ -55,6 +61,56 @@ struct mc_snap {
   uint64_t *ret;            /* retained size */
   uint32_t *bfs_edge;       /* BFS parent edge per node (NONE: root/unreached) */
 };
+
+/* ---- JSON text helpers shared by the header tree and the string parser ---- */
+/* The value of a hex digit, or -1. */
+static inline int mc_snap_hexval(int c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/* Writes code point cp as UTF-8 into out (room for 4 bytes); returns the length. */
+static inline size_t mc_snap_utf8_put(char *out, uint32_t cp) {
+  if (cp < 0x80) { out[0] = (char)cp; return 1; }
+  if (cp < 0x800) {
+    out[0] = (char)(0xC0 | (cp >> 6));
+    out[1] = (char)(0x80 | (cp & 0x3F));
+    return 2;
+  }
+  if (cp < 0x10000) {
+    out[0] = (char)(0xE0 | (cp >> 12));
+    out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[2] = (char)(0x80 | (cp & 0x3F));
+    return 3;
+  }
+  out[0] = (char)(0xF0 | (cp >> 18));
+  out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+  out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+  out[3] = (char)(0x80 | (cp & 0x3F));
+  return 4;
+}
+
+/* ---- the header as a JSON tree (snapshot_meta.c) ---------------------------- */
+enum { JV_NULL, JV_BOOL, JV_NUM, JV_STR, JV_ARR, JV_OBJ };
+
+typedef struct mc_snap_json {
+  int type;
+  double num;
+  char *str;          /* JV_STR: NUL-terminated UTF-8 */
+  size_t len;
+  struct mc_snap_json *kids;    /* JV_ARR / JV_OBJ values */
+  char **keys;        /* JV_OBJ keys */
+  size_t nkids;
+} mc_snap_json;
+
+/* Parses one JSON value from text into *out (free with mc_snap_json_free,
+ * also after a failure); returns 0 when the text is not valid JSON. */
+int mc_snap_json_parse(const char *text, size_t len, mc_snap_json *out);
+void mc_snap_json_free(mc_snap_json *v);
+/* The member `key` of an object, or NULL. */
+const mc_snap_json *mc_snap_json_get(const mc_snap_json *o, const char *key);
 
 /* ---- name index (snapshot_classes.c) ---------------------------------------
  * An open-addressing set of names (FNV-1a, linear probing, at most half
