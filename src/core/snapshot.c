@@ -441,8 +441,8 @@ static int grow_rows(mc_snap_parser *p, int nodes) {
     s->etype = t;
     if (!(t = mc_snap_acct_realloc(a, s->ename, cap * 4, ncap * 4))) return 0;
     s->ename = t;
-    if (!(t = mc_snap_acct_realloc(a, s->eto, cap * 4, ncap * 4))) return 0;
-    s->eto = t;
+    if (!(t = mc_snap_acct_realloc(a, s->edge_to, cap * 4, ncap * 4))) return 0;
+    s->edge_to = t;
     p->ecap = ncap;
   }
   return 1;
@@ -467,7 +467,7 @@ static int reserve_declared(mc_snap_parser *p, int nodes) {
     p->ncap = n;
   } else {
     if (!(s->etype = mc_snap_acct_alloc(a, n)) || !(s->ename = mc_snap_acct_alloc(a, n * 4)) ||
-        !(s->eto = mc_snap_acct_alloc(a, n * 4)))
+        !(s->edge_to = mc_snap_acct_alloc(a, n * 4)))
       return 0;
     p->ecap = n;
   }
@@ -527,7 +527,7 @@ static mc_snap_status flush_edge(mc_snap_parser *p) {
                 (unsigned long long)row, (unsigned long long)to, p->nf);
   s->etype[row] = (uint8_t)type;
   s->ename[row] = (uint32_t)name;
-  s->eto[row] = q;
+  s->edge_to[row] = q;
   p->row = row + 1;
   return MC_SNAP_OK;
 }
@@ -558,7 +558,7 @@ static inline int store_edge_fast(mc_snap_parser *p, const uint64_t *r) {
   if ((uint64_t)q * p->nf != to) return 0;
   s->etype[row] = (uint8_t)type;
   s->ename[row] = (uint32_t)name;
-  s->eto[row] = q;
+  s->edge_to[row] = q;
   p->row = row + 1;
   return 1;
 }
@@ -738,17 +738,17 @@ static int str_reserve(mc_snap_parser *p, size_t extra) {
   return 1;
 }
 
-/* Invariant: soff[scount] == swpos == where the next string starts. */
+/* Invariant: string_offset[scount] == swpos == where the next string starts. */
 static int str_begin(mc_snap_parser *p) {
   mc_snap *s = p->s;
-  if ((size_t)s->scount + 2 > s->soff_cap) {
+  if ((size_t)s->scount + 2 > s->string_offset_cap) {
     if (s->scount >= UINT32_MAX - 2) return 0;
-    size_t cap = s->soff_cap ? s->soff_cap * 2 : 4096;
-    size_t *no = mc_snap_acct_realloc(&s->acct, s->soff, s->soff_cap * sizeof(size_t), cap * sizeof(size_t));
+    size_t cap = s->string_offset_cap ? s->string_offset_cap * 2 : 4096;
+    size_t *no = mc_snap_acct_realloc(&s->acct, s->string_offset, s->string_offset_cap * sizeof(size_t), cap * sizeof(size_t));
     if (!no) return 0;
-    if (!s->soff_cap) no[0] = 0;
-    s->soff = no;
-    s->soff_cap = cap;
+    if (!s->string_offset_cap) no[0] = 0;
+    s->string_offset = no;
+    s->string_offset_cap = cap;
   }
   return 1;
 }
@@ -792,7 +792,7 @@ static int str_end(mc_snap_parser *p) {
   if (!str_flush_hi(p) || !str_put(p, &nul, 1)) return 0;
   mc_snap *s = p->s;
   s->scount++;
-  s->soff[s->scount] = p->swpos;
+  s->string_offset[s->scount] = p->swpos;
   return 1;
 }
 
@@ -925,10 +925,10 @@ static mc_snap_status end_value(mc_snap_parser *p) {
       return fail(p, MC_SNAP_ENOTSNAPSHOT, "\"snapshot\" is not an object");
     if (parse_header(p) != MC_SNAP_OK) return p->status;
   } else if (p->section == SEC_NODES) {
-    p->s->n = (uint32_t)p->row;
+    p->s->node_count = (uint32_t)p->row;
     if (p->col) return fail(p, MC_SNAP_EBADINDEX, "\"nodes\" length is not a multiple of the %u node fields", p->nf);
   } else if (p->section == SEC_EDGES) {
-    p->s->m = (uint32_t)p->row;
+    p->s->edge_count = (uint32_t)p->row;
     if (p->col) return fail(p, MC_SNAP_EBADINDEX, "\"edges\" length is not a multiple of the %u edge fields", p->ef);
   }
   p->section = SEC_NONE;
@@ -1022,7 +1022,7 @@ mc_snap_status mc_snap_parser_feed(mc_snap_parser *p, const void *data, size_t l
 
 static mc_snap_status validate(mc_snap_parser *p) {
   mc_snap *s = p->s;
-  uint32_t n = s->n, m = s->m;
+  uint32_t n = s->node_count, m = s->edge_count;
   if (n == 0) return fail(p, MC_SNAP_EBADINDEX, "the snapshot has no nodes");
   if (p->decl_nodes >= 0 && (uint64_t)p->decl_nodes != n)
     return fail(p, MC_SNAP_EBADINDEX, "%u nodes, but snapshot.node_count is %lld", n, (long long)p->decl_nodes);
@@ -1045,7 +1045,7 @@ static mc_snap_status validate(mc_snap_parser *p) {
   s->first_edge[n] = m;
   s->total = total;
   for (uint32_t e = 0; e < m; e++) {
-    if (s->eto[e] >= n) return fail(p, MC_SNAP_EBADINDEX, "edge %u: to_node is past the last node", e);
+    if (s->edge_to[e] >= n) return fail(p, MC_SNAP_EBADINDEX, "edge %u: to_node is past the last node", e);
     int t = s->etype[e];
     if (t != s->e_element && t != s->e_hidden && s->ename[e] >= s->scount)
       return fail(p, MC_SNAP_EBADINDEX, "edge %u: name %u is not a string index (%u strings)", e, s->ename[e], s->scount);
@@ -1080,37 +1080,37 @@ mc_snap_status mc_snap_parser_finish(mc_snap_parser *p, mc_snap **out) {
 void mc_snap_free(mc_snap *s) {
   if (!s) return;
   free(s->ntype); free(s->nname); free(s->nid); free(s->nself); free(s->first_edge);
-  free(s->etype); free(s->ename); free(s->eto);
-  free(s->sbytes); free(s->soff);
+  free(s->etype); free(s->ename); free(s->edge_to);
+  free(s->sbytes); free(s->string_offset);
   for (uint32_t i = 0; i < s->ntypes && s->ntype_names; i++) free(s->ntype_names[i]);
   for (uint32_t i = 0; i < s->etypes && s->etype_names; i++) free(s->etype_names[i]);
   free(s->ntype_names); free(s->etype_names);
   for (uint32_t i = 0; i < s->cls_owned_count; i++) free(s->cls_owned[i]);
   free(s->cls_owned);
-  free(s->ncls); free(s->cls);
+  free(s->node_class); free(s->cls);
   free(s->dom); free(s->ret); free(s->bfs_edge);
   free(s);
 }
 
-uint32_t mc_snap_node_count(const mc_snap *s) { return s->n; }
-uint32_t mc_snap_edge_count(const mc_snap *s) { return s->m; }
+uint32_t mc_snap_node_count(const mc_snap *s) { return s->node_count; }
+uint32_t mc_snap_edge_count(const mc_snap *s) { return s->edge_count; }
 uint64_t mc_snap_total_size(const mc_snap *s) { return s->total; }
 size_t mc_snap_memory(const mc_snap *s) { return s->acct.bytes; }
 size_t mc_snap_peak_memory(const mc_snap *s) { return s->acct.peak; }
 uint32_t mc_snap_node_id(const mc_snap *s, uint32_t node) { return s->nid[node]; }
 uint64_t mc_snap_node_self_size(const mc_snap *s, uint32_t node) { return s->nself[node]; }
 const char *mc_snap_node_type(const mc_snap *s, uint32_t node) { return s->ntype_names[s->ntype[node]]; }
-uint32_t mc_snap_node_class(const mc_snap *s, uint32_t node) { return s->ncls[node]; }
+uint32_t mc_snap_node_class(const mc_snap *s, uint32_t node) { return s->node_class[node]; }
 uint32_t mc_snap_node_first_edge(const mc_snap *s, uint32_t node) { return s->first_edge[node]; }
 const char *mc_snap_edge_type(const mc_snap *s, uint32_t edge) { return s->etype_names[s->etype[edge]]; }
-uint32_t mc_snap_edge_to(const mc_snap *s, uint32_t edge) { return s->eto[edge]; }
+uint32_t mc_snap_edge_to(const mc_snap *s, uint32_t edge) { return s->edge_to[edge]; }
 uint32_t mc_snap_string_count(const mc_snap *s) { return s->scount; }
-uint32_t mc_snap_class_count(const mc_snap *s) { return s->ncls_count; }
+uint32_t mc_snap_class_count(const mc_snap *s) { return s->class_count; }
 const mc_snap_class *mc_snap_classes(const mc_snap *s) { return s->cls; }
 
 const char *mc_snap_string(const mc_snap *s, uint32_t i, size_t *len) {
-  if (len) *len = s->soff[i + 1] - s->soff[i] - 1;
-  return s->sbytes + s->soff[i];
+  if (len) *len = s->string_offset[i + 1] - s->string_offset[i] - 1;
+  return s->sbytes + s->string_offset[i];
 }
 
 const char *mc_snap_node_name(const mc_snap *s, uint32_t node, size_t *len) {

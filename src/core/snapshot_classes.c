@@ -87,20 +87,20 @@ static mc_snap_status class_add(mc_snap *s, mc_snap_names *t, uint32_t *cap, con
                                 uint32_t *out) {
   uint32_t found = mc_snap_names_find(t, name, (uint32_t)len, class_name_of, s->cls);
   if (found != MC_SNAP_NONE) { *out = found; return MC_SNAP_OK; }
-  if (s->ncls_count == *cap) {
+  if (s->class_count == *cap) {
     uint32_t nc = *cap * 2;
-    mc_snap_class *ncls = mc_snap_acct_realloc(&s->acct, s->cls, (size_t)*cap * sizeof *ncls, (size_t)nc * sizeof *ncls);
-    if (!ncls) return acct_status(s);
-    s->cls = ncls;
+    mc_snap_class *grown = mc_snap_acct_realloc(&s->acct, s->cls, (size_t)*cap * sizeof *grown, (size_t)nc * sizeof *grown);
+    if (!grown) return acct_status(s);
+    s->cls = grown;
     *cap = nc;
   }
-  uint32_t id = s->ncls_count;
+  uint32_t id = s->class_count;
   mc_snap_class *k = &s->cls[id];
   memset(k, 0, sizeof *k);
   k->name = name;
   k->name_len = (uint32_t)len;
   if (!mc_snap_names_add(t, class_name_of, s->cls)) return acct_status(s);
-  s->ncls_count++;
+  s->class_count++;
   *out = id;
   return MC_SNAP_OK;
 }
@@ -128,22 +128,22 @@ mc_snap_status mc_snap_build_classes(mc_snap *s) {
   mc_snap_names t;
   uint32_t *str2cls = NULL;
   s->cls = mc_snap_acct_alloc(a, cap * sizeof(mc_snap_class));
-  s->ncls = mc_snap_acct_alloc(a, (size_t)s->n * 4);
+  s->node_class = mc_snap_acct_alloc(a, (size_t)s->node_count * 4);
   int names_ok = mc_snap_names_init(&t, a, 64);
   str2cls = mc_snap_acct_alloc(a, mc_snap_mul(s->scount, 4));
   s->cls_owned = calloc(s->ntypes, sizeof(char *));
-  if (!s->cls || !s->ncls || !names_ok || !str2cls || !s->cls_owned) goto out;
+  if (!s->cls || !s->node_class || !names_ok || !str2cls || !s->cls_owned) goto out;
   memset(str2cls, 0xFF, (size_t)s->scount * 4);
   for (uint32_t i = 0; i < s->ntypes; i++) type_cls[i] = MC_SNAP_NONE;
-  for (uint32_t i = 0; i < s->n; i++) {
+  for (uint32_t i = 0; i < s->node_count; i++) {
     int ty = s->ntype[i];
     uint32_t c;
     if (ty == s->t_object || ty == s->t_native) {
       uint32_t sn = s->nname[i];
       c = str2cls[sn];
       if (c == MC_SNAP_NONE) {
-        const char *name = s->sbytes + s->soff[sn];
-        if ((st = class_add(s, &t, &cap, name, s->soff[sn + 1] - s->soff[sn] - 1, &c))) goto out;
+        const char *name = s->sbytes + s->string_offset[sn];
+        if ((st = class_add(s, &t, &cap, name, s->string_offset[sn + 1] - s->string_offset[sn] - 1, &c))) goto out;
         str2cls[sn] = c;
       }
     } else {
@@ -156,7 +156,7 @@ mc_snap_status mc_snap_build_classes(mc_snap *s) {
         type_cls[ty] = c;
       }
     }
-    s->ncls[i] = c;
+    s->node_class[i] = c;
     if (s->nself[i] || ty == s->t_native) {
       s->cls[c].count++;
       s->cls[c].self_size += s->nself[i];

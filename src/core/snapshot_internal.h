@@ -28,21 +28,23 @@ size_t mc_snap_mul(size_t n, size_t size);
 
 struct mc_snap {
   mc_snap_acct acct;
-  uint32_t n, m;            /* nodes, edges */
+  uint32_t node_count, edge_count;
   uint32_t root;            /* root ordinal (snapshot.root_index / F, else 0) */
   /* node columns */
   uint8_t *ntype;
   uint32_t *nname, *nid;
   uint64_t *nself;
-  uint32_t *first_edge;     /* n + 1 entries */
+  uint32_t *first_edge;     /* node_count + 1 entries */
   /* edge columns */
   uint8_t *etype;
-  uint32_t *ename, *eto;    /* eto: target ordinal */
-  /* strings: string i is sbytes[soff[i] .. soff[i+1]-1), NUL at soff[i+1]-1 */
+  uint32_t *ename;          /* string index, or the index of element/hidden edges */
+  uint32_t *edge_to;        /* target node ordinal */
+  /* strings: string i is sbytes[string_offset[i] .. string_offset[i+1]-1),
+   * NUL at string_offset[i+1]-1 */
   char *sbytes;
-  size_t *soff;
+  size_t *string_offset;
   uint32_t scount;
-  size_t sbytes_cap, soff_cap;
+  size_t sbytes_cap, string_offset_cap;
   /* meta */
   char **ntype_names, **etype_names;
   uint32_t ntypes, etypes;
@@ -50,9 +52,9 @@ struct mc_snap {
   int e_weak, e_shortcut, e_element, e_hidden;
   uint64_t total;
   /* classes */
-  uint32_t *ncls;           /* class per node */
+  uint32_t *node_class;     /* class per node */
   mc_snap_class *cls;
-  uint32_t ncls_count;
+  uint32_t class_count;
   char **cls_owned;         /* names built here ("(string)"), freed with s */
   uint32_t cls_owned_count;
   /* analysis */
