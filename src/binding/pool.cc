@@ -112,8 +112,8 @@ static Ticket *NewTicket(PoolBinding *b, mc_pool_region *r) {
   Ticket *t = (Ticket *)calloc(1, sizeof(Ticket));
   if (!t) return NULL;
   t->b = b;
-  t->id = r->id;
-  t->gen = r->gen;
+  t->id = mc_pool_region_id(r);
+  t->gen = mc_pool_region_gen(r);
   b->refs++;
   return t;
 }
@@ -131,7 +131,7 @@ static void TicketFinalize(napi_env env, Ticket *t) {
   PoolBinding *b = t->b;
   if (!t->dead && !b->released) {
     mc_pool_region *r = mc_pool_region_get(b->core, t->id);
-    if (r && r->user == t) r->user = NULL;
+    if (r && mc_pool_region_user(r) == t) mc_pool_region_set_user(r, NULL);
     mc_pool_region_collected(b->core, t->id, t->gen, b->leak_mode != LEAK_OFF,
                              RecordLeak, b);
     NotifyLeaks(b);
@@ -150,7 +150,7 @@ static void ObjectFinalize(napi_env env, void *data, void *hint) {
 }
 
 // Makes the ArrayBuffer over r (size bytes) and its ticket.  Without external
-// buffers, the memory is V8's and becomes r->base.  Returns NULL with a
+// buffers, the memory is V8's and becomes the region's base.  Returns NULL with a
 // pending exception.
 static napi_value MakeArrayBuffer(napi_env env, PoolBinding *b,
                                   mc_pool_region *r, size_t size,
@@ -161,7 +161,7 @@ static napi_value MakeArrayBuffer(napi_env env, PoolBinding *b,
   napi_status st;
   bool finalized = false;  // a finalizer owns t from now on
   if (b->external_ok) {
-    st = napi_create_external_arraybuffer(env, r->base, size, ExternalFinalize,
+    st = napi_create_external_arraybuffer(env, mc_pool_region_base(r), size, ExternalFinalize,
                                           t, &ab);
     finalized = st == napi_ok;
     t->external = true;
@@ -169,7 +169,7 @@ static napi_value MakeArrayBuffer(napi_env env, PoolBinding *b,
     void *data = NULL;
     st = napi_create_arraybuffer(env, size, &data, &ab);
     if (st == napi_ok) {
-      r->base = (unsigned char *)data;
+      mc_pool_region_set_base(r, data);
       st = napi_add_finalizer(env, ab, t, ObjectFinalize, NULL, NULL);
       finalized = st == napi_ok;
     }
@@ -192,11 +192,11 @@ static napi_value MakeArrayBuffer(napi_env env, PoolBinding *b,
   // with no call here, and reporting them again doubled the mark-compacts
   // with many live buffers).  What it cannot see is the class rounding the
   // buffer also holds: that is reported, and taken back on free/finalize.
-  if (t->external && r->size > size) {
-    t->bytes = r->size - size;
+  if (t->external && mc_pool_region_size(r) > size) {
+    t->bytes = mc_pool_region_size(r) - size;
     AdjustExternal(env, b, (int64_t)t->bytes);
   }
-  r->user = t;
+  mc_pool_region_set_user(r, t);
   *out = t;
   return ab;
 }
@@ -238,14 +238,14 @@ static void HandleDestroy(void *obj) {
 // Detaches the ArrayBuffer of every region that still has one (close()).
 static void DetachRegion(void *arg, mc_pool_region *r) {
   napi_env env = (napi_env)arg;
-  Ticket *t = (Ticket *)r->user;
+  Ticket *t = (Ticket *)mc_pool_region_user(r);
   if (!t) return;
   napi_value ab = NULL;
   if (t->ref && napi_get_reference_value(env, t->ref, &ab) == napi_ok && ab)
     napi_detach_arraybuffer(env, ab);
   t->dead = true;
   DropTicket(env, t);
-  r->user = NULL;
+  mc_pool_region_set_user(r, NULL);
 }
 
 static bool ExternalBuffersAllowed(napi_env env) {
@@ -359,7 +359,7 @@ static napi_value PoolAllocSmall(napi_env env, napi_callback_info info) {
     mc_pool_region *r = mc_pool_slab_current(b->core, size);
     napi_value ab = NULL;
     if (r) {
-      Ticket *t = (Ticket *)r->user;
+      Ticket *t = (Ticket *)mc_pool_region_user(r);
       if (t && t->ref) napi_get_reference_value(env, t->ref, &ab);
       if (!ab) {  // collected; its finalizer has not run yet
         mc_pool_slab_dying(b->core, r);
@@ -371,10 +371,10 @@ static napi_value PoolAllocSmall(napi_env env, napi_callback_info info) {
       if (st < 0) return Num(env, st);
       if (!created) continue;  // now current: check its ArrayBuffer above
       Ticket *t;
-      ab = MakeArrayBuffer(env, b, r, r->size, &t);
+      ab = MakeArrayBuffer(env, b, r, mc_pool_region_size(r), &t);
       if (!ab) {
         mc_pool_slab_dying(b->core, r);
-        mc_pool_region_collected(b->core, r->id, r->gen, 0, NULL, NULL);
+        mc_pool_region_collected(b->core, mc_pool_region_id(r), mc_pool_region_gen(r), 0, NULL, NULL);
         return NULL;
       }
     }
@@ -404,7 +404,7 @@ static napi_value PoolAllocLarge(napi_env env, napi_callback_info info) {
     mc_pool_large_free(b->core, r);
     return NULL;
   }
-  b->scratch[SCRATCH_TAG] = (double)mc_pool_tag(r->id, 0, r->gen);
+  b->scratch[SCRATCH_TAG] = (double)mc_pool_tag(mc_pool_region_id(r), 0, mc_pool_region_gen(r));
   return ab;
 }
 
@@ -420,11 +420,11 @@ static napi_value PoolFree(napi_env env, napi_callback_info info) {
   mc_pool_region *r;
   int st = mc_pool_lookup(b->core, tag, &r, NULL);
   if (st < 0) return Num(env, st);
-  if (r->kind == MC_POOL_LARGE) {
+  if (mc_pool_region_is_large(r)) {
     void *data = NULL;
     size_t len = 0;
     if (napi_get_arraybuffer_info(env, argv[2], &data, &len) != napi_ok ||
-        data != r->base)
+        data != mc_pool_region_base(r))
       return Num(env, MC_POOL_FOREIGN);
     bool detached = false;
     MC_CALL(napi_detach_arraybuffer(env, argv[2]));
@@ -433,11 +433,11 @@ static napi_value PoolFree(napi_env env, napi_callback_info info) {
     if (!detached)
       return ThrowRaw(env, "Error", "ERR_MEMCTL_POOL_DETACH_FAILED",
                       "the buffer's ArrayBuffer could not be detached");
-    Ticket *t = (Ticket *)r->user;
+    Ticket *t = (Ticket *)mc_pool_region_user(r);
     if (t) {
       t->dead = true;
       DropTicket(env, t);
-      r->user = NULL;
+      mc_pool_region_set_user(r, NULL);
     }
   }
   mc_pool_free_tag(b->core, tag, NULL);
