@@ -65,9 +65,9 @@ function measure(HeapDiff, grow) {
 // Same snapshot pair, parsed from the stream and from files of the same
 // bytes: the raw native diffs must be equal.
 function checkEqualDiff(grow) {
-  const native = require('../lib/snapshot-native');
+  const snapshots = require('../lib/snapshot');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `memctl-bench-heapdiff-${process.pid}-`));
-  const take = (file) => native.parseSnapshotFromProducerSync((feed) => {
+  const take = (file) => snapshots.parseSnapshotSync((feed) => {
     const fd = fs.openSync(file, 'w');
     try {
       const s = v8.getHeapSnapshot();
@@ -83,10 +83,10 @@ function checkEqualDiff(grow) {
     const a = take(path.join(dir, 'a.heapsnapshot'));
     grow();
     const b = take(path.join(dir, 'b.heapsnapshot'));
-    const fa = native.parseSnapshotSync(path.join(dir, 'a.heapsnapshot'), { retained: false });
-    const fb = native.parseSnapshotSync(path.join(dir, 'b.heapsnapshot'), { retained: false });
+    const fa = snapshots.parseSnapshotSync(path.join(dir, 'a.heapsnapshot'), { retained: false });
+    const fb = snapshots.parseSnapshotSync(path.join(dir, 'b.heapsnapshot'), { retained: false });
     try {
-      assert.deepStrictEqual(native.diffSnapshots(a, b), native.diffSnapshots(fa, fb));
+      assert.deepStrictEqual(snapshots.diffSnapshotsSync(a, b), snapshots.diffSnapshotsSync(fa, fb));
     } finally {
       for (const s of [a, b, fa, fb]) s.close();
     }

@@ -17,7 +17,7 @@ const now = () => Number(process.hrtime.bigint()) / 1e9;
 // runs on a libuv thread), steadier than wall time on a shared machine.
 const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
 
-// DevTools' class of a node (the rule lib/snapshot-native.js documents).
+// DevTools' class of a node (the rule docs/snapshots.md documents).
 function className(type, name) {
   switch (type) {
     case 'object': case 'native': return name;

@@ -1,48 +1,29 @@
 'use strict';
 // LeakWatcher: memwatch's 'stats' and 'leak' events built on stable APIs
-// (v8.GCProfiler through lib/gc-events.js, v8.getHeapStatistics(),
-// process.memoryUsage()), growth detection on any gauge, and usage(). The
-// detection logic is the C core in src/core/leak.c; this file only feeds it.
+// (perf_hooks 'gc' entries, v8.getHeapStatistics(), process.memoryUsage()),
+// growth detection on any gauge, and usage(). The detection logic is the C
+// core in src/core/leak.c; this file only feeds it.
 //
-// Timing: each GC's heap figures are the ones Node records in its V8 GC
-// epilogue (v8.GCProfiler's afterGC), so a reading is the heap as the GC
-// left it, whatever runs between the GC and the event. lib/gc-events.js
-// learns of a GC from a FinalizationRegistry sentinel (an immediate after a
-// full GC, at most every 50 ms after scavenges) and from memwatch.gc(); the
-// 'stats' event follows. `time` of a GC is when its record was collected:
-// an upper bound of its end (`delay` is 0; see gc-events.js). On a Node
-// without v8.GCProfiler (< 18.15) perf_hooks 'gc' entries are used instead,
-// read when Node delivers them (`delay` says how late that was).
-//
-// Why a timer too: while a heap grows, V8 raises its limits and runs few
-// full GCs (a ~10 MB/s leak measured here had full GCs at 0.2, 1.8, 7.7,
-// 12.3 and 16.2 s, then none until 58.4 s), so a detector fed only by full
-// GCs is slowest when the leak is fastest. Every `interval` ms an unref'd timer adds an
-// envelope point: the lowest heap use seen since the previous point (read
-// after minor GCs, throttled, and at the tick). The core judges the trend
-// on both, but only a full-GC base can confirm growth (see leak.c).
+// Why events arrive a turn after the GC, and why a timer adds envelope points
+// besides the full-GC bases: docs/leak-watcher.md ("Design and guarantees").
 const { EventEmitter } = require('events');
+const fs = require('fs');
 const os = require('os');
+const path = require('path');
 const v8 = require('v8');
 const { PerformanceObserver, constants, performance } = require('perf_hooks');
 const native = require('./native');
 const offheap = require('./offheap');
-const gcEvents = require('./gc-events');
-const { cgroupMemory } = require('./cgroup');
 const {
   typeError, error, describe, checkOptions, checkOneOf, checkString,
   checkFunction, checkNumber, optionalInteger, invalidThis,
 } = require('./errors');
 
-const DETECTORS = { trend: 0, consecutive: 1 };
-const UNITS = { bytes: 0, count: 1 };
-// Layout of the Float64Array the binding fills (src/binding/leak.cc).
-const OUT = {
-  NUM_FULL_GC: 0, NUM_INC_GC: 1, HEAP_COMPACTIONS: 2, USAGE_TREND: 3,
-  ESTIMATED_BASE: 4, CURRENT_BASE: 5, MIN: 6, MAX: 7, ANCIENT_BASE: 8,
-  START: 9, END: 10, START_VALUE: 11, END_VALUE: 12, GROWTH: 13, RATE: 14,
-  SAMPLES: 15, LENGTH: 16,
-};
+// Defined in C and exported by the binding (src/core/leak.h, src/binding/leak.cc):
+// the detector and unit numbers by option name, the history bounds, and the
+// layout of the Float64Array the binding fills.
+const { LEAK_DETECTORS: DETECTORS, LEAK_UNITS: UNITS, LEAK_OUT: OUT } = native;
+const { MIN: HISTORY_MIN, MAX: HISTORY_MAX } = native.LEAK_HISTORY;
 const MB = 1024 * 1024;
 const HEAP_DEFAULTS = { minGrowth: 8 * MB };
 const GAUGE_DEFAULTS = { count: { minGrowth: 10 }, bytes: { minGrowth: 8 * MB } };
@@ -58,7 +39,7 @@ const now = () => performance.timeOrigin + performance.now();
 function detectorArgs(opts, defaults, unit, subject) {
   const detector = opts.detector === undefined ? 'trend' : opts.detector;
   checkOneOf('options.detector', detector, Object.keys(DETECTORS));
-  const history = optionalInteger('options.history', opts.history, 128, 8, 512);
+  const history = optionalInteger('options.history', opts.history, 128, HISTORY_MIN, HISTORY_MAX);
   const minSamples = optionalInteger('options.minSamples', opts.minSamples, Math.min(6, history), 3, history);
   const consecutive = optionalInteger('options.consecutive', opts.consecutive, 5, 1, 1e6);
   const minDuration = opts.minDuration === undefined ? 10000 : checkNumber('options.minDuration', opts.minDuration, 0, 1e12);
@@ -91,7 +72,6 @@ class LeakWatcher extends EventEmitter {
   #detector;
   #interval;
   #observer = null;
-  #unsubscribe = null;     // gc-events subscription (v8.GCProfiler)
   #timer = null;
   #closed = false;
   #pendingInc = 0;
@@ -116,20 +96,16 @@ class LeakWatcher extends EventEmitter {
   }
 
   get detector() { LeakWatcher.#check(this); return this.#detector; }
-  get running() { LeakWatcher.#check(this); return this.#observer !== null || this.#unsubscribe !== null; }
+  get running() { LeakWatcher.#check(this); return this.#observer !== null; }
 
   // Starts observing GCs and sampling; idempotent. Never keeps the process
   // alive: the timer is unref'd and GC observers hold no handle.
   start() {
     LeakWatcher.#check(this);
     this.#checkOpen();
-    if (this.#observer || this.#unsubscribe) return this;
-    if (gcEvents.hasProfiler()) {
-      this.#unsubscribe = gcEvents.subscribe((events) => this.#onGcEvents(events));
-    } else {
-      this.#observer = new PerformanceObserver((list) => this.#onGcEntries(list.getEntries()));
-      this.#observer.observe({ entryTypes: ['gc'] });
-    }
+    if (this.#observer) return this;
+    this.#observer = new PerformanceObserver((list) => this.#onGcEntries(list.getEntries()));
+    this.#observer.observe({ entryTypes: ['gc'] });
     this.#timer = setInterval(() => this.#tick(), this.#interval);
     this.#timer.unref();
     return this;
@@ -158,7 +134,6 @@ class LeakWatcher extends EventEmitter {
   stats() {
     LeakWatcher.#check(this);
     this.#checkOpen();
-    if (this.#unsubscribe) gcEvents.drainNow();
     this.#flushInc();
     native.leakStats(this.#handle, this.#out);
     return this.#statsObject(process.memoryUsage(), null, now());
@@ -214,10 +189,8 @@ class LeakWatcher extends EventEmitter {
 
   #stopObserving() {
     if (this.#observer) this.#observer.disconnect();
-    if (this.#unsubscribe) this.#unsubscribe();
     if (this.#timer) clearInterval(this.#timer);
     this.#observer = null;
-    this.#unsubscribe = null;
     this.#timer = null;
   }
 
@@ -242,58 +215,6 @@ class LeakWatcher extends EventEmitter {
       this.#onFullGc(e, mem);
     }
     if (!mem && this.#pendingInc > 0) this.#readAfterMinor();
-  }
-
-  // GC records with the heap read in Node's GC epilogue (lib/gc-events.js).
-  // The records of one drain share one time: their GCs ran while JavaScript
-  // kept the thread (a synchronous stretch, such as filling a cache at
-  // startup). For the detector that is one instant, and the heap as the last
-  // full GC of the batch left it is the base of that instant (as when one
-  // reading served every full GC of a perf_hooks batch); each 'stats' event
-  // still carries its own GC's figures.
-  // The envelope likewise takes the heap as the batch's last GC left it.
-  //
-  // Which reading feeds the detector: memwatch's consecutive rule gets the
-  // epilogue reading (memwatch read the heap at the end of the GC; this is
-  // what lets it see 512 KB per GC). The trend detector keeps the input it
-  // is tuned on: the heap used when the batch is collected (one reading per
-  // batch, as with perf_hooks entries, now taken at once rather than when
-  // Node got round to delivering them). With exact readings, the full GCs
-  // in the middle of a one-time fill at startup are real base growth within
-  // its 10 s window, and the envelope's promoted garbage then satisfies its
-  // thirds rule: the trend detector would report a warm-up as a leak.
-  #onGcEvents(events) {
-    if (this.#closed || events.length === 0) return;
-    const trend = this.#detector === 'trend';
-    const now = trend ? v8.getHeapStatistics().used_heap_size : 0;
-    let base = null;
-    for (const e of events) if (e.type === 'MarkSweepCompact') base = trend ? now : e.after.usedHeapSize;
-    for (const e of events) {
-      if (this.#closed) return; // a listener may close the watcher
-      if (e.type === 'MarkSweepCompact') this.#onFullGcEvent(e, base);
-      else this.#pendingInc++;
-    }
-    const last = events[events.length - 1];
-    const envelope = trend ? now : last.after.usedHeapSize;
-    if (!this.#closed && last.type !== 'MarkSweepCompact' && envelope < this.#envMin) this.#envMin = envelope;
-  }
-
-  #onFullGcEvent(e, base) {
-    this.#flushInc();
-    this.#fullSinceTick = true;
-    this.#envMin = Infinity;
-    const a = e.after;
-    const leak = native.leakFullGc(this.#handle, e.time, base, this.#out);
-    if (this.listenerCount('stats') > 0) {
-      const mem = process.memoryUsage(); // rss and arrayBuffers: read now
-      const reading = { heapUsed: a.usedHeapSize, heapTotal: a.totalHeapSize, external: a.externalMemory, arrayBuffers: mem.arrayBuffers, rss: mem.rss };
-      const entry = { duration: e.cost / 1000, startTime: e.time - e.cost / 1000 - performance.timeOrigin };
-      const stats = this.#statsObject(reading, entry, e.time);
-      stats.delay = 0;
-      stats.gc = { type: e.type, cost: e.cost, before: e.before, after: e.after, totals: e.totals, endedBy: e.endedBy };
-      this.emit('stats', stats);
-    }
-    if (leak) this.emit('leak', report(this.#handle, this.#out, { detector: this.#detector }));
   }
 
   #readAfterMinor() {
@@ -340,7 +261,6 @@ class LeakWatcher extends EventEmitter {
 
   #tick() {
     if (this.#closed) return;
-    if (this.#unsubscribe) gcEvents.drainNow();
     const t = now();
     const used = v8.getHeapStatistics().used_heap_size;
     const envMin = Math.min(this.#envMin, used);
@@ -389,6 +309,65 @@ class LeakWatcher extends EventEmitter {
 
 // ---- usage() -------------------------------------------------------------
 
+const V1_UNLIMITED = 2 ** 62; // v1 reports "no limit" as a huge page-rounded number
+
+function readNumber(file) {
+  let text;
+  try {
+    text = fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+  if (text === 'max') return null;
+  const n = Number(text);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+// The memory cgroup of this process: { version, path, limit, usage }, where
+// limit is the tightest limit of the cgroup and its ancestors (null: none).
+// Returns null when there is no memory cgroup. root and procText are for tests.
+function cgroupMemory(root = '/sys/fs/cgroup', procText) {
+  let text = procText;
+  if (text === undefined) {
+    try {
+      text = fs.readFileSync('/proc/self/cgroup', 'utf8');
+    } catch {
+      return null;
+    }
+  }
+  const lines = text.split('\n').map((l) => l.split(':')).filter((p) => p.length >= 3);
+  const v1 = lines.find((p) => p[1].split(',').includes('memory'));
+  const v2 = lines.find((p) => p[0] === '0' && p[1] === '');
+  const tries = [];
+  if (v1) tries.push({ version: 1, base: path.join(root, 'memory'), rel: p2s(v1), limitFile: 'memory.limit_in_bytes', usageFile: 'memory.usage_in_bytes' });
+  if (v2) tries.push({ version: 2, base: root, rel: p2s(v2), limitFile: 'memory.max', usageFile: 'memory.current' });
+  for (const c of tries) {
+    const found = readCgroup(c);
+    if (found) return found;
+  }
+  return null;
+}
+
+const p2s = (parts) => parts.slice(2).join(':');
+
+function readCgroup({ version, base, rel, limitFile, usageFile }) {
+  // Inside a cgroup namespace the listed path may not exist under the
+  // mount: then the mount's root is this process's cgroup.
+  let dir = path.join(base, rel);
+  if (readNumber(path.join(dir, limitFile)) === undefined) dir = base;
+  if (readNumber(path.join(dir, limitFile)) === undefined) return null;
+  const usage = readNumber(path.join(dir, usageFile));
+  let limit = null;
+  for (let d = dir; ; d = path.dirname(d)) {
+    const l = readNumber(path.join(d, limitFile));
+    if (typeof l === 'number' && !(version === 1 && l >= V1_UNLIMITED)) {
+      limit = limit === null ? l : Math.min(limit, l);
+    }
+    if (d === base || d.length <= base.length) break;
+  }
+  return { version, path: path.relative(base, dir) ? '/' + path.relative(base, dir) : '/', limit, usage: usage === undefined ? null : usage };
+}
+
 // One snapshot of the memory picture: process, V8 heap, system, cgroup, and
 // the bytes memctl's own caches and pools hold off the V8 heap.
 function usage() {
@@ -409,3 +388,5 @@ function usage() {
 }
 
 module.exports = { LeakWatcher, usage };
+// For tests only (not re-exported by index: it is not enumerable).
+Object.defineProperty(module.exports, '_cgroupMemory', { value: cgroupMemory, enumerable: false });

@@ -18,6 +18,7 @@ const vm = require('vm');
 const { LeakWatcher } = require('./leak-watcher');
 const gcEvents = require('./gc-events');
 const { error } = require('./errors');
+const { formatBytes, MEMWATCH } = require('./format');
 
 const memwatch = new EventEmitter();
 let watcher = null;
@@ -154,8 +155,8 @@ memwatch.gc = function gc() {
 
 // ---- HeapDiff ------------------------------------------------------------------
 
-let snapshotNative = null;
-const native = () => snapshotNative || (snapshotNative = require('./snapshot-native'));
+let snapshotModule = null;
+const snapshots = () => snapshotModule || (snapshotModule = require('./snapshot'));
 
 // Streams a snapshot of this thread's heap into the native parser, with no
 // file and no whole-document buffer. Node's HeapSnapshotStream serializes the
@@ -164,7 +165,7 @@ const native = () => snapshotNative || (snapshotNative = require('./snapshot-nat
 // chunk goes to the parser, then is dropped. Taken in withoutEvents: the
 // snapshot's own GCs do not emit 'stats'.
 function parseHeapNow() {
-  return gcEvents.withoutEvents(() => native().parseSnapshotFromProducerSync((feed) => {
+  return gcEvents.withoutEvents(() => snapshots().parseSnapshotSync((feed) => {
     const stream = v8.getHeapSnapshot();
     let ended = false;
     stream.push = (chunk) => {
@@ -214,7 +215,7 @@ function memwatchDetails(details) {
     byName.set(mapped, acc);
   }
   const out = [...byName.values()].sort((x, y) => (x.what < y.what ? -1 : x.what > y.what ? 1 : 0));
-  const fmt = native().formatSize;
+  const fmt = (bytes) => formatBytes(bytes, MEMWATCH);
   return out.map((d) => ({ what: d.what, size_bytes: d.size_bytes, size: fmt(d.size_bytes), '+': d['+'], '-': d['-'] }));
 }
 
@@ -241,7 +242,7 @@ class HeapDiff {
     try {
       const after = parseHeapNow();
       try {
-        return this.#result(native().diffSnapshots(before, after));
+        return this.#result(snapshots().diffSnapshotsSync(before, after));
       } finally {
         after.close();
       }

@@ -3,7 +3,7 @@
 // leak reports.  The allocator is the C core (src/core/pool.c); this file
 // validates arguments, turns pool memory into Buffers and emits 'leak'.
 //
-// Buffers come in two kinds (see README "pool"):
+// Buffers come in two kinds (design and guarantees: docs/pool.md):
 //   - large (> sliceMax bytes): the Buffer owns an ArrayBuffer over its own
 //     region; free() detaches it (the Buffer then reads as length 0).
 //   - sliced (<= sliceMax, default 64 KiB): the Buffer is a view of a slab
@@ -21,11 +21,10 @@ const SLICE_LIMIT = native.POOL_SLICE_LIMIT;
 const MAX_BYTES = native.POOL_MAX_BYTES;
 const DEFAULT_DECAY_MS = 10000;
 
-// Status numbers returned by the native side (src/core/pool.h).
-const EXHAUSTED = -1;
-const NOMEM = -2;
-const FOREIGN = -3;
-const FREED = -4;
+// Statuses the native side returns (src/core/pool.h) and the layout of the
+// scratch array it writes an allocation's tag and offset into.
+const { EXHAUSTED, NOMEM, FOREIGN, FREED } = native.POOL_STATUS;
+const { TAG: SCRATCH_TAG, OFFSET: SCRATCH_OFFSET } = native.POOL_SCRATCH;
 
 const LEAK_MODES = ['off', 'simple', 'paranoid'];
 
@@ -41,8 +40,11 @@ const CACHE_PER_SIZE = 32;
 const CACHE_WAYS = 64; // the hash keeps the top 6 bits
 const cacheWay = (size) => Math.imul(size, 0x9e3779b1) >>> 26;
 
-// Tag states kept in a PoolBuffer: >= 0 live allocation.
-const TAG_FREED = -2;
+// A PoolBuffer's tag: >= 0 names a live allocation; once freed it holds the
+// core's FREED status. claim() answers with the tag, FREED, FOREIGN (another
+// pool's buffer) or NOT_A_POOL_BUFFER, which is no number so that it cannot
+// collide with a status of the core (and `undefined >= 0` is false).
+const NOT_A_POOL_BUFFER = undefined;
 
 // Every Buffer a pool hands out is a PoolBuffer: a Buffer (its prototype
 // chain holds Buffer.prototype, `constructor` is Buffer, so subarray() and
@@ -66,13 +68,12 @@ class PoolBuffer extends Uint8Array {
   }
 
   // Returns the tag and marks the buffer freed if it is a live allocation of
-  // `pool`; otherwise -1 (not a pool buffer), -2 (already freed) or -3
-  // (another pool's buffer).
+  // `pool`; otherwise NOT_A_POOL_BUFFER, FREED or FOREIGN (another pool's).
   static claim(buf, pool) {
-    if (typeof buf !== 'object' || buf === null || !(#tag in buf)) return -1;
-    if (buf.#pool !== pool) return -3;
+    if (typeof buf !== 'object' || buf === null || !(#tag in buf)) return NOT_A_POOL_BUFFER;
+    if (buf.#pool !== pool) return FOREIGN;
     const tag = buf.#tag;
-    if (tag >= 0) buf.#tag = TAG_FREED;
+    if (tag >= 0) buf.#tag = FREED;
     return tag;
   }
 
@@ -97,7 +98,7 @@ function exhausted(size, maxBytes) {
 
 class Pool extends EventEmitter {
   #h;            // native handle
-  #scratch;      // Float64Array over native scratch memory: [tag, offset]
+  #scratch;      // Float64Array over native scratch memory (POOL_SCRATCH layout)
   #maxBytes;
   #mode;
   #stacks;       // paranoid: tag -> allocation stack
@@ -198,7 +199,7 @@ class Pool extends EventEmitter {
       let ab = native.poolAllocSmall(this.#h, size);
       if (ab === EXHAUSTED && this.#flush()) ab = native.poolAllocSmall(this.#h, size);
       if (typeof ab === 'number') throw this.#allocError(ab, size);
-      buf = new PoolBuffer(ab, this.#scratch[1], size, this.#h, this.#scratch[0]);
+      buf = new PoolBuffer(ab, this.#scratch[SCRATCH_OFFSET], size, this.#h, this.#scratch[SCRATCH_TAG]);
     }
     if (this.#stacks !== null) this.#stacks.set(PoolBuffer.tagOf(buf), captureStack());
     return buf;
@@ -221,7 +222,7 @@ class Pool extends EventEmitter {
     let ab = native.poolAllocLarge(this.#h, size);
     if (ab === EXHAUSTED && this.#flush()) ab = native.poolAllocLarge(this.#h, size);
     if (typeof ab === 'number') throw this.#allocError(ab, size);
-    const tag = this.#scratch[0];
+    const tag = this.#scratch[SCRATCH_TAG];
     const buf = new PoolBuffer(ab, 0, size, this.#h, tag);
     if (this.#stacks !== null) this.#stacks.set(tag, captureStack());
     return buf;
@@ -280,16 +281,16 @@ class Pool extends EventEmitter {
 
   #freeError(state, buf) {
     if (this.#closed) throw error('ERR_MEMCTL_CLOSED', 'the pool is closed');
-    if (state === TAG_FREED || state === FREED) {
+    if (state === FREED) {
       return error('ERR_MEMCTL_POOL_DOUBLE_FREE', 'the buffer was already freed');
     }
-    if (state === -3) {
+    if (state === FOREIGN) {
       return error('ERR_MEMCTL_POOL_FOREIGN_BUFFER', 'the buffer belongs to another pool');
     }
     if (!ArrayBuffer.isView(buf)) {
       return typeError('ERR_MEMCTL_INVALID_ARG_TYPE', `buf must be a Buffer returned by pool.alloc(), got ${describe(buf)}`);
     }
-    if (state === -1 && buf.buffer instanceof ArrayBuffer && native.poolOwns(this.#h, buf.buffer)) {
+    if (state === NOT_A_POOL_BUFFER && buf.buffer instanceof ArrayBuffer && native.poolOwns(this.#h, buf.buffer)) {
       return error('ERR_MEMCTL_POOL_SLICE', 'free() takes the Buffer returned by alloc(), not a view or slice of it');
     }
     return error('ERR_MEMCTL_POOL_FOREIGN_BUFFER', 'the buffer was not allocated by this pool');

@@ -1,5 +1,7 @@
 // Heap snapshots: writing (heapdump-compatible), native analysis, memwatch's
-// HeapDiff and automatic snapshots.
+// HeapDiff and automatic snapshots. Each analysis has a Promise form and a
+// blocking *Sync form with the same arguments; snapshots are given as file
+// paths (parsed, then freed) or as ParsedSnapshots (left open).
 import type { Readable } from 'stream';
 import type { EventEmitter } from 'events';
 
@@ -119,8 +121,13 @@ export function defaultSnapshotName(): string;
  */
 export function parseSnapshot(source: SnapshotSource, options?: ParseOptions): Promise<ParsedSnapshot>;
 
+/** A source for the blocking parse: a file path, or the snapshot bytes (one chunk or an array of chunks). */
+/** A producer calls feed(chunk) for every chunk, in order, before it returns. */
+export type SnapshotProducer = (feed: (chunk: Uint8Array | string) => void) => void;
+export type SnapshotSyncSource = string | Uint8Array | Array<Uint8Array | string> | SnapshotProducer;
+
 /** Synchronous parse (blocks the thread): a file path, or snapshot bytes (a Buffer or an array of chunks). */
-export function parseSnapshotSync(source: string | Uint8Array | Array<Uint8Array | string>, options?: ParseOptions): ParsedSnapshot;
+export function parseSnapshotSync(source: SnapshotSyncSource, options?: ParseOptions): ParsedSnapshot;
 
 /** Parses and summarizes a snapshot (then frees it). */
 export function analyzeSnapshot(source: SnapshotSource, options?: SummaryOptions & ParseOptions): Promise<SnapshotSummary>;
@@ -130,6 +137,9 @@ export function analyzeSnapshot(source: SnapshotSource, options?: SummaryOptions
  * shape; paths are parsed one after the other and freed afterwards.
  */
 export function diffSnapshots(before: string | ParsedSnapshot, after: string | ParsedSnapshot, options?: Omit<ParseOptions, 'retained'>): Promise<HeapDiffResult>;
+
+/** Blocking form of diffSnapshots (memwatch's HeapDiff#end() uses it). */
+export function diffSnapshotsSync(before: string | ParsedSnapshot, after: string | ParsedSnapshot, options?: Omit<ParseOptions, 'retained'>): HeapDiffResult;
 
 /**
  * Leak candidates (memlab's method): objects allocated after `baseline`,
@@ -142,6 +152,14 @@ export function findLeaks(
   final: string | ParsedSnapshot,
   options?: { top?: number } & Omit<ParseOptions, 'retained'>,
 ): Promise<LeakCandidate[]>;
+
+/** Blocking form of findLeaks. */
+export function findLeaksSync(
+  baseline: string | ParsedSnapshot,
+  target: string | ParsedSnapshot,
+  final: string | ParsedSnapshot,
+  options?: { top?: number } & Omit<ParseOptions, 'retained'>,
+): LeakCandidate[];
 
 /**
  * memwatch's HeapDiff. The constructor writes a snapshot to a temporary file;

@@ -1,21 +1,449 @@
 'use strict';
-// Heap snapshots: writing them (heapdump-compatible names, streamed to disk by
-// V8), analyzing them with the native streaming parser (lib/snapshot-native.js),
+// Heap snapshots, one module for the concept: writing them (heapdump-compatible
+// names, streamed to disk by V8), parsing and analyzing them with the native
+// streaming parser (src/core/snapshot*.c through src/binding/snapshot.cc),
 // memwatch's HeapDiff, and automatic snapshots on leaks or near the heap limit.
+//
+// Every analysis comes in two forms with the same arguments: X(...) returns a
+// Promise (the parse runs off the JS thread), XSync(...) blocks (memwatch's
+// HeapDiff#end() needs it). Snapshots are given as file paths (parsed one
+// after the other, freed afterwards) or as ParsedSnapshots (left open).
+// How the parser works, the class and retained-size rules and the error
+// codes: docs/snapshots.md.
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const v8 = require('v8');
 const { performance } = require('perf_hooks');
 const {
-  typeError, error, describe, checkFunction, checkString, checkOptions,
+  typeError, error, describe, checkFunction, checkString, checkOptions, checkOneOf, invalidThis,
   checkNumber, checkBoolean, optionalInteger,
 } = require('./errors');
+const { formatBytes, MEMWATCH } = require('./format');
 
-// The native analyzer's contract; it loads the addon itself on first use, so
-// writing snapshots (and `require('memctl/heapdump')`) never needs the addon.
-const snapshotNative = require('./snapshot-native');
-const { ParsedSnapshot } = snapshotNative;
+// The addon is loaded on the first parse, so writing snapshots (and
+// require('memctl/heapdump')) never needs it.
+let native = null;
+function addon() {
+  if (!native) native = require('./native');
+  return native;
+}
+
+const CHUNK = 1 << 20;              // file read size of the blocking parse
+const PROGRESS_EVERY = 16 << 20;    // onProgress at most once per 16 MiB
+const PROGRESS_POLL_MS = 50;        // how often a file parse's counter is read
+const DEFAULT_MAX_MEMORY = 16 * 1024 ** 3;
+const TOP_ALL = 0;                  // `top` as the core takes it: 0 = every class
+const DOMINATOR_MODES = ['devtools', 'plain']; // index = the core's mode number
+
+// ---------------------------------------------------------------------------
+// Argument checks (each argument is validated here once; the binding asserts)
+
+function checkFilename(name, value) {
+  checkString(name, value);
+  if (value.length === 0 || value.includes('\0')) {
+    throw typeError('ERR_MEMCTL_INVALID_ARG_VALUE', `${name} must be a non-empty file name without NUL bytes, got ${describe(value)}`);
+  }
+  return value;
+}
+
+// parseSnapshot's source: a path, or any async iterable of chunks (Readable
+// streams are async iterables).
+function checkSource(name, value) {
+  if (typeof value === 'string') return checkFilename(name, value);
+  if (value === null || typeof value !== 'object' || typeof value[Symbol.asyncIterator] !== 'function') {
+    throw typeError('ERR_MEMCTL_INVALID_ARG_TYPE', `${name} must be a file path, a Readable stream or an async iterable of Buffers, got ${describe(value)}`);
+  }
+  return value;
+}
+
+// parseSnapshotSync's source: a path, or the bytes as chunks (null for a path).
+function syncChunks(name, value) {
+  if (typeof value === 'string') { checkFilename(name, value); return null; }
+  if (ArrayBuffer.isView(value)) return [value];
+  if (Array.isArray(value)) return value;
+  if (typeof value === 'function') return value;
+  throw typeError('ERR_MEMCTL_INVALID_ARG_TYPE', `${name} must be a file path, a Buffer, an array of chunks or a producer function, got ${describe(value)}`);
+}
+
+function checkSnapshotArg(name, value) {
+  if (ParsedSnapshot.handleOf(value) !== null) return value;
+  if (typeof value === 'string') return checkFilename(name, value);
+  throw typeError('ERR_MEMCTL_INVALID_ARG_TYPE', `${name} must be a file path or a ParsedSnapshot, got ${describe(value)}`);
+}
+
+// The parse options: onProgress, retained (default true), maxMemory, dominators.
+function parseOptions(o) {
+  return {
+    onProgress: o.onProgress === undefined ? null : checkFunction('options.onProgress', o.onProgress),
+    retained: o.retained === undefined ? true : checkBoolean('options.retained', o.retained),
+    maxMemory: optionalInteger('options.maxMemory', o.maxMemory, DEFAULT_MAX_MEMORY, 1 << 20),
+    mode: DOMINATOR_MODES.indexOf(o.dominators === undefined ? 'devtools' : checkOneOf('options.dominators', o.dominators, DOMINATOR_MODES)),
+  };
+}
+
+// `top`: how many classes (or leak groups) to keep; absent or Infinity: all,
+// which the core spells TOP_ALL.
+function checkTop(value) {
+  if (value === undefined || value === Infinity) return TOP_ALL;
+  return optionalInteger('options.top', value, TOP_ALL, 1, 2 ** 31 - 1);
+}
+
+function summaryOptions(o) {
+  return { retained: o.retained === undefined ? true : checkBoolean('options.retained', o.retained), top: checkTop(o.top) };
+}
+
+// ---------------------------------------------------------------------------
+// ParsedSnapshot
+
+/**
+ * A parsed heap snapshot held in native memory.
+ * Obtain one from parseSnapshot()/parseSnapshotSync(); free it with close()
+ * (a GC finalizer frees it otherwise, and worker exit frees it too).
+ */
+class ParsedSnapshot {
+  #h;
+  // Every public method and getter starts with this brand check: a wrong
+  // receiver gets a coded TypeError instead of V8's private-field one.
+  static #check(o) {
+    if (typeof o !== 'object' || o === null || !(#h in o)) throw invalidThis('ParsedSnapshot', o);
+  }
+
+  /** @internal */
+  constructor(handle, token) {
+    if (token !== CONSTRUCT) throw typeError('ERR_MEMCTL_INVALID_ARG_TYPE', 'ParsedSnapshot is created by parseSnapshot()');
+    this.#h = handle;
+    const info = addon().snapshotInfo(handle);
+    /** number of nodes in the snapshot */
+    this.nodeCount = info.nodeCount;
+    /** number of edges in the snapshot */
+    this.edgeCount = info.edgeCount;
+    /** sum of the self sizes of every node, in bytes */
+    this.totalSize = info.totalSize;
+  }
+
+  /** bytes of native memory this snapshot holds now (structures, strings,
+   * dominator tree once computed); throws ERR_MEMCTL_CLOSED after close() */
+  get nativeBytes() {
+    ParsedSnapshot.#check(this);
+    return addon().snapshotInfo(this.#h).nativeBytes;
+  }
+
+  /** @internal the native handle, for the analyses of this module; null
+   * for anything that is not a ParsedSnapshot */
+  static handleOf(s) {
+    return typeof s === 'object' && s !== null && #h in s ? s.#h : null;
+  }
+
+  /**
+   * Class histogram: { nodeCount, edgeCount, totalSize, classes }.
+   * retained (default true): include retainedSize and sort by it; when false,
+   * retainedSize is 0 and classes are sorted by selfSize (ties: by name).
+   * top (default: all): keep only the first `top` classes.
+   */
+  summary(options) {
+    ParsedSnapshot.#check(this);
+    const { retained, top } = summaryOptions(checkOptions('options', options));
+    return summarize(this, retained, top);
+  }
+
+  /** Frees the native memory now. Idempotent. Later calls throw ERR_MEMCTL_CLOSED. */
+  close() {
+    ParsedSnapshot.#check(this);
+    addon().snapshotClose(this.#h);
+  }
+
+  /** true once close() has run */
+  get closed() {
+    ParsedSnapshot.#check(this);
+    return addon().snapshotIsClosed(this.#h);
+  }
+}
+const CONSTRUCT = Symbol('ParsedSnapshot');
+
+function summarize(snap, retained, top) {
+  const classes = addon().snapshotSummary(ParsedSnapshot.handleOf(snap), retained, top);
+  return { nodeCount: snap.nodeCount, edgeCount: snap.edgeCount, totalSize: snap.totalSize, classes };
+}
+
+// ---------------------------------------------------------------------------
+// Parsing
+
+function toChunk(chunk) {
+  if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
+  if (ArrayBuffer.isView(chunk)) return chunk;
+  if (chunk instanceof ArrayBuffer) {
+    try {
+      return new Uint8Array(chunk);
+    } catch {
+      throw typeError('ERR_MEMCTL_INVALID_ARG_TYPE', 'a snapshot chunk is a detached ArrayBuffer');
+    }
+  }
+  throw typeError('ERR_MEMCTL_INVALID_ARG_TYPE', `snapshot chunks must be Buffers or strings, got ${describe(chunk)}`);
+}
+
+// Progress: called with the bytes fed so far, at most once per PROGRESS_EVERY
+// bytes plus once at the end.
+function progressReporter(onProgress, totalBytes) {
+  let next = PROGRESS_EVERY;
+  return (bytesRead, done) => {
+    if (!onProgress) return;
+    if (done || bytesRead >= next) {
+      next = bytesRead + PROGRESS_EVERY;
+      onProgress({ bytesRead, totalBytes });
+    }
+  };
+}
+
+// Feeds chunks to a native parser, reporting progress; returns the bytes fed.
+// A producer calls feed(chunk) for every chunk, in order, before it returns:
+// each chunk goes to the parser at once, so neither a file nor the whole
+// document exists (memwatch's HeapDiff streams v8.getHeapSnapshot() so).
+function feedProduced(parser, produce, report) {
+  let bytesRead = 0;
+  produce((chunk) => {
+    const buf = toChunk(chunk);
+    addon().snapshotParserFeed(parser, buf);
+    bytesRead += buf.byteLength;
+    report(bytesRead, false);
+  });
+  report(bytesRead, true);
+}
+
+function feedChunks(parser, chunks, report) {
+  let bytesRead = 0;
+  for (const chunk of chunks) {
+    const buf = toChunk(chunk);
+    addon().snapshotParserFeed(parser, buf);
+    bytesRead += buf.byteLength;
+    report(bytesRead, false);
+  }
+  return bytesRead;
+}
+
+/**
+ * Parses a snapshot (a file path, a Readable stream or any async iterable of
+ * chunks, such as v8.getHeapSnapshot(); chunks may split the JSON anywhere)
+ * into a ParsedSnapshot; close() it when done. Options: onProgress({ bytesRead,
+ * totalBytes }) every 16 MiB and at the end (totalBytes: undefined for
+ * streams), retained (default true: compute the dominator tree now, off the JS
+ * thread), maxMemory (default 16 GiB), dominators ('devtools', the default, or
+ * 'plain').
+ */
+async function parseSnapshot(source, options) {
+  checkSource('source', source);
+  const o = parseOptions(checkOptions('options', options));
+  return parseChecked(source, o);
+}
+
+function parseChecked(source, o) {
+  return typeof source === 'string' ? parseFile(source, o) : parseStream(source, o);
+}
+
+// A stream: JS reads it chunk by chunk and hands each chunk to C synchronously
+// (a 64 KiB chunk takes well under a millisecond), so the event loop turns
+// between chunks; the analysis after the last chunk runs off the JS thread.
+async function parseStream(iterable, o) {
+  const n = addon();
+  const parser = n.snapshotParserNew(o.maxMemory);
+  const report = progressReporter(o.onProgress, undefined);
+  let bytesRead = 0;
+  try {
+    for await (const chunk of iterable) bytesRead += feedChunks(parser, [chunk], report);
+    report(bytesRead, true);
+    const handle = await n.snapshotParserFinish(parser, o.retained, o.mode);
+    return new ParsedSnapshot(handle, CONSTRUCT);
+  } finally {
+    n.snapshotParserClose(parser);
+    if (typeof iterable.destroy === 'function' && !iterable.destroyed) iterable.destroy();
+  }
+}
+
+// A file path: read + parse + analysis in one native async job. The final
+// progress report comes once the whole file is read (before the retained
+// sizes), as for streams.
+async function parseFile(file, o) {
+  // stat first: fs errors (ENOENT...) exactly as fs gives them
+  const totalBytes = (await fs.promises.stat(file)).size;
+  const n = addon();
+  const job = n.snapshotParseFile(file, o.maxMemory, o.retained, o.mode);
+  if (!o.onProgress) return new ParsedSnapshot(await job.promise, CONSTRUCT);
+  const report = progressReporter(o.onProgress, totalBytes);
+  let ended = false;
+  const poll = () => {
+    if (ended) return;
+    const p = n.snapshotParseFileProgress(job.progress);
+    report(p.bytesRead, p.done);
+    if (p.done) { ended = true; clearInterval(timer); }
+  };
+  const timer = setInterval(poll, PROGRESS_POLL_MS);
+  timer.unref();
+  try {
+    const handle = await job.promise;
+    poll();
+    return new ParsedSnapshot(handle, CONSTRUCT);
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/**
+ * Blocking form of parseSnapshot: a file path, or the snapshot bytes (a
+ * Buffer or an array of chunks; a plain string is a PATH, pass [text] for
+ * snapshot text). Same options.
+ */
+function parseSnapshotSync(source, options) {
+  const chunks = syncChunks('source', source);
+  const o = parseOptions(checkOptions('options', options));
+  return parseCheckedSync(chunks === null ? source : chunks, o);
+}
+
+function parseCheckedSync(source, o) {
+  const n = addon();
+  const parser = n.snapshotParserNew(o.maxMemory);
+  try {
+    if (typeof source === 'string') {
+      feedFileSync(parser, source, o.onProgress);
+    } else if (typeof source === 'function') {
+      feedProduced(parser, source, progressReporter(o.onProgress, undefined));
+    } else {
+      const report = progressReporter(o.onProgress, undefined);
+      report(feedChunks(parser, source, report), true);
+    }
+    return new ParsedSnapshot(n.snapshotParserFinishSync(parser, o.retained, o.mode), CONSTRUCT);
+  } finally {
+    n.snapshotParserClose(parser);
+  }
+}
+
+function feedFileSync(parser, file, onProgress) {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const report = progressReporter(onProgress, fs.fstatSync(fd).size);
+    const buf = Buffer.allocUnsafe(CHUNK);
+    let bytesRead = 0;
+    for (let got; (got = fs.readSync(fd, buf, 0, CHUNK, null)) > 0;) {
+      bytesRead += feedChunks(parser, [got === CHUNK ? buf : buf.subarray(0, got)], report);
+    }
+    report(bytesRead, true);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Analyses
+
+/**
+ * Parses and summarizes a snapshot: node and edge counts, total size and the
+ * class histogram (sorted by retained size, or self size with retained: false).
+ */
+async function analyzeSnapshot(source, options) {
+  checkSource('source', source);
+  const opts = checkOptions('options', options);
+  const o = parseOptions(opts);
+  const { top } = summaryOptions(opts);
+  const snap = await parseChecked(source, o);
+  try {
+    return summarize(snap, o.retained, top);
+  } finally {
+    snap.close();
+  }
+}
+
+// The snapshots among `args` given as paths are parsed one at a time (bounded
+// memory), each with its own `retained` flag, and closed after fn; the
+// ParsedSnapshots given are left open.
+async function withParsed(args, retained, o, fn) {
+  const owned = [];
+  try {
+    for (const [i, arg] of args.entries()) {
+      if (typeof arg === 'string') owned.push((args[i] = await parseFile(arg, { ...o, retained: retained[i] })));
+    }
+    return fn(...args);
+  } finally {
+    for (const snap of owned) snap.close();
+  }
+}
+
+function withParsedSync(args, retained, o, fn) {
+  const owned = [];
+  try {
+    for (const [i, arg] of args.entries()) {
+      if (typeof arg === 'string') owned.push((args[i] = parseCheckedSync(arg, { ...o, retained: retained[i] })));
+    }
+    return fn(...args);
+  } finally {
+    for (const snap of owned) snap.close();
+  }
+}
+
+// memwatch's size strings: "123 bytes", "1.21 kb", "-3.50 mb".
+const formatSize = (bytes) => formatBytes(bytes, MEMWATCH);
+
+// memwatch's HeapDiff result from the core's diff of two ParsedSnapshots.
+function diffParsed(before, after) {
+  const r = addon().snapshotDiff(ParsedSnapshot.handleOf(before), ParsedSnapshot.handleOf(after));
+  const side = (s) => ({ nodes: s.nodes, size_bytes: s.sizeBytes, size: formatSize(s.sizeBytes) });
+  const delta = r.after.sizeBytes - r.before.sizeBytes;
+  return {
+    before: side(r.before),
+    after: side(r.after),
+    change: {
+      size_bytes: delta,
+      size: formatSize(delta),
+      freed_nodes: r.freedNodes,
+      allocated_nodes: r.allocatedNodes,
+      details: r.details.map((d) => ({ what: d.what, size_bytes: d.sizeBytes, size: formatSize(d.sizeBytes), '+': d.added, '-': d.removed })),
+    },
+  };
+}
+
+function diffArgs(before, after, options) {
+  checkSnapshotArg('before', before);
+  checkSnapshotArg('after', after);
+  return [[before, after], [false, false], parseOptions(checkOptions('options', options)), diffParsed];
+}
+
+/**
+ * memwatch's HeapDiff result for two snapshots of one process (paths or
+ * ParsedSnapshots), matched by node id: { before, after, change: { size_bytes,
+ * size, freed_nodes, allocated_nodes, details: [{ what, size_bytes, size,
+ * '+', '-' }] } }. Paths are parsed without retained sizes.
+ */
+async function diffSnapshots(before, after, options) {
+  return withParsed(...diffArgs(before, after, options));
+}
+
+/** Blocking form of diffSnapshots. */
+function diffSnapshotsSync(before, after, options) {
+  return withParsedSync(...diffArgs(before, after, options));
+}
+
+function leaksArgs(baseline, target, final, options) {
+  checkSnapshotArg('baseline', baseline);
+  checkSnapshotArg('target', target);
+  checkSnapshotArg('final', final);
+  const opts = checkOptions('options', options);
+  const top = checkTop(opts.top);
+  const found = (a, b, c) => addon().snapshotLeaks(ParsedSnapshot.handleOf(a), ParsedSnapshot.handleOf(b), ParsedSnapshot.handleOf(c), top);
+  // Only the final snapshot needs retained sizes.
+  return [[baseline, target, final], [false, false, true], parseOptions(opts), found];
+}
+
+/**
+ * Leak candidates, memlab's way: objects allocated after `baseline`, present
+ * in `target` and still alive in `final`, grouped by class with a retainer
+ * path: [{ name, count, selfSize, retainedSize, retainerPath }].
+ */
+async function findLeaks(baseline, target, final, options) {
+  return withParsed(...leaksArgs(baseline, target, final, options));
+}
+
+/** Blocking form of findLeaks. */
+function findLeaksSync(baseline, target, final, options) {
+  return withParsedSync(...leaksArgs(baseline, target, final, options));
+}
 
 // ---------------------------------------------------------------------------
 // Writing
@@ -27,14 +455,6 @@ function defaultSnapshotName() {
   const sec = Math.floor(micros / 1e6);
   const usec = micros - sec * 1e6;
   return `heapdump-${sec}.${usec}.heapsnapshot`;
-}
-
-function checkFilename(name, value) {
-  checkString(name, value);
-  if (value.length === 0 || value.includes('\0')) {
-    throw typeError('ERR_MEMCTL_INVALID_ARG_VALUE', `${name} must be a non-empty file name without NUL bytes, got ${describe(value)}`);
-  }
-  return value;
 }
 
 // Splits the heapdump-style ([filename], [callback]) arguments.
@@ -85,141 +505,6 @@ function writeSnapshotAsync(filename) {
 }
 
 // ---------------------------------------------------------------------------
-// Analysis (wrappers over the native contract, with argument checks)
-
-function isParsedSnapshot(value) {
-  return value instanceof snapshotNative.ParsedSnapshot;
-}
-
-function isSource(value) {
-  if (typeof value === 'string') return value.length > 0;
-  if (value === null || typeof value !== 'object') return false;
-  return typeof value[Symbol.asyncIterator] === 'function'; // Readable streams are async iterables
-}
-
-function checkSource(name, value) {
-  if (typeof value === 'string') return checkFilename(name, value);
-  if (!isSource(value)) {
-    throw typeError('ERR_MEMCTL_INVALID_ARG_TYPE', `${name} must be a file path, a Readable stream or an async iterable of Buffers, got ${describe(value)}`);
-  }
-  return value;
-}
-
-function checkSnapshotArg(name, value) {
-  if (isParsedSnapshot(value)) return value;
-  if (typeof value === 'string') return checkFilename(name, value);
-  throw typeError('ERR_MEMCTL_INVALID_ARG_TYPE', `${name} must be a file path or a ParsedSnapshot, got ${describe(value)}`);
-}
-
-// The parse options lib/snapshot-native.js understands (it validates them).
-function parseOptionsOf(opts, retained) {
-  const out = { retained };
-  if (opts.onProgress !== undefined) out.onProgress = checkFunction('options.onProgress', opts.onProgress);
-  if (opts.maxMemory !== undefined) out.maxMemory = opts.maxMemory;
-  if (opts.dominators !== undefined) out.dominators = opts.dominators;
-  return out;
-}
-
-function checkTop(value) {
-  if (value === undefined || value === Infinity) return Infinity;
-  return optionalInteger('options.top', value, Infinity, 1, 2 ** 31 - 1);
-}
-
-/**
- * Parses a snapshot (path, stream or async iterable) into a ParsedSnapshot;
- * close() it when done. Options: onProgress({ bytesRead, totalBytes }),
- * retained (default true: compute the dominator tree now), maxMemory,
- * dominators ('devtools', the default, or 'plain').
- */
-async function parseSnapshot(source, options) {
-  checkSource('source', source);
-  const opts = checkOptions('options', options);
-  const retained = opts.retained === undefined ? true : checkBoolean('options.retained', opts.retained);
-  return snapshotNative.parseSnapshot(source, parseOptionsOf(opts, retained));
-}
-
-/**
- * Parses and summarizes a snapshot: node and edge counts, total size and the
- * class histogram (sorted by retained size, or self size with retained: false).
- */
-async function analyzeSnapshot(source, options) {
-  checkSource('source', source);
-  const opts = checkOptions('options', options);
-  const retained = opts.retained === undefined ? true : checkBoolean('options.retained', opts.retained);
-  const top = checkTop(opts.top);
-  const snap = await snapshotNative.parseSnapshot(source, parseOptionsOf(opts, retained));
-  try {
-    return snap.summary({ retained, top });
-  } finally {
-    snap.close();
-  }
-}
-
-// Runs fn over ParsedSnapshots, parsing the paths among `args` one at a time
-// (bounded memory) and closing only the snapshots parsed here.
-async function withParsed(args, parseOpts, fn) {
-  const owned = [];
-  try {
-    const snaps = [];
-    for (const arg of args) {
-      if (typeof arg === 'string') {
-        const snap = await snapshotNative.parseSnapshot(arg, parseOpts);
-        owned.push(snap);
-        snaps.push(snap);
-      } else {
-        snaps.push(arg);
-      }
-    }
-    return fn(snaps);
-  } finally {
-    for (const snap of owned) snap.close();
-  }
-}
-
-/**
- * Synchronous parse (blocks the thread): a file path, or the snapshot bytes
- * (a Buffer or an array of chunks). Prefer parseSnapshot outside of scripts.
- */
-function parseSnapshotSync(source, options) {
-  if (typeof source === 'string') checkSource('source', source);
-  return snapshotNative.parseSnapshotSync(source, options);
-}
-
-/** memwatch's HeapDiff result for two snapshots of one process (paths or ParsedSnapshots). */
-async function diffSnapshots(before, after, options) {
-  checkSnapshotArg('before', before);
-  checkSnapshotArg('after', after);
-  const opts = checkOptions('options', options);
-  return withParsed([before, after], parseOptionsOf(opts, false), ([a, b]) => snapshotNative.diffSnapshots(a, b));
-}
-
-/**
- * Leak candidates, memlab's way: objects allocated after `baseline`, present
- * in `target` and still alive in `final`, grouped by class with a retainer path.
- */
-async function findLeaks(baseline, target, final, options) {
-  checkSnapshotArg('baseline', baseline);
-  checkSnapshotArg('target', target);
-  checkSnapshotArg('final', final);
-  const opts = checkOptions('options', options);
-  const top = checkTop(opts.top);
-  // Only the final snapshot needs retained sizes.
-  const parsed = [];
-  try {
-    const snaps = [];
-    for (const [arg, retained] of [[baseline, false], [target, false], [final, true]]) {
-      if (typeof arg !== 'string') { snaps.push(arg); continue; }
-      const snap = await snapshotNative.parseSnapshot(arg, parseOptionsOf(opts, retained));
-      parsed.push(snap);
-      snaps.push(snap);
-    }
-    return snapshotNative.findLeaks(snaps[0], snaps[1], snaps[2], top === Infinity ? {} : { top });
-  } finally {
-    for (const snap of parsed) snap.close();
-  }
-}
-
-// ---------------------------------------------------------------------------
 // HeapDiff (memwatch's API)
 
 // Temporary snapshot files of live HeapDiffs: removed by end(), by the GC
@@ -242,20 +527,6 @@ function tempSnapshotName(tag) {
   const file = path.join(os.tmpdir(), `memctl-heapdiff-${process.pid}-${rand}-${tag}.heapsnapshot`);
   pendingFiles.add(file);
   return file;
-}
-
-// Synchronous diff of two snapshot files (memwatch's end() is synchronous):
-// the native parser's synchronous form, without retained sizes (a diff needs
-// ids, classes and self sizes only).
-function diffFilesSync(beforeFile, afterFile) {
-  const mod = snapshotNative;
-  const a = mod.parseSnapshotSync(beforeFile, { retained: false });
-  try {
-    const b = mod.parseSnapshotSync(afterFile, { retained: false });
-    try { return mod.diffSnapshots(a, b); } finally { b.close(); }
-  } finally {
-    a.close();
-  }
 }
 
 /**
@@ -290,7 +561,9 @@ class HeapDiff {
   end() {
     const after = this._takeAfter();
     try {
-      return diffFilesSync(this._before, after);
+      // memwatch's end() is synchronous: the blocking parse, without retained
+      // sizes (a diff needs ids, classes and self sizes only).
+      return diffSnapshotsSync(this._before, after);
     } finally {
       removeTempFile(this._before);
       removeTempFile(after);
@@ -413,7 +686,9 @@ module.exports = {
   ParsedSnapshot,
   analyzeSnapshot,
   diffSnapshots,
+  diffSnapshotsSync,
   findLeaks,
+  findLeaksSync,
   HeapDiff,
   snapshotOn,
 };

@@ -4,8 +4,7 @@
 // analyzed (the message names the file and the error code), 2 bad usage.
 const path = require('path');
 const { formatBytes } = require('../format');
-const { parseSnapshot, findLeaks } = require('../snapshot');
-const native = require('../snapshot-native');
+const { parseSnapshot, diffSnapshots, findLeaks } = require('../snapshot');
 
 const USAGE = `usage:
   memctl snapshot <file>                              summary: counts, top classes by retained size
@@ -134,7 +133,7 @@ async function diffCommand(opts, out) {
   let d;
   try {
     const after = await parse(b, opts, false);
-    try { d = native.diffSnapshots(before, after); } finally { after.close(); }
+    try { d = await diffSnapshots(before, after); } finally { after.close(); }
   } finally {
     before.close();
   }

@@ -49,6 +49,19 @@ napi_value ThrowLastError(napi_env env) {
   return ThrowRaw(env, "Error", "ERR_MEMCTL_NAPI", msg);
 }
 
+void ThrowPending(napi_env env) {
+  bool pending = false;
+  napi_value err = NULL;
+  if (napi_is_exception_pending(env, &pending) != napi_ok || !pending ||
+      napi_get_and_clear_last_exception(env, &err) != napi_ok)
+    Throw(env, "Error", "ERR_MEMCTL_NAPI", "a Node-API call failed without an exception");
+  throw Napi::Error(env, err);
+}
+
+void ThrowContract(napi_env env, const char *what) {
+  Throw(env, "Error", "ERR_MEMCTL_INTERNAL", std::string("memctl internal error: ") + what);
+}
+
 // ---- function registration -------------------------------------------------
 
 void DefineFunctions(napi_env env, napi_value exports, const FunctionDef *table,
@@ -65,6 +78,19 @@ void DefineFunctions(napi_env env, napi_value exports, const FunctionDef *table,
   }
   if (napi_define_properties(env, exports, count, props.data()) != napi_ok)
     Throw(env, "Error", "ERR_MEMCTL_NAPI", "cannot define the addon's functions");
+}
+
+napi_value NewConstants(napi_env env, const ConstantDef *table, size_t count) {
+  napi_value obj;
+  bool ok = napi_create_object(env, &obj) == napi_ok;
+  for (size_t i = 0; ok && i < count; i++) {
+    napi_value v;
+    ok = napi_create_double(env, table[i].value, &v) == napi_ok &&
+         napi_set_named_property(env, obj, table[i].name, v) == napi_ok;
+  }
+  if (!ok || napi_object_freeze(env, obj) != napi_ok)
+    Throw(env, "Error", "ERR_MEMCTL_NAPI", "cannot define the addon's constants");
+  return obj;
 }
 
 // ---- per-environment state ------------------------------------------------
@@ -153,29 +179,14 @@ napi_value NewHandle(napi_env env, void *obj, void (*destroy)(void *),
   return ext;
 }
 
-Handle *HandleOf(napi_env env, napi_value v, const char *kind) {
-  void *data = NULL;
-  napi_valuetype t;
-  // Handles are only ever created here and kept in private fields of the JS
-  // classes, so an External reaching this point is ours; kind tells which.
-  if (napi_typeof(env, v, &t) != napi_ok || t != napi_external ||
-      napi_get_value_external(env, v, &data) != napi_ok || !data ||
-      ((Handle *)data)->kind != kind) {
-    ThrowRaw(env, "TypeError", "ERR_MEMCTL_INVALID_HANDLE",
-             "expected a native handle");
-    return NULL;
-  }
-  return (Handle *)data;
+Handle *ThrowInvalidHandle(napi_env env) {
+  ThrowRaw(env, "TypeError", "ERR_MEMCTL_INVALID_HANDLE", "expected a native handle");
+  return NULL;
 }
 
-void *HandleGet(napi_env env, napi_value v, const char *kind) {
-  Handle *h = HandleOf(env, v, kind);
-  if (!h) return NULL;
-  if (!h->obj) {
-    ThrowRaw(env, "Error", "ERR_MEMCTL_CLOSED", "the object is closed");
-    return NULL;
-  }
-  return h->obj;
+void *ThrowClosed(napi_env env) {
+  ThrowRaw(env, "Error", "ERR_MEMCTL_CLOSED", "the object is closed");
+  return NULL;
 }
 
 bool HandleClose(napi_env env, Handle *h) {

@@ -1,7 +1,24 @@
-// Shared plumbing for every binding file: errors with codes, per-environment
-// state, and native handles (Externals that own one core object).
-//
-// Bindings only convert arguments and results; all logic lives in src/core.
+// Shared plumbing for the binding files. src/binding/ converts arguments and
+// results between JavaScript (lib/) and the C cores (src/core/) and holds
+// what needs Node-API; the algorithms live in the cores. What each file holds:
+//   addon.cc     the module entry: per-environment state, then each Init*
+//   common.*     errors with codes (ThrowRaw/Throw, ThrowPending: the one way
+//                from a pending exception to a C++ throw, MC_EXPECT for the
+//                contract with lib/), handles (Externals owning one core
+//                object, read by HandleOf/HandleGet without napi_typeof),
+//                per-environment state, function and constant tables
+//   cache.cc     LRUCache/LimitableMap: raw Node-API get/set, the key
+//                encoding and the scratch Buffer that byte values travel in
+//   pool.cc      Pool: ArrayBuffers over pool memory, a Ticket per
+//                ArrayBuffer whose finalizer reports leaks, the thread-safe
+//                function that delivers them, external-memory accounting
+//   leak.cc      LeakWatcher: one handle per series; results in a
+//                Float64Array (LEAK_OUT layout)
+//   snapshot.cc  heap snapshots: parser handles, the async work that runs
+//                mc_snap_job_run off the JS thread, result objects
+// Raw Node-API on hot paths (cache, pool), node-addon-api elsewhere (through
+// Adapt<>). Arguments are validated once in lib/ and only asserted here.
+// Constants a JS file needs are exported from the C definition (NewConstants).
 #ifndef MEMCTL_BINDING_COMMON_H
 #define MEMCTL_BINDING_COMMON_H
 
@@ -27,6 +44,21 @@ napi_value ThrowRaw(napi_env env, const char *kind, const char *code,
 // Turns the last failed Node-API status into a pending exception (unless one
 // is already pending) and returns NULL.
 napi_value ThrowLastError(napi_env env);
+
+// The one way from a pending exception to a C++ throw: node-addon-api
+// functions call it after a raw helper (HandleGet, HandleOf, ThrowRaw)
+// returned NULL with an exception pending.
+[[noreturn]] void ThrowPending(napi_env env);
+
+// Arguments are validated once, at the public JS entry (lib/), which gives
+// each mistake its ERR_MEMCTL_* code. The binding only asserts what lib/
+// guarantees: a broken contract is an internal error (ERR_MEMCTL_INTERNAL),
+// never a second user-facing code for the same mistake.
+[[noreturn]] void ThrowContract(napi_env env, const char *what);
+#define MC_EXPECT(env, cond, what)                                          \
+  do {                                                                      \
+    if (!(cond)) memctl::ThrowContract((env), (what));                      \
+  } while (0)
 
 // ---- per-environment state ------------------------------------------------
 // One EnvState per Node environment (main thread or worker), kept as the
@@ -68,11 +100,39 @@ struct Handle {
 // Creates an External owning obj. Throws on failure (obj is destroyed).
 napi_value NewHandle(napi_env env, void *obj, void (*destroy)(void *),
                      const char *kind, Handle **out = nullptr);
+// The error paths of HandleOf/HandleGet (out of line); return NULL.
+Handle *ThrowInvalidHandle(napi_env env);
+void *ThrowClosed(napi_env env);
+
 // Returns the Handle behind v, or sets a pending TypeError and returns NULL.
-Handle *HandleOf(napi_env env, napi_value v, const char *kind);
+// Fast enough for hot paths: no napi_typeof. napi_get_value_external fails
+// (napi_invalid_arg, nothing thrown) for any value that is not an External,
+// so it is the type check; Handles are only created by NewHandle and kept in
+// private fields of the JS classes, so an External reaching here is ours and
+// `kind` tells which.
+inline Handle *HandleOf(napi_env env, napi_value v, const char *kind) {
+  void *data = NULL;
+  if (napi_get_value_external(env, v, &data) != napi_ok || !data ||
+      ((Handle *)data)->kind != kind)
+    return ThrowInvalidHandle(env);
+  return (Handle *)data;
+}
+
 // Returns the open object behind v, or sets a pending exception (TypeError
 // ERR_MEMCTL_INVALID_HANDLE / Error ERR_MEMCTL_CLOSED) and returns NULL.
-void *HandleGet(napi_env env, napi_value v, const char *kind);
+inline void *HandleGet(napi_env env, napi_value v, const char *kind) {
+  Handle *h = HandleOf(env, v, kind);
+  if (!h) return NULL;
+  return h->obj ? h->obj : ThrowClosed(env);
+}
+
+// node-addon-api form: the open object, or a C++ throw of the pending error.
+template <typename T>
+T *HandleObject(napi_env env, napi_value v, const char *kind) {
+  void *obj = HandleGet(env, v, kind);
+  if (!obj) ThrowPending(env);
+  return (T *)obj;
+}
 // Destroys the object now; returns false if it was already closed.
 bool HandleClose(napi_env env, Handle *h);
 
@@ -132,6 +192,22 @@ void DefineFunctions(napi_env env, napi_value exports, const FunctionDef *table,
 template <size_t N>
 void DefineFunctions(napi_env env, napi_value exports, const FunctionDef (&table)[N]) {
   DefineFunctions(env, exports, table, N);
+}
+
+// ---- constants exported to JS ---------------------------------------------
+// Each constant is defined once, in C (a core header or a binding's layout
+// enum), and exported to JS through a table, so lib/ never copies a number.
+struct ConstantDef {
+  const char *name;
+  double value;
+};
+
+// A frozen object { name: value, ... } of the table. Throws on failure.
+napi_value NewConstants(napi_env env, const ConstantDef *table, size_t count);
+
+template <size_t N>
+napi_value NewConstants(napi_env env, const ConstantDef (&table)[N]) {
+  return NewConstants(env, table, N);
 }
 
 // ---- module entry points (one per binding file) ----------------------------

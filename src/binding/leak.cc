@@ -1,8 +1,9 @@
 // Binding for the leak core: one handle per watched series (the heap, or one
 // gauge). Called once per GC or timer tick, so plain node-addon-api is enough.
 //
-// Results go into a Float64Array the caller passes (see the OUT_* layout,
-// mirrored in lib/leak-watcher.js), so a GC costs no object allocation here.
+// Results go into a Float64Array the caller passes (the OUT_* layout below,
+// exported to lib/leak-watcher.js as LEAK_OUT), so a GC costs no object
+// allocation here.
 #include "binding/common.h"
 
 extern "C" {
@@ -22,32 +23,22 @@ enum {
 
 static void DestroyLeak(void *obj) { mc_leak_free((mc_leak *)obj); }
 
-// Rethrows the exception HandleGet/HandleOf left pending as a C++ exception.
-[[noreturn]] static void RethrowPending(napi_env env) {
-  napi_value err;
-  napi_get_and_clear_last_exception(env, &err);
-  throw Napi::Error(env, err);
-}
-
 static mc_leak *LeakArg(const Napi::CallbackInfo &info) {
-  mc_leak *l = (mc_leak *)HandleGet(info.Env(), info[0], kLeakKind);
-  if (!l) RethrowPending(info.Env());
-  return l;
+  return HandleObject<mc_leak>(info.Env(), info[0], kLeakKind);
 }
 
+// lib/leak-watcher.js validated every option; these only assert its contract.
 static double NumberArg(const Napi::CallbackInfo &info, size_t i, const char *name) {
-  if (!info[i].IsNumber())
-    Throw(info.Env(), "TypeError", "ERR_MEMCTL_INVALID_ARG_TYPE",
-          std::string(name) + " must be a number");
+  MC_EXPECT(info.Env(), info[i].IsNumber(), name);
   return info[i].As<Napi::Number>().DoubleValue();
 }
 
 static double *OutArg(const Napi::CallbackInfo &info, size_t i) {
-  if (!info[i].IsTypedArray() ||
-      info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
-      info[i].As<Napi::Float64Array>().ElementLength() < OUT_LENGTH)
-    Throw(info.Env(), "TypeError", "ERR_MEMCTL_INVALID_ARG_TYPE",
-          "out must be a Float64Array of at least 16 elements");
+  MC_EXPECT(info.Env(),
+            info[i].IsTypedArray() &&
+                info[i].As<Napi::TypedArray>().TypedArrayType() == napi_float64_array &&
+                info[i].As<Napi::Float64Array>().ElementLength() >= OUT_LENGTH,
+            "out must be a Float64Array of LEAK_OUT.LENGTH elements");
   return info[i].As<Napi::Float64Array>().Data();
 }
 
@@ -89,8 +80,7 @@ static Napi::Value LeakNew(const Napi::CallbackInfo &info) {
   c.min_duration_ms = NumberArg(info, 5, "minDuration");
   c.min_growth = NumberArg(info, 6, "minGrowth");
   c.warmup_ms = NumberArg(info, 7, "warmup");
-  if (!info[8].IsString())
-    Throw(env, "TypeError", "ERR_MEMCTL_INVALID_ARG_TYPE", "subject must be a string");
+  MC_EXPECT(env, info[8].IsString(), "subject must be a string");
   std::string subject = info[8].As<Napi::String>().Utf8Value();
   c.subject = subject.c_str();
   mc_leak *l = mc_leak_new(&c);
@@ -151,7 +141,7 @@ static Napi::Value LeakReset(const Napi::CallbackInfo &info) {
 // leakClose(handle) -> false when already closed
 static Napi::Value LeakClose(const Napi::CallbackInfo &info) {
   Handle *h = HandleOf(info.Env(), info[0], kLeakKind);
-  if (!h) RethrowPending(info.Env());
+  if (!h) ThrowPending(info.Env());
   return Napi::Boolean::New(info.Env(), HandleClose(info.Env(), h));
 }
 
@@ -167,6 +157,27 @@ void InitLeak(Napi::Env env, Napi::Object exports) {
       {"leakClose", Adapt<LeakClose>},
   };
   DefineFunctions(env, exports, functions);
+  // Option names to the core's enums, keyed as the JS options spell them.
+  static const ConstantDef detectors[] = {{"trend", MC_LEAK_TREND},
+                                          {"consecutive", MC_LEAK_CONSECUTIVE}};
+  static const ConstantDef units[] = {{"bytes", MC_LEAK_BYTES}, {"count", MC_LEAK_UNITS}};
+  static const ConstantDef history[] = {{"MIN", MC_LEAK_HISTORY_MIN},
+                                        {"MAX", MC_LEAK_HISTORY_MAX}};
+  static const ConstantDef out[] = {
+      {"NUM_FULL_GC", OUT_NUM_FULL_GC},       {"NUM_INC_GC", OUT_NUM_INC_GC},
+      {"HEAP_COMPACTIONS", OUT_HEAP_COMPACTIONS}, {"USAGE_TREND", OUT_USAGE_TREND},
+      {"ESTIMATED_BASE", OUT_ESTIMATED_BASE}, {"CURRENT_BASE", OUT_CURRENT_BASE},
+      {"MIN", OUT_MIN},                       {"MAX", OUT_MAX},
+      {"ANCIENT_BASE", OUT_ANCIENT_BASE},     {"START", OUT_START},
+      {"END", OUT_END},                       {"START_VALUE", OUT_START_VALUE},
+      {"END_VALUE", OUT_END_VALUE},           {"GROWTH", OUT_GROWTH},
+      {"RATE", OUT_RATE},                     {"SAMPLES", OUT_SAMPLES},
+      {"LENGTH", OUT_LENGTH},
+  };
+  exports.Set("LEAK_DETECTORS", Napi::Value(env, NewConstants(env, detectors)));
+  exports.Set("LEAK_UNITS", Napi::Value(env, NewConstants(env, units)));
+  exports.Set("LEAK_HISTORY", Napi::Value(env, NewConstants(env, history)));
+  exports.Set("LEAK_OUT", Napi::Value(env, NewConstants(env, out)));
 }
 
 }  // namespace memctl

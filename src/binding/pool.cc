@@ -37,6 +37,10 @@ enum LeakMode { LEAK_OFF = 0, LEAK_SIMPLE = 1, LEAK_PARANOID = 2 };
 
 struct PoolBinding;
 
+// Layout of the scratch Float64Array shared with lib/pool.js (exported as
+// POOL_SCRATCH): where an allocation leaves its tag and byte offset.
+enum { SCRATCH_TAG, SCRATCH_OFFSET, SCRATCH_LENGTH };
+
 struct Ticket {
   PoolBinding *b;
   uint32_t id;     // region id
@@ -57,7 +61,7 @@ struct PoolBinding {
   bool external_ok;      // false: V8-owned memory (no external buffers)
   bool notify_pending;
   int leak_mode;
-  double *scratch;       // [0] tag, [1] byte offset
+  double *scratch;       // SCRATCH_LENGTH doubles: the last allocation's tag and offset
   napi_ref scratch_ref;
   napi_threadsafe_function tsfn;
   int64_t external;      // bytes reported to V8 and not yet taken back
@@ -108,8 +112,8 @@ static Ticket *NewTicket(PoolBinding *b, mc_pool_region *r) {
   Ticket *t = (Ticket *)calloc(1, sizeof(Ticket));
   if (!t) return NULL;
   t->b = b;
-  t->id = r->id;
-  t->gen = r->gen;
+  t->id = mc_pool_region_id(r);
+  t->gen = mc_pool_region_gen(r);
   b->refs++;
   return t;
 }
@@ -127,7 +131,7 @@ static void TicketFinalize(napi_env env, Ticket *t) {
   PoolBinding *b = t->b;
   if (!t->dead && !b->released) {
     mc_pool_region *r = mc_pool_region_get(b->core, t->id);
-    if (r && r->user == t) r->user = NULL;
+    if (r && mc_pool_region_user(r) == t) mc_pool_region_set_user(r, NULL);
     mc_pool_region_collected(b->core, t->id, t->gen, b->leak_mode != LEAK_OFF,
                              RecordLeak, b);
     NotifyLeaks(b);
@@ -146,7 +150,7 @@ static void ObjectFinalize(napi_env env, void *data, void *hint) {
 }
 
 // Makes the ArrayBuffer over r (size bytes) and its ticket.  Without external
-// buffers, the memory is V8's and becomes r->base.  Returns NULL with a
+// buffers, the memory is V8's and becomes the region's base.  Returns NULL with a
 // pending exception.
 static napi_value MakeArrayBuffer(napi_env env, PoolBinding *b,
                                   mc_pool_region *r, size_t size,
@@ -157,7 +161,7 @@ static napi_value MakeArrayBuffer(napi_env env, PoolBinding *b,
   napi_status st;
   bool finalized = false;  // a finalizer owns t from now on
   if (b->external_ok) {
-    st = napi_create_external_arraybuffer(env, r->base, size, ExternalFinalize,
+    st = napi_create_external_arraybuffer(env, mc_pool_region_base(r), size, ExternalFinalize,
                                           t, &ab);
     finalized = st == napi_ok;
     t->external = true;
@@ -165,7 +169,7 @@ static napi_value MakeArrayBuffer(napi_env env, PoolBinding *b,
     void *data = NULL;
     st = napi_create_arraybuffer(env, size, &data, &ab);
     if (st == napi_ok) {
-      r->base = (unsigned char *)data;
+      mc_pool_region_set_base(r, data);
       st = napi_add_finalizer(env, ab, t, ObjectFinalize, NULL, NULL);
       finalized = st == napi_ok;
     }
@@ -188,26 +192,18 @@ static napi_value MakeArrayBuffer(napi_env env, PoolBinding *b,
   // with no call here, and reporting them again doubled the mark-compacts
   // with many live buffers).  What it cannot see is the class rounding the
   // buffer also holds: that is reported, and taken back on free/finalize.
-  if (t->external && r->size > size) {
-    t->bytes = r->size - size;
+  if (t->external && mc_pool_region_size(r) > size) {
+    t->bytes = mc_pool_region_size(r) - size;
     AdjustExternal(env, b, (int64_t)t->bytes);
   }
-  r->user = t;
+  mc_pool_region_set_user(r, t);
   *out = t;
   return ab;
 }
 
 // ---- argument helpers ---------------------------------------------------------
 
-// HandleGet, minus the napi_typeof round trip on the hot path: a value that
-// is not an External fails napi_get_value_external, and HandleGet then
-// raises the proper error.
 static PoolBinding *GetPool(napi_env env, napi_value v) {
-  void *data = NULL;
-  if (napi_get_value_external(env, v, &data) == napi_ok && data) {
-    Handle *h = (Handle *)data;
-    if (h->kind == kPoolKind && h->obj) return (PoolBinding *)h->obj;
-  }
   return (PoolBinding *)HandleGet(env, v, kPoolKind);
 }
 
@@ -242,14 +238,14 @@ static void HandleDestroy(void *obj) {
 // Detaches the ArrayBuffer of every region that still has one (close()).
 static void DetachRegion(void *arg, mc_pool_region *r) {
   napi_env env = (napi_env)arg;
-  Ticket *t = (Ticket *)r->user;
+  Ticket *t = (Ticket *)mc_pool_region_user(r);
   if (!t) return;
   napi_value ab = NULL;
   if (t->ref && napi_get_reference_value(env, t->ref, &ab) == napi_ok && ab)
     napi_detach_arraybuffer(env, ab);
   t->dead = true;
   DropTicket(env, t);
-  r->user = NULL;
+  mc_pool_region_set_user(r, NULL);
 }
 
 static bool ExternalBuffersAllowed(napi_env env) {
@@ -294,7 +290,7 @@ static napi_value PoolCreate(napi_env env, napi_callback_info info) {
 
   napi_value scratch, name, handle, result;
   void *data;
-  if (napi_create_arraybuffer(env, 2 * sizeof(double), &data, &scratch) != napi_ok ||
+  if (napi_create_arraybuffer(env, SCRATCH_LENGTH * sizeof(double), &data, &scratch) != napi_ok ||
       napi_create_reference(env, scratch, 1, &b->scratch_ref) != napi_ok) {
     BindingUnref(b);
     return ThrowLastError(env);
@@ -363,7 +359,7 @@ static napi_value PoolAllocSmall(napi_env env, napi_callback_info info) {
     mc_pool_region *r = mc_pool_slab_current(b->core, size);
     napi_value ab = NULL;
     if (r) {
-      Ticket *t = (Ticket *)r->user;
+      Ticket *t = (Ticket *)mc_pool_region_user(r);
       if (t && t->ref) napi_get_reference_value(env, t->ref, &ab);
       if (!ab) {  // collected; its finalizer has not run yet
         mc_pool_slab_dying(b->core, r);
@@ -375,18 +371,18 @@ static napi_value PoolAllocSmall(napi_env env, napi_callback_info info) {
       if (st < 0) return Num(env, st);
       if (!created) continue;  // now current: check its ArrayBuffer above
       Ticket *t;
-      ab = MakeArrayBuffer(env, b, r, r->size, &t);
+      ab = MakeArrayBuffer(env, b, r, mc_pool_region_size(r), &t);
       if (!ab) {
         mc_pool_slab_dying(b->core, r);
-        mc_pool_region_collected(b->core, r->id, r->gen, 0, NULL, NULL);
+        mc_pool_region_collected(b->core, mc_pool_region_id(r), mc_pool_region_gen(r), 0, NULL, NULL);
         return NULL;
       }
     }
     uint64_t tag;
     long off = mc_pool_slot_alloc(b->core, r, size, &tag);
     if (off < 0) return Num(env, (double)off);
-    b->scratch[0] = (double)tag;
-    b->scratch[1] = (double)off;
+    b->scratch[SCRATCH_TAG] = (double)tag;
+    b->scratch[SCRATCH_OFFSET] = (double)off;
     return ab;
   }
 }
@@ -408,7 +404,7 @@ static napi_value PoolAllocLarge(napi_env env, napi_callback_info info) {
     mc_pool_large_free(b->core, r);
     return NULL;
   }
-  b->scratch[0] = (double)mc_pool_tag(r->id, 0, r->gen);
+  b->scratch[SCRATCH_TAG] = (double)mc_pool_tag(mc_pool_region_id(r), 0, mc_pool_region_gen(r));
   return ab;
 }
 
@@ -424,11 +420,11 @@ static napi_value PoolFree(napi_env env, napi_callback_info info) {
   mc_pool_region *r;
   int st = mc_pool_lookup(b->core, tag, &r, NULL);
   if (st < 0) return Num(env, st);
-  if (r->kind == MC_POOL_LARGE) {
+  if (mc_pool_region_is_large(r)) {
     void *data = NULL;
     size_t len = 0;
     if (napi_get_arraybuffer_info(env, argv[2], &data, &len) != napi_ok ||
-        data != r->base)
+        data != mc_pool_region_base(r))
       return Num(env, MC_POOL_FOREIGN);
     bool detached = false;
     MC_CALL(napi_detach_arraybuffer(env, argv[2]));
@@ -437,11 +433,11 @@ static napi_value PoolFree(napi_env env, napi_callback_info info) {
     if (!detached)
       return ThrowRaw(env, "Error", "ERR_MEMCTL_POOL_DETACH_FAILED",
                       "the buffer's ArrayBuffer could not be detached");
-    Ticket *t = (Ticket *)r->user;
+    Ticket *t = (Ticket *)mc_pool_region_user(r);
     if (t) {
       t->dead = true;
       DropTicket(env, t);
-      r->user = NULL;
+      mc_pool_region_set_user(r, NULL);
     }
   }
   mc_pool_free_tag(b->core, tag, NULL);
@@ -570,6 +566,16 @@ void InitPool(Napi::Env env, Napi::Object exports) {
   DefineFunctions(env, exports, functions);
   exports.Set("POOL_SLICE_LIMIT", Napi::Number::New(env, MC_POOL_SLICE_LIMIT));
   exports.Set("POOL_MAX_BYTES", Napi::Number::New(env, (double)MC_POOL_MAX_BYTES));
+  // The statuses poolAlloc*/poolFree return (src/core/pool.h).
+  static const ConstantDef statuses[] = {
+      {"OK", MC_POOL_OK},           {"EXHAUSTED", MC_POOL_EXHAUSTED},
+      {"NOMEM", MC_POOL_NOMEM},     {"FOREIGN", MC_POOL_FOREIGN},
+      {"FREED", MC_POOL_FREED},     {"INVALID", MC_POOL_INVALID},
+  };
+  exports.Set("POOL_STATUS", Napi::Value(env, NewConstants(env, statuses)));
+  static const ConstantDef scratch[] = {
+      {"TAG", SCRATCH_TAG}, {"OFFSET", SCRATCH_OFFSET}, {"LENGTH", SCRATCH_LENGTH}};
+  exports.Set("POOL_SCRATCH", Napi::Value(env, NewConstants(env, scratch)));
 }
 
 }  // namespace memctl

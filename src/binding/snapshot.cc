@@ -96,9 +96,7 @@ static Napi::Value Usage(const Napi::CallbackInfo &info) {
   return o;
 }
 
-#define MC_GET(type, var, value, kind)                                   \
-  type *var = (type *)HandleGet(env, value, kind);                      \
-  if (!var) return env.Undefined();
+#define MC_GET(type, var, value, kind) type *var = HandleObject<type>(env, value, kind)
 
 static Napi::Value ParserNew(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
@@ -111,8 +109,7 @@ static Napi::Value ParserNew(const Napi::CallbackInfo &info) {
 static Napi::Value ParserFeed(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   MC_GET(mc_snap_parser, p, info[0], kParser);
-  if (!info[1].IsTypedArray() && !info[1].IsBuffer())
-    Throw(env, "TypeError", "ERR_MEMCTL_INVALID_ARG_TYPE", "chunk must be a Buffer or Uint8Array");
+  MC_EXPECT(env, info[1].IsTypedArray(), "chunk must be a Buffer or Uint8Array");
   Napi::TypedArray ta = info[1].As<Napi::TypedArray>();
   const uint8_t *data = (const uint8_t *)ta.ArrayBuffer().Data() + ta.ByteOffset();
   mc_snap_status st = mc_snap_parser_feed(p, data, ta.ByteLength());
@@ -123,20 +120,15 @@ static Napi::Value ParserFeed(const Napi::CallbackInfo &info) {
 static Napi::Value ParserClose(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   Handle *h = HandleOf(env, info[0], kParser);
-  if (!h) return env.Undefined();
+  if (!h) ThrowPending(env);
   HandleClose(env, h);
   return env.Undefined();
 }
 
 // Takes the parser out of its handle (the handle reads as closed afterwards).
 static mc_snap_parser *DetachParser(Napi::Env env, Napi::Value v) {
+  mc_snap_parser *p = HandleObject<mc_snap_parser>(env, v, kParser);
   Handle *h = HandleOf(env, v, kParser);
-  if (!h) return nullptr;
-  if (!h->obj) {
-    ThrowRaw(env, "Error", "ERR_MEMCTL_CLOSED", "the parser is closed");
-    return nullptr;
-  }
-  mc_snap_parser *p = (mc_snap_parser *)h->obj;
   h->destroy = NoDestroy;
   HandleClose(env, h);
   return p;
@@ -152,45 +144,33 @@ struct FileProgress {
 using ProgressPtr = std::shared_ptr<FileProgress>;
 static const napi_type_tag kProgressTag = {0x6d656d63746c5350ull, 0x726f677265737331ull};
 
+// The Node-API side of one parse job; the job itself is the core's
+// mc_snap_job (read, finish, retained sizes), run on a worker thread.
 struct FinishJob {
-  // file-path parses only: read and fed on the worker thread first
-  std::string path;
-  ProgressPtr progress;
-  int sys_errno = 0;
-  const char *syscall = "open";
+  std::string path;        // file-path parses only
+  ProgressPtr progress;    // file-path parses only
   mc_snap_parser *parser;
-  bool retained;
-  mc_snap_dom_mode mode;
-  mc_snap *snap;
+  mc_snap_job core;
   mc_snap_status status;
-  std::string message;
+  std::string message;     // copied: the parser is freed before it is used
   napi_deferred deferred;
   napi_async_work work;
 };
 
-// Runs on a worker thread: no Node-API calls here.
+static FinishJob *NewJob(mc_snap_parser *p, const Napi::Value &retained, const Napi::Value &mode) {
+  FinishJob *job = new FinishJob();
+  job->parser = p;
+  job->core = mc_snap_job{};
+  job->core.retained = retained.ToBoolean();
+  job->core.mode = mode.IsNumber() && mode.As<Napi::Number>().Int32Value() == 1 ? MC_SNAP_DOM_PLAIN
+                                                                               : MC_SNAP_DOM_DEVTOOLS;
+  return job;
+}
+
+// Runs on a worker thread (or inline for the blocking parse): no Node-API here.
 static void FinishRun(FinishJob *job) {
-  if (!job->path.empty()) {
-    job->status = mc_snap_parser_feed_file(job->parser, job->path.c_str(), &job->progress->bytes, &job->sys_errno,
-                                           &job->syscall);
-    __atomic_store_n(&job->progress->read_done, 1, __ATOMIC_RELEASE);
-    if (job->status != MC_SNAP_OK) {
-      job->message = mc_snap_parser_error(job->parser);
-      return;
-    }
-  }
-  job->status = mc_snap_parser_finish(job->parser, &job->snap);
-  if (job->status != MC_SNAP_OK) {
-    job->message = mc_snap_parser_error(job->parser);
-    return;
-  }
-  if (job->retained) {
-    job->status = mc_snap_compute_retained(job->snap, job->mode);
-    if (job->status != MC_SNAP_OK)
-      job->message = job->status == MC_SNAP_ECORRUPT
-                         ? "the dominator computation does not converge on this graph"
-                         : "the dominator tree needs more memory than maxMemory allows";
-  }
+  job->status = mc_snap_job_run(job->parser, &job->core);
+  if (job->status != MC_SNAP_OK && job->core.message) job->message = job->core.message;
 }
 
 static void FinishExecute(napi_env, void *data) { FinishRun((FinishJob *)data); }
@@ -214,29 +194,25 @@ static void FinishComplete(napi_env env, napi_status status, void *data) {
   napi_delete_async_work(env, job->work);
   if (status == napi_ok && job->status == MC_SNAP_EIO) {
     try {
-      napi_reject_deferred(env, job->deferred, SysError(env, job->sys_errno, job->syscall, job->path).Value());
+      napi_reject_deferred(env, job->deferred, SysError(env, job->core.sys_errno, job->core.syscall, job->path).Value());
     } catch (const Napi::Error &e) {
       napi_reject_deferred(env, job->deferred, e.Value());
     }
   } else if (status != napi_ok || job->status != MC_SNAP_OK) {
-    mc_snap_free(job->snap);
+    mc_snap_free(job->core.snap);
     mc_snap_status st = job->status != MC_SNAP_OK ? job->status : MC_SNAP_EINVAL;
     Napi::Error err = MakeError(env, StatusKind(st), mc_snap_status_code(st),
                                 job->message.empty() ? "the parse was cancelled" : job->message);
     napi_reject_deferred(env, job->deferred, err.Value());
   } else {
     try {
-      Napi::Value v = WrapSnapshot(env, job->snap);
+      Napi::Value v = WrapSnapshot(env, job->core.snap);
       napi_resolve_deferred(env, job->deferred, v);
     } catch (const Napi::Error &e) {
       napi_reject_deferred(env, job->deferred, e.Value());
     }
   }
   delete job;
-}
-
-static mc_snap_dom_mode ModeArg(const Napi::Value &v) {
-  return v.IsNumber() && v.As<Napi::Number>().Int32Value() == 1 ? MC_SNAP_DOM_PLAIN : MC_SNAP_DOM_DEVTOOLS;
 }
 
 // Queues the job; returns its promise. On failure frees the job and throws.
@@ -255,12 +231,7 @@ static napi_value QueueJob(Napi::Env env, FinishJob *job) {
 
 static Napi::Value ParserFinish(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
-  mc_snap_parser *p = DetachParser(env, info[0]);
-  if (!p) return env.Undefined();
-  FinishJob *job = new FinishJob();
-  job->parser = p;
-  job->retained = info[1].ToBoolean();
-  job->mode = ModeArg(info[2]);
+  FinishJob *job = NewJob(DetachParser(env, info[0]), info[1], info[2]);
   return Napi::Value(env, QueueJob(env, job));
 }
 
@@ -268,19 +239,19 @@ static Napi::Value ParserFinish(const Napi::CallbackInfo &info) {
 // read, parse, classes (and retained sizes) all on a worker thread.
 static Napi::Value ParseFile(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
-  if (!info[0].IsString()) Throw(env, "TypeError", "ERR_MEMCTL_INVALID_ARG_TYPE", "path must be a string");
+  // lib/snapshot.js checked the path (ERR_MEMCTL_INVALID_ARG_VALUE for a NUL).
+  MC_EXPECT(env, info[0].IsString(), "path must be a string");
   std::string path = info[0].As<Napi::String>().Utf8Value();
-  if (path.find('\0') != std::string::npos)
-    Throw(env, "TypeError", "ERR_MEMCTL_INVALID_ARG_TYPE", "path must not contain NUL bytes");
+  MC_EXPECT(env, path.find('\0') == std::string::npos, "path must not contain NUL bytes");
   double max = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : 0;
   mc_snap_parser *p = mc_snap_parser_new(max > 0 ? (size_t)max : 0);
   if (!p) Throw(env, "Error", "ERR_MEMCTL_NO_MEMORY", "out of memory");
-  FinishJob *job = new FinishJob();
-  job->parser = p;
+  FinishJob *job = NewJob(p, info[2], info[3]);
   job->path = std::move(path);
   job->progress = std::make_shared<FileProgress>();
-  job->retained = info[2].ToBoolean();
-  job->mode = ModeArg(info[3]);
+  job->core.path = job->path.c_str();
+  job->core.progress = &job->progress->bytes;
+  job->core.read_done = &job->progress->read_done;
   ProgressPtr *held = new ProgressPtr(job->progress);
   Napi::External<ProgressPtr> progress =
       Napi::External<ProgressPtr>::New(env, held, [](Napi::Env, ProgressPtr *q) { delete q; });
@@ -297,7 +268,7 @@ static Napi::Value ParseFileProgress(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   bool ok = false;
   if (info[0].IsExternal()) napi_check_object_type_tag(env, info[0], &kProgressTag, &ok);
-  if (!ok) Throw(env, "TypeError", "ERR_MEMCTL_INVALID_ARG_TYPE", "not a parse progress");
+  MC_EXPECT(env, ok, "not a parse progress");
   const FileProgress &fp = **info[0].As<Napi::External<ProgressPtr>>().Data();
   Napi::Object o = Napi::Object::New(env);
   o.Set("bytesRead", Napi::Number::New(env, (double)__atomic_load_n(&fp.bytes, __ATOMIC_RELAXED)));
@@ -307,19 +278,11 @@ static Napi::Value ParseFileProgress(const Napi::CallbackInfo &info) {
 
 static Napi::Value ParserFinishSync(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
-  mc_snap_parser *p = DetachParser(env, info[0]);
-  if (!p) return env.Undefined();
-  FinishJob job{};
-  job.parser = p;
-  job.retained = info[1].ToBoolean();
-  job.mode = ModeArg(info[2]);
-  FinishRun(&job);
-  mc_snap_parser_free(p);
-  if (job.status != MC_SNAP_OK) {
-    mc_snap_free(job.snap);
-    ThrowStatus(env, job.status, job.message.c_str());
-  }
-  return WrapSnapshot(env, job.snap);
+  std::unique_ptr<FinishJob> job(NewJob(DetachParser(env, info[0]), info[1], info[2]));
+  FinishRun(job.get());
+  mc_snap_parser_free(job->parser);
+  if (job->status != MC_SNAP_OK) ThrowStatus(env, job->status, job->message.c_str());
+  return WrapSnapshot(env, job->core.snap);
 }
 
 static Napi::Value Info(const Napi::CallbackInfo &info) {
@@ -338,9 +301,7 @@ static Napi::Value Info(const Napi::CallbackInfo &info) {
 static void EnsureRetained(Napi::Env env, Napi::Value hv, mc_snap *s) {
   if (mc_snap_has_retained(s)) return;
   mc_snap_status st = mc_snap_compute_retained(s, MC_SNAP_DOM_DEVTOOLS);
-  if (st != MC_SNAP_OK)
-    ThrowStatus(env, st, st == MC_SNAP_ECORRUPT ? "the dominator computation does not converge on this graph"
-                                                : "the dominator tree needs more memory than maxMemory allows");
+  if (st != MC_SNAP_OK) ThrowStatus(env, st, mc_snap_retained_error(st));
   SyncExternal(env, HandleOf(env, hv, kSnapshot));
 }
 

@@ -5,6 +5,28 @@
 #include <sys/mman.h>
 #include <time.h>
 
+/* A region: a slab cut into slots of one class, or one large allocation. */
+struct mc_pool_region {
+  mc_list link;          /* class free list (cached large) or class slab list */
+  unsigned char *base;
+  size_t size;           /* bytes of the region (class size, page-rounded) */
+  uint32_t id;           /* index in the region table */
+  uint32_t gen;          /* incarnation; large: also the allocation's gen */
+  uint16_t cls;
+  uint8_t kind;
+  uint8_t state;
+  uint8_t reserved;      /* counted in pool->reserved (may hold resident pages) */
+  uint8_t mapped;        /* base came from mmap (else the owner supplied it) */
+  uint64_t idle_since;   /* ms: when it became cached / empty (0: not idle) */
+  void *user;            /* owner's data (the binding keeps a JS reference) */
+  size_t req;            /* large: requested bytes of the live allocation */
+  /* slab only */
+  uint32_t slot_size, nslots, nlive, nfree;
+  uint16_t *free_slots;  /* stack of free slot indices */
+  uint32_t *slot_gen;    /* generation per slot, bumped on free */
+  uint32_t *slot_len;    /* requested bytes per slot, 0 when free */
+};
+
 #define UNIT_SMALL 16u
 #define UNIT_LARGE 4096u
 #define IDLE_UNSTAMPED UINT64_MAX
@@ -573,3 +595,14 @@ size_t mc_pool_class_stats_get(const mc_pool *p, mc_pool_class_stats *rows,
   }
   return k;
 }
+
+/* ---- region accessors ------------------------------------------------------ */
+
+unsigned char *mc_pool_region_base(const mc_pool_region *r) { return r->base; }
+void mc_pool_region_set_base(mc_pool_region *r, void *base) { r->base = (unsigned char *)base; }
+size_t mc_pool_region_size(const mc_pool_region *r) { return r->size; }
+int mc_pool_region_is_large(const mc_pool_region *r) { return r->kind == MC_POOL_LARGE; }
+uint32_t mc_pool_region_id(const mc_pool_region *r) { return r->id; }
+uint32_t mc_pool_region_gen(const mc_pool_region *r) { return r->gen; }
+void *mc_pool_region_user(const mc_pool_region *r) { return r->user; }
+void mc_pool_region_set_user(mc_pool_region *r, void *user) { r->user = user; }

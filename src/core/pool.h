@@ -62,26 +62,10 @@ enum {
 
 typedef struct mc_pool mc_pool;
 
-typedef struct mc_pool_region {
-  mc_list link;          /* class free list (cached large) or class slab list */
-  unsigned char *base;
-  size_t size;           /* bytes of the region (class size, page-rounded) */
-  uint32_t id;           /* index in the region table */
-  uint32_t gen;          /* incarnation; large: also the allocation's gen */
-  uint16_t cls;
-  uint8_t kind;
-  uint8_t state;
-  uint8_t reserved;      /* counted in pool->reserved (may hold resident pages) */
-  uint8_t mapped;        /* base came from mmap (else the owner supplied it) */
-  uint64_t idle_since;   /* ms: when it became cached / empty (0: not idle) */
-  void *user;            /* owner's data (the binding keeps a JS reference) */
-  size_t req;            /* large: requested bytes of the live allocation */
-  /* slab only */
-  uint32_t slot_size, nslots, nlive, nfree;
-  uint16_t *free_slots;  /* stack of free slot indices */
-  uint32_t *slot_gen;    /* generation per slot, bumped on free */
-  uint32_t *slot_len;    /* requested bytes per slot, 0 when free */
-} mc_pool_region;
+/* A region is owned by the pool; the owner reads it through the accessors
+ * below and attaches its own data (the binding: the JS object over the
+ * region's memory) with mc_pool_region_set_user. */
+typedef struct mc_pool_region mc_pool_region;
 
 typedef struct mc_pool_config {
   size_t max_bytes;
@@ -135,6 +119,17 @@ static inline uint64_t mc_pool_tag(uint32_t id, uint32_t slot, uint32_t gen) {
   return ((uint64_t)(gen & MC_POOL_GEN_MASK) << 32) | ((uint64_t)id << 12) |
          slot;
 }
+
+/* ---- regions --------------------------------------------------------------- */
+unsigned char *mc_pool_region_base(const mc_pool_region *r);
+/* Without use_mmap the owner supplies a new region's memory here. */
+void mc_pool_region_set_base(mc_pool_region *r, void *base);
+size_t mc_pool_region_size(const mc_pool_region *r); /* bytes (class size, page-rounded) */
+int mc_pool_region_is_large(const mc_pool_region *r);
+uint32_t mc_pool_region_id(const mc_pool_region *r);
+uint32_t mc_pool_region_gen(const mc_pool_region *r); /* incarnation; large: the allocation's gen */
+void *mc_pool_region_user(const mc_pool_region *r);
+void mc_pool_region_set_user(mc_pool_region *r, void *user);
 
 /* ---- large allocations ---------------------------------------------------
  * Reuses a cached region of the class or maps a new one (evicting cached

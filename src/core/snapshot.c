@@ -80,246 +80,6 @@ const char *mc_snap_status_code(mc_snap_status st) {
   return "ERR_MEMCTL_SNAPSHOT_CORRUPT";
 }
 
-/* ---- a tiny JSON tree, for the header only -------------------------------- */
-
-enum { JV_NULL, JV_BOOL, JV_NUM, JV_STR, JV_ARR, JV_OBJ };
-
-typedef struct jv {
-  int type;
-  double num;
-  char *str;          /* JV_STR: NUL-terminated UTF-8 */
-  size_t len;
-  struct jv *kids;    /* JV_ARR / JV_OBJ values */
-  char **keys;        /* JV_OBJ keys */
-  size_t nkids;
-} jv;
-
-typedef struct {
-  const char *p, *end;
-  int depth;
-} jparse;
-
-static void jv_free(jv *v) {
-  if (!v) return;
-  free(v->str);
-  for (size_t i = 0; i < v->nkids; i++) {
-    jv_free(&v->kids[i]);
-    if (v->keys) free(v->keys[i]);
-  }
-  free(v->kids);
-  free(v->keys);
-  memset(v, 0, sizeof *v);
-}
-
-static void jp_ws(jparse *j) {
-  while (j->p < j->end && (*j->p == ' ' || *j->p == '\n' || *j->p == '\r' || *j->p == '\t')) j->p++;
-}
-
-static int hexval(int c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-static size_t utf8_put(char *out, uint32_t cp) {
-  if (cp < 0x80) { out[0] = (char)cp; return 1; }
-  if (cp < 0x800) {
-    out[0] = (char)(0xC0 | (cp >> 6));
-    out[1] = (char)(0x80 | (cp & 0x3F));
-    return 2;
-  }
-  if (cp < 0x10000) {
-    out[0] = (char)(0xE0 | (cp >> 12));
-    out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[2] = (char)(0x80 | (cp & 0x3F));
-    return 3;
-  }
-  out[0] = (char)(0xF0 | (cp >> 18));
-  out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-  out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-  out[3] = (char)(0x80 | (cp & 0x3F));
-  return 4;
-}
-
-static int jp_hex4(jparse *j, uint32_t *cu) {
-  if (j->end - j->p < 4) return 0;
-  uint32_t v = 0;
-  for (int i = 0; i < 4; i++) {
-    int h = hexval((unsigned char)j->p[i]);
-    if (h < 0) return 0;
-    v = v * 16 + (uint32_t)h;
-  }
-  j->p += 4;
-  *cu = v;
-  return 1;
-}
-
-/* Parses a string at j->p (after the opening quote) into a malloc'd buffer. */
-static int jp_string(jparse *j, char **out, size_t *out_len) {
-  size_t cap = 16, len = 0;
-  char *buf = malloc(cap);
-  if (!buf) return 0;
-  for (;;) {
-    if (j->p >= j->end) goto fail;
-    unsigned char c = (unsigned char)*j->p++;
-    if (cap - len < 8) {
-      char *nb = realloc(buf, cap * 2);
-      if (!nb) goto fail;
-      buf = nb;
-      cap *= 2;
-    }
-    if (c == '"') break;
-    if (c < 0x20) goto fail;
-    if (c != '\\') { buf[len++] = (char)c; continue; }
-    if (j->p >= j->end) goto fail;
-    c = (unsigned char)*j->p++;
-    switch (c) {
-      case '"': case '\\': case '/': buf[len++] = (char)c; break;
-      case 'b': buf[len++] = '\b'; break;
-      case 'f': buf[len++] = '\f'; break;
-      case 'n': buf[len++] = '\n'; break;
-      case 'r': buf[len++] = '\r'; break;
-      case 't': buf[len++] = '\t'; break;
-      case 'u': {
-        uint32_t cu;
-        if (!jp_hex4(j, &cu)) goto fail;
-        if (cu >= 0xD800 && cu < 0xDC00 && j->end - j->p >= 6 && j->p[0] == '\\' && j->p[1] == 'u') {
-          const char *save = j->p;
-          uint32_t lo;
-          j->p += 2;
-          if (jp_hex4(j, &lo) && lo >= 0xDC00 && lo < 0xE000) {
-            cu = 0x10000 + ((cu - 0xD800) << 10) + (lo - 0xDC00);
-          } else {
-            j->p = save;
-            cu = 0xFFFD;
-          }
-        } else if (cu >= 0xD800 && cu < 0xE000) {
-          cu = 0xFFFD;
-        }
-        len += utf8_put(buf + len, cu);
-        break;
-      }
-      default: goto fail;
-    }
-  }
-  buf[len] = 0;
-  *out = buf;
-  *out_len = len;
-  return 1;
-fail:
-  free(buf);
-  return 0;
-}
-
-static int jp_value(jparse *j, jv *v);
-
-static int jp_push(jv *v, size_t *cap) {
-  if (v->nkids < *cap) return 1;
-  size_t nc = *cap ? *cap * 2 : 4;
-  jv *nk = realloc(v->kids, nc * sizeof(jv));
-  if (!nk) return 0;
-  v->kids = nk;
-  if (v->type == JV_OBJ) {
-    char **nkeys = realloc(v->keys, nc * sizeof(char *));
-    if (!nkeys) return 0;
-    v->keys = nkeys;
-  }
-  *cap = nc;
-  return 1;
-}
-
-static int jp_container(jparse *j, jv *v, char close) {
-  size_t cap = 0;
-  jp_ws(j);
-  if (j->p < j->end && *j->p == close) { j->p++; return 1; }
-  for (;;) {
-    if (!jp_push(v, &cap)) return 0;
-    jv *kid = &v->kids[v->nkids];
-    memset(kid, 0, sizeof *kid);
-    if (v->type == JV_OBJ) {
-      size_t klen;
-      jp_ws(j);
-      if (j->p >= j->end || *j->p != '"') return 0;
-      j->p++;
-      if (!jp_string(j, &v->keys[v->nkids], &klen)) return 0;
-      v->nkids++;  /* owns the key from here on */
-      jp_ws(j);
-      if (j->p >= j->end || *j->p != ':') return 0;
-      j->p++;
-      if (!jp_value(j, kid)) return 0;
-    } else {
-      v->nkids++;
-      if (!jp_value(j, kid)) return 0;
-    }
-    jp_ws(j);
-    if (j->p >= j->end) return 0;
-    char c = *j->p++;
-    if (c == close) return 1;
-    if (c != ',') return 0;
-  }
-}
-
-static int jp_literal(jparse *j, const char *lit) {
-  size_t n = strlen(lit);
-  if ((size_t)(j->end - j->p) < n || memcmp(j->p, lit, n) != 0) return 0;
-  j->p += n;
-  return 1;
-}
-
-static int jp_number(jparse *j, jv *v) {
-  char tmp[64];
-  size_t n = 0;
-  while (j->p < j->end && n < sizeof tmp - 1) {
-    char c = *j->p;
-    if (!((c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E')) break;
-    tmp[n++] = c;
-    j->p++;
-  }
-  if (n == 0 || n == sizeof tmp - 1) return 0;
-  tmp[n] = 0;
-  char *endp;
-  v->num = strtod(tmp, &endp);
-  if (*endp) return 0;
-  v->type = JV_NUM;
-  return 1;
-}
-
-static int jp_value(jparse *j, jv *v) {
-  if (++j->depth > 64) return 0;
-  jp_ws(j);
-  if (j->p >= j->end) return 0;
-  int ok;
-  char c = *j->p;
-  if (c == '{' || c == '[') {
-    j->p++;
-    v->type = c == '{' ? JV_OBJ : JV_ARR;
-    ok = jp_container(j, v, c == '{' ? '}' : ']');
-  } else if (c == '"') {
-    j->p++;
-    v->type = JV_STR;
-    ok = jp_string(j, &v->str, &v->len);
-  } else if (c == 't' || c == 'f') {
-    v->type = JV_BOOL;
-    v->num = c == 't';
-    ok = jp_literal(j, c == 't' ? "true" : "false");
-  } else if (c == 'n') {
-    v->type = JV_NULL;
-    ok = jp_literal(j, "null");
-  } else {
-    ok = jp_number(j, v);
-  }
-  j->depth--;
-  return ok;
-}
-
-static const jv *jv_get(const jv *o, const char *key) {
-  if (!o || o->type != JV_OBJ) return NULL;
-  for (size_t i = 0; i < o->nkids; i++)
-    if (strcmp(o->keys[i], key) == 0) return &o->kids[i];
-  return NULL;
-}
-
 /* ---- the streaming parser ------------------------------------------------- */
 
 enum top_state {
@@ -418,13 +178,13 @@ static int is_ws(unsigned c) { return c == ' ' || c == '\n' || c == '\r' || c ==
 
 /* ---- header -------------------------------------------------------------- */
 
-static int find_str(const jv *arr, const char *name) {
+static int find_str(const mc_snap_json *arr, const char *name) {
   for (size_t i = 0; i < arr->nkids; i++)
     if (arr->kids[i].type == JV_STR && strcmp(arr->kids[i].str, name) == 0) return (int)i;
   return -1;
 }
 
-static mc_snap_status copy_names(mc_snap_parser *p, const jv *list, char ***out, uint32_t *count,
+static mc_snap_status copy_names(mc_snap_parser *p, const mc_snap_json *list, char ***out, uint32_t *count,
                                  const char *what) {
   if (!list || list->type != JV_ARR || list->nkids == 0 || list->nkids > 255)
     return fail(p, MC_SNAP_EBADMETA, "meta.%s: the type list must be an array of 1 to 255 names", what);
@@ -448,7 +208,7 @@ static int name_index(char **names, uint32_t n, const char *name) {
 }
 
 /* Maps each field name to a role; returns the field count or 0 on error. */
-static mc_snap_status fields(mc_snap_parser *p, const jv *list, const char *what,
+static mc_snap_status fields(mc_snap_parser *p, const mc_snap_json *list, const char *what,
                              const char *const *names, const uint8_t *roles, int nreq,
                              uint8_t *out_roles, uint32_t *out_cols, uint32_t *out_count, int *type_col) {
   if (!list || list->type != JV_ARR || list->nkids == 0 || list->nkids > MAX_FIELDS)
@@ -468,25 +228,23 @@ static mc_snap_status fields(mc_snap_parser *p, const jv *list, const char *what
   return MC_SNAP_OK;
 }
 
-static int64_t count_field(const jv *hdr, const char *key) {
-  const jv *v = jv_get(hdr, key);
+static int64_t count_field(const mc_snap_json *hdr, const char *key) {
+  const mc_snap_json *v = mc_snap_json_get(hdr, key);
   if (!v || v->type != JV_NUM || v->num < 0 || v->num > 4294967295.0 || v->num != (double)(uint64_t)v->num)
     return -1;
   return (int64_t)v->num;
 }
 
 static mc_snap_status parse_header(mc_snap_parser *p) {
-  jparse j = { p->hdr, p->hdr + p->hdr_len, 0 };
-  jv root;
-  memset(&root, 0, sizeof root);
+  mc_snap_json root;
   mc_snap_status st = MC_SNAP_OK;
-  if (!jp_value(&j, &root)) {
-    jv_free(&root);
+  if (!mc_snap_json_parse(p->hdr, p->hdr_len, &root)) {
+    mc_snap_json_free(&root);
     return fail(p, MC_SNAP_ECORRUPT, "the \"snapshot\" header is not valid JSON");
   }
-  const jv *meta = jv_get(&root, "meta");
+  const mc_snap_json *meta = mc_snap_json_get(&root, "meta");
   if (root.type != JV_OBJ || !meta || meta->type != JV_OBJ) {
-    jv_free(&root);
+    mc_snap_json_free(&root);
     return fail(p, MC_SNAP_ENOTSNAPSHOT, "\"snapshot\" has no \"meta\" object");
   }
   static const char *const nnames[] = { "type", "name", "id", "self_size", "edge_count" };
@@ -495,9 +253,9 @@ static mc_snap_status parse_header(mc_snap_parser *p) {
   static const uint8_t eroles[] = { R_ETYPE, R_ENAME, R_ETO };
   int ntc = -1, etc = -1;
   mc_snap *s = p->s;
-  const jv *nt = jv_get(meta, "node_types"), *et = jv_get(meta, "edge_types");
-  if ((st = fields(p, jv_get(meta, "node_fields"), "node_fields", nnames, nroles, 5, p->nrole, p->ncol, &p->nf, &ntc)) ||
-      (st = fields(p, jv_get(meta, "edge_fields"), "edge_fields", enames, eroles, 3, p->erole, p->ecol, &p->ef, &etc)))
+  const mc_snap_json *nt = mc_snap_json_get(meta, "node_types"), *et = mc_snap_json_get(meta, "edge_types");
+  if ((st = fields(p, mc_snap_json_get(meta, "node_fields"), "node_fields", nnames, nroles, 5, p->nrole, p->ncol, &p->nf, &ntc)) ||
+      (st = fields(p, mc_snap_json_get(meta, "edge_fields"), "edge_fields", enames, eroles, 3, p->erole, p->ecol, &p->ef, &etc)))
     goto out;
   if (!nt || nt->type != JV_ARR || nt->nkids <= (size_t)ntc || !et || et->type != JV_ARR || et->nkids <= (size_t)etc) {
     st = fail(p, MC_SNAP_EBADMETA, "meta.node_types/edge_types must list the types of the \"type\" fields");
@@ -518,7 +276,7 @@ static mc_snap_status parse_header(mc_snap_parser *p) {
   s->e_hidden = name_index(s->etype_names, s->etypes, "hidden");
   p->decl_nodes = count_field(&root, "node_count");
   p->decl_edges = count_field(&root, "edge_count");
-  p->root_index = jv_get(&root, "root_index") ? count_field(&root, "root_index") : 0;
+  p->root_index = mc_snap_json_get(&root, "root_index") ? count_field(&root, "root_index") : 0;
   if (p->root_index < 0 || p->root_index % p->nf) {
     st = fail(p, MC_SNAP_EBADINDEX, "snapshot.root_index is not a node index");
     goto out;
@@ -527,7 +285,7 @@ static mc_snap_status parse_header(mc_snap_parser *p) {
    * sketch in the notes: the error term stays below 1 / nf). */
   p->magic = p->nf > 1 ? (uint64_t)(((((unsigned __int128)1) << 64) / p->nf) + 1) : 0;
 out:
-  jv_free(&root);
+  mc_snap_json_free(&root);
   return st;
 }
 
@@ -683,8 +441,8 @@ static int grow_rows(mc_snap_parser *p, int nodes) {
     s->etype = t;
     if (!(t = mc_snap_acct_realloc(a, s->ename, cap * 4, ncap * 4))) return 0;
     s->ename = t;
-    if (!(t = mc_snap_acct_realloc(a, s->eto, cap * 4, ncap * 4))) return 0;
-    s->eto = t;
+    if (!(t = mc_snap_acct_realloc(a, s->edge_to, cap * 4, ncap * 4))) return 0;
+    s->edge_to = t;
     p->ecap = ncap;
   }
   return 1;
@@ -709,7 +467,7 @@ static int reserve_declared(mc_snap_parser *p, int nodes) {
     p->ncap = n;
   } else {
     if (!(s->etype = mc_snap_acct_alloc(a, n)) || !(s->ename = mc_snap_acct_alloc(a, n * 4)) ||
-        !(s->eto = mc_snap_acct_alloc(a, n * 4)))
+        !(s->edge_to = mc_snap_acct_alloc(a, n * 4)))
       return 0;
     p->ecap = n;
   }
@@ -769,7 +527,7 @@ static mc_snap_status flush_edge(mc_snap_parser *p) {
                 (unsigned long long)row, (unsigned long long)to, p->nf);
   s->etype[row] = (uint8_t)type;
   s->ename[row] = (uint32_t)name;
-  s->eto[row] = q;
+  s->edge_to[row] = q;
   p->row = row + 1;
   return MC_SNAP_OK;
 }
@@ -800,7 +558,7 @@ static inline int store_edge_fast(mc_snap_parser *p, const uint64_t *r) {
   if ((uint64_t)q * p->nf != to) return 0;
   s->etype[row] = (uint8_t)type;
   s->ename[row] = (uint32_t)name;
-  s->eto[row] = q;
+  s->edge_to[row] = q;
   p->row = row + 1;
   return 1;
 }
@@ -980,17 +738,17 @@ static int str_reserve(mc_snap_parser *p, size_t extra) {
   return 1;
 }
 
-/* Invariant: soff[scount] == swpos == where the next string starts. */
+/* Invariant: string_offset[scount] == swpos == where the next string starts. */
 static int str_begin(mc_snap_parser *p) {
   mc_snap *s = p->s;
-  if ((size_t)s->scount + 2 > s->soff_cap) {
+  if ((size_t)s->scount + 2 > s->string_offset_cap) {
     if (s->scount >= UINT32_MAX - 2) return 0;
-    size_t cap = s->soff_cap ? s->soff_cap * 2 : 4096;
-    size_t *no = mc_snap_acct_realloc(&s->acct, s->soff, s->soff_cap * sizeof(size_t), cap * sizeof(size_t));
+    size_t cap = s->string_offset_cap ? s->string_offset_cap * 2 : 4096;
+    size_t *no = mc_snap_acct_realloc(&s->acct, s->string_offset, s->string_offset_cap * sizeof(size_t), cap * sizeof(size_t));
     if (!no) return 0;
-    if (!s->soff_cap) no[0] = 0;
-    s->soff = no;
-    s->soff_cap = cap;
+    if (!s->string_offset_cap) no[0] = 0;
+    s->string_offset = no;
+    s->string_offset_cap = cap;
   }
   return 1;
 }
@@ -1004,7 +762,7 @@ static int str_put(mc_snap_parser *p, const void *data, size_t n) {
 
 static int str_cp(mc_snap_parser *p, uint32_t cp) {
   char tmp[4];
-  return str_put(p, tmp, utf8_put(tmp, cp));
+  return str_put(p, tmp, mc_snap_utf8_put(tmp, cp));
 }
 
 /* A pending high surrogate not followed by its low half becomes U+FFFD. */
@@ -1034,7 +792,7 @@ static int str_end(mc_snap_parser *p) {
   if (!str_flush_hi(p) || !str_put(p, &nul, 1)) return 0;
   mc_snap *s = p->s;
   s->scount++;
-  s->soff[s->scount] = p->swpos;
+  s->string_offset[s->scount] = p->swpos;
   return 1;
 }
 
@@ -1091,7 +849,7 @@ static size_t strs_run(mc_snap_parser *p, const unsigned char *b, size_t n, int 
         break;
       }
       case S_HEX: {
-        int h = hexval((int)c);
+        int h = mc_snap_hexval((int)c);
         if (h < 0) goto bad;
         i++;
         p->hex = p->hex * 16 + (uint32_t)h;
@@ -1167,10 +925,10 @@ static mc_snap_status end_value(mc_snap_parser *p) {
       return fail(p, MC_SNAP_ENOTSNAPSHOT, "\"snapshot\" is not an object");
     if (parse_header(p) != MC_SNAP_OK) return p->status;
   } else if (p->section == SEC_NODES) {
-    p->s->n = (uint32_t)p->row;
+    p->s->node_count = (uint32_t)p->row;
     if (p->col) return fail(p, MC_SNAP_EBADINDEX, "\"nodes\" length is not a multiple of the %u node fields", p->nf);
   } else if (p->section == SEC_EDGES) {
-    p->s->m = (uint32_t)p->row;
+    p->s->edge_count = (uint32_t)p->row;
     if (p->col) return fail(p, MC_SNAP_EBADINDEX, "\"edges\" length is not a multiple of the %u edge fields", p->ef);
   }
   p->section = SEC_NONE;
@@ -1264,7 +1022,7 @@ mc_snap_status mc_snap_parser_feed(mc_snap_parser *p, const void *data, size_t l
 
 static mc_snap_status validate(mc_snap_parser *p) {
   mc_snap *s = p->s;
-  uint32_t n = s->n, m = s->m;
+  uint32_t n = s->node_count, m = s->edge_count;
   if (n == 0) return fail(p, MC_SNAP_EBADINDEX, "the snapshot has no nodes");
   if (p->decl_nodes >= 0 && (uint64_t)p->decl_nodes != n)
     return fail(p, MC_SNAP_EBADINDEX, "%u nodes, but snapshot.node_count is %lld", n, (long long)p->decl_nodes);
@@ -1287,7 +1045,7 @@ static mc_snap_status validate(mc_snap_parser *p) {
   s->first_edge[n] = m;
   s->total = total;
   for (uint32_t e = 0; e < m; e++) {
-    if (s->eto[e] >= n) return fail(p, MC_SNAP_EBADINDEX, "edge %u: to_node is past the last node", e);
+    if (s->edge_to[e] >= n) return fail(p, MC_SNAP_EBADINDEX, "edge %u: to_node is past the last node", e);
     int t = s->etype[e];
     if (t != s->e_element && t != s->e_hidden && s->ename[e] >= s->scount)
       return fail(p, MC_SNAP_EBADINDEX, "edge %u: name %u is not a string index (%u strings)", e, s->ename[e], s->scount);
@@ -1317,162 +1075,42 @@ mc_snap_status mc_snap_parser_finish(mc_snap_parser *p, mc_snap **out) {
   return MC_SNAP_OK;
 }
 
-/* ---- classes ------------------------------------------------------------- */
-
-static uint64_t hash_bytes(const char *b, size_t n) {
-  uint64_t h = 1469598103934665603ull;
-  for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)b[i]) * 1099511628211ull;
-  return h;
-}
-
-typedef struct {
-  uint32_t *slots;   /* class index + 1, 0 = empty */
-  uint32_t mask;
-} name_table;
-
-static mc_snap_status class_add(mc_snap *s, name_table *t, uint32_t *cap, const char *name, size_t len,
-                                uint32_t *out) {
-  uint64_t h = hash_bytes(name, len);
-  for (uint32_t i = (uint32_t)h & t->mask;; i = (i + 1) & t->mask) {
-    uint32_t c = t->slots[i];
-    if (!c) break;
-    const mc_snap_class *k = &s->cls[c - 1];
-    if (k->name_len == len && memcmp(k->name, name, len) == 0) { *out = c - 1; return MC_SNAP_OK; }
-  }
-  if (s->ncls_count == *cap) {
-    uint32_t nc = *cap * 2;
-    mc_snap_class *ncls = mc_snap_acct_realloc(&s->acct, s->cls, (size_t)*cap * sizeof *ncls, (size_t)nc * sizeof *ncls);
-    if (!ncls) return s->acct.failed == 2 ? MC_SNAP_ENOMEM : MC_SNAP_ETOOLARGE;
-    s->cls = ncls;
-    *cap = nc;
-  }
-  if ((s->ncls_count + 1) * 2 > t->mask + 1) {
-    uint32_t nsize = (t->mask + 1) * 2;
-    uint32_t *ns = mc_snap_acct_calloc(&s->acct, (size_t)nsize * 4);
-    if (!ns) return s->acct.failed == 2 ? MC_SNAP_ENOMEM : MC_SNAP_ETOOLARGE;
-    for (uint32_t c = 0; c < s->ncls_count; c++) {
-      uint64_t hh = hash_bytes(s->cls[c].name, s->cls[c].name_len);
-      uint32_t i = (uint32_t)hh & (nsize - 1);
-      while (ns[i]) i = (i + 1) & (nsize - 1);
-      ns[i] = c + 1;
-    }
-    mc_snap_acct_free(&s->acct, t->slots, (size_t)(t->mask + 1) * 4);
-    t->slots = ns;
-    t->mask = nsize - 1;
-  }
-  uint32_t i = (uint32_t)h & t->mask;
-  while (t->slots[i]) i = (i + 1) & t->mask;
-  uint32_t id = s->ncls_count++;
-  t->slots[i] = id + 1;
-  mc_snap_class *k = &s->cls[id];
-  memset(k, 0, sizeof *k);
-  k->name = name;
-  k->name_len = (uint32_t)len;
-  *out = id;
-  return MC_SNAP_OK;
-}
-
-/* The class name of a non-object type, as DevTools' className() gives it. */
-static char *type_class_name(const mc_snap *s, int t) {
-  if (t == s->t_hidden) return strdup("(system)");
-  if (t == s->t_code) return strdup("(compiled code)");
-  const char *tn = s->ntype_names[t];
-  size_t n = strlen(tn);
-  char *r = malloc(n + 3);
-  if (!r) return NULL;
-  r[0] = '(';
-  memcpy(r + 1, tn, n);
-  r[n + 1] = ')';
-  r[n + 2] = 0;
-  return r;
-}
-
-mc_snap_status mc_snap_build_classes(mc_snap *s) {
-  mc_snap_acct *a = &s->acct;
-  mc_snap_status st = MC_SNAP_ENOMEM;
-  uint32_t cap = 64;
-  uint32_t type_cls[256];
-  name_table t = { NULL, 63 };
-  uint32_t *str2cls = NULL;
-  s->cls = mc_snap_acct_alloc(a, cap * sizeof(mc_snap_class));
-  s->ncls = mc_snap_acct_alloc(a, (size_t)s->n * 4);
-  t.slots = mc_snap_acct_calloc(a, 64 * 4);
-  str2cls = mc_snap_acct_alloc(a, mc_snap_mul(s->scount, 4));
-  s->cls_owned = calloc(s->ntypes, sizeof(char *));
-  if (!s->cls || !s->ncls || !t.slots || !str2cls || !s->cls_owned) goto out;
-  memset(str2cls, 0xFF, (size_t)s->scount * 4);
-  for (uint32_t i = 0; i < s->ntypes; i++) type_cls[i] = MC_SNAP_NONE;
-  for (uint32_t i = 0; i < s->n; i++) {
-    int ty = s->ntype[i];
-    uint32_t c;
-    if (ty == s->t_object || ty == s->t_native) {
-      uint32_t sn = s->nname[i];
-      c = str2cls[sn];
-      if (c == MC_SNAP_NONE) {
-        const char *name = s->sbytes + s->soff[sn];
-        if ((st = class_add(s, &t, &cap, name, s->soff[sn + 1] - s->soff[sn] - 1, &c))) goto out;
-        str2cls[sn] = c;
-      }
-    } else {
-      c = type_cls[ty];
-      if (c == MC_SNAP_NONE) {
-        char *name = type_class_name(s, ty);
-        if (!name) { st = MC_SNAP_ENOMEM; goto out; }
-        s->cls_owned[s->cls_owned_count++] = name;
-        if ((st = class_add(s, &t, &cap, name, strlen(name), &c))) goto out;
-        type_cls[ty] = c;
-      }
-    }
-    s->ncls[i] = c;
-    if (s->nself[i] || ty == s->t_native) {
-      s->cls[c].count++;
-      s->cls[c].self_size += s->nself[i];
-    }
-  }
-  st = MC_SNAP_OK;
-out:
-  if (st == MC_SNAP_ENOMEM && a->failed == 1) st = MC_SNAP_ETOOLARGE;
-  mc_snap_acct_free(a, t.slots, (size_t)(t.mask + 1) * 4);
-  mc_snap_acct_free(a, str2cls, (size_t)s->scount * 4);
-  return st;
-}
-
 /* ---- read access ---------------------------------------------------------- */
 
 void mc_snap_free(mc_snap *s) {
   if (!s) return;
   free(s->ntype); free(s->nname); free(s->nid); free(s->nself); free(s->first_edge);
-  free(s->etype); free(s->ename); free(s->eto);
-  free(s->sbytes); free(s->soff);
+  free(s->etype); free(s->ename); free(s->edge_to);
+  free(s->sbytes); free(s->string_offset);
   for (uint32_t i = 0; i < s->ntypes && s->ntype_names; i++) free(s->ntype_names[i]);
   for (uint32_t i = 0; i < s->etypes && s->etype_names; i++) free(s->etype_names[i]);
   free(s->ntype_names); free(s->etype_names);
   for (uint32_t i = 0; i < s->cls_owned_count; i++) free(s->cls_owned[i]);
   free(s->cls_owned);
-  free(s->ncls); free(s->cls);
+  free(s->node_class); free(s->cls);
   free(s->dom); free(s->ret); free(s->bfs_edge);
   free(s);
 }
 
-uint32_t mc_snap_node_count(const mc_snap *s) { return s->n; }
-uint32_t mc_snap_edge_count(const mc_snap *s) { return s->m; }
+uint32_t mc_snap_node_count(const mc_snap *s) { return s->node_count; }
+uint32_t mc_snap_edge_count(const mc_snap *s) { return s->edge_count; }
 uint64_t mc_snap_total_size(const mc_snap *s) { return s->total; }
 size_t mc_snap_memory(const mc_snap *s) { return s->acct.bytes; }
 size_t mc_snap_peak_memory(const mc_snap *s) { return s->acct.peak; }
 uint32_t mc_snap_node_id(const mc_snap *s, uint32_t node) { return s->nid[node]; }
 uint64_t mc_snap_node_self_size(const mc_snap *s, uint32_t node) { return s->nself[node]; }
 const char *mc_snap_node_type(const mc_snap *s, uint32_t node) { return s->ntype_names[s->ntype[node]]; }
-uint32_t mc_snap_node_class(const mc_snap *s, uint32_t node) { return s->ncls[node]; }
+uint32_t mc_snap_node_class(const mc_snap *s, uint32_t node) { return s->node_class[node]; }
 uint32_t mc_snap_node_first_edge(const mc_snap *s, uint32_t node) { return s->first_edge[node]; }
 const char *mc_snap_edge_type(const mc_snap *s, uint32_t edge) { return s->etype_names[s->etype[edge]]; }
-uint32_t mc_snap_edge_to(const mc_snap *s, uint32_t edge) { return s->eto[edge]; }
+uint32_t mc_snap_edge_to(const mc_snap *s, uint32_t edge) { return s->edge_to[edge]; }
 uint32_t mc_snap_string_count(const mc_snap *s) { return s->scount; }
-uint32_t mc_snap_class_count(const mc_snap *s) { return s->ncls_count; }
+uint32_t mc_snap_class_count(const mc_snap *s) { return s->class_count; }
 const mc_snap_class *mc_snap_classes(const mc_snap *s) { return s->cls; }
 
 const char *mc_snap_string(const mc_snap *s, uint32_t i, size_t *len) {
-  if (len) *len = s->soff[i + 1] - s->soff[i] - 1;
-  return s->sbytes + s->soff[i];
+  if (len) *len = s->string_offset[i + 1] - s->string_offset[i] - 1;
+  return s->sbytes + s->string_offset[i];
 }
 
 const char *mc_snap_node_name(const mc_snap *s, uint32_t node, size_t *len) {

@@ -115,6 +115,28 @@ mc_snap_status mc_snap_parser_feed_file(mc_snap_parser *p, const char *path, uin
 
 void mc_snap_free(mc_snap *s);
 
+/* ---- one whole parse, as a background job runs it ----------------------
+ * mc_snap_job_run feeds the file at `path` (when not NULL; the chunks of a
+ * stream were fed before), finishes the parse and, when `retained` is set,
+ * computes the dominator tree: everything after the last chunk that may run
+ * off the JS thread, with no Node-API in between (snapshot_file.c). */
+typedef struct {
+  /* in */
+  const char *path;        /* NULL: the input was fed already */
+  int retained;            /* compute retained sizes now */
+  int mode;                /* mc_snap_dom_mode */
+  uint64_t *progress;      /* path only: bytes read so far (atomic), may be NULL */
+  uint32_t *read_done;     /* path only: set to 1 (atomic, release) once read */
+  /* out */
+  mc_snap *snap;           /* the snapshot on MC_SNAP_OK, else NULL */
+  int sys_errno;           /* MC_SNAP_EIO: errno of the failed call */
+  const char *syscall;     /* MC_SNAP_EIO: "open" or "read" */
+  const char *message;     /* on failure: why (valid until p is freed) */
+} mc_snap_job;
+mc_snap_status mc_snap_job_run(mc_snap_parser *p, mc_snap_job *job);
+/* Why mc_snap_compute_retained failed with st (a static string). */
+const char *mc_snap_retained_error(mc_snap_status st);
+
 /* ---- read access -------------------------------------------------------- */
 uint32_t mc_snap_node_count(const mc_snap *s);
 uint32_t mc_snap_edge_count(const mc_snap *s);

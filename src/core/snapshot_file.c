@@ -152,3 +152,38 @@ mc_snap_status mc_snap_parser_feed_file(mc_snap_parser *p, const char *path, uin
   close(fd);
   return st;
 }
+
+/* ---- one whole parse ------------------------------------------------------ */
+
+const char *mc_snap_retained_error(mc_snap_status st) {
+  return st == MC_SNAP_ECORRUPT ? "the dominator computation does not converge on this graph"
+                                : "the dominator tree needs more memory than maxMemory allows";
+}
+
+mc_snap_status mc_snap_job_run(mc_snap_parser *p, mc_snap_job *job) {
+  job->snap = NULL;
+  job->sys_errno = 0;
+  job->syscall = "open";
+  job->message = NULL;
+  mc_snap_status st = MC_SNAP_OK;
+  if (job->path) {
+    st = mc_snap_parser_feed_file(p, job->path, job->progress, &job->sys_errno, &job->syscall);
+    if (job->read_done) __atomic_store_n(job->read_done, 1, __ATOMIC_RELEASE);
+  }
+  mc_snap *snap = NULL;
+  if (st == MC_SNAP_OK) st = mc_snap_parser_finish(p, &snap);
+  if (st != MC_SNAP_OK) {
+    job->message = mc_snap_parser_error(p);
+    return st;
+  }
+  if (job->retained) {
+    st = mc_snap_compute_retained(snap, (mc_snap_dom_mode)job->mode);
+    if (st != MC_SNAP_OK) {
+      mc_snap_free(snap);
+      job->message = mc_snap_retained_error(st);
+      return st;
+    }
+  }
+  job->snap = snap;
+  return MC_SNAP_OK;
+}

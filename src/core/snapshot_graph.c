@@ -59,10 +59,10 @@ static int radix_by_id(uint64_t *keys, size_t n) {
 
 /* Keys of the nodes that pass `want` (or all), sorted by id. */
 static uint64_t *sorted_ids(const mc_snap *s, int counted_only, size_t *out_n) {
-  uint64_t *k = malloc(((size_t)s->n ? s->n : 1) * sizeof *k);
+  uint64_t *k = malloc(((size_t)s->node_count ? s->node_count : 1) * sizeof *k);
   if (!k) return NULL;
   size_t c = 0;
-  for (uint32_t i = 0; i < s->n; i++)
+  for (uint32_t i = 0; i < s->node_count; i++)
     if (!counted_only || mc_snap_node_counted(s, i)) k[c++] = ((uint64_t)s->nid[i] << 32) | i;
   if (!radix_by_id(k, c)) { free(k); return NULL; }
   *out_n = c;
@@ -84,7 +84,7 @@ typedef struct {
  * everything reachable from them over non-weak edges. */
 static int mark_page_owned(dom_work *w) {
   mc_snap *s = w->s;
-  uint32_t n = s->n;
+  uint32_t n = s->node_count;
   w->flags = mc_snap_acct_calloc(&s->acct, n);
   uint32_t *stack = mc_snap_acct_alloc(&s->acct, (size_t)n * 4);
   if (!w->flags || !stack) { mc_snap_acct_free(&s->acct, stack, (size_t)n * 4); return 0; }
@@ -92,7 +92,7 @@ static int mark_page_owned(dom_work *w) {
   uint32_t r = s->root;
   for (uint32_t e = s->first_edge[r]; e < s->first_edge[r + 1]; e++) {
     int t = s->etype[e];
-    uint32_t v = s->eto[e];
+    uint32_t v = s->edge_to[e];
     if (t == s->e_element) {
       size_t len;
       const char *nm = mc_snap_node_name(s, v, &len);
@@ -107,7 +107,7 @@ static int mark_page_owned(dom_work *w) {
   while (top) {
     uint32_t u = stack[--top];
     for (uint32_t e = s->first_edge[u]; e < s->first_edge[u + 1]; e++) {
-      uint32_t v = s->eto[e];
+      uint32_t v = s->edge_to[e];
       if (w->flags[v] || (int)s->etype[e] == s->e_weak) continue;
       w->flags[v] = 1;
       stack[top++] = v;
@@ -119,13 +119,13 @@ static int mark_page_owned(dom_work *w) {
 
 static int build_retainers(dom_work *w) {
   mc_snap *s = w->s;
-  uint32_t n = s->n;
+  uint32_t n = s->node_count;
   w->rfirst = mc_snap_acct_calloc(&s->acct, ((size_t)n + 1) * 4);
   if (!w->rfirst) return 0;
   size_t total = 0;
   for (uint32_t u = 0; u < n; u++)
     for (uint32_t e = s->first_edge[u]; e < s->first_edge[u + 1]; e++)
-      if (mc_snap_essential(s, u, s->etype[e])) { w->rfirst[s->eto[e] + 1]++; total++; }
+      if (mc_snap_essential(s, u, s->etype[e])) { w->rfirst[s->edge_to[e] + 1]++; total++; }
   for (uint32_t v = 0; v < n; v++) w->rfirst[v + 1] += w->rfirst[v];
   w->rcount = total;
   w->rsrc = mc_snap_acct_alloc(&s->acct, total * 4);
@@ -134,7 +134,7 @@ static int build_retainers(dom_work *w) {
   memcpy(pos, w->rfirst, (size_t)n * 4);
   for (uint32_t u = 0; u < n; u++)
     for (uint32_t e = s->first_edge[u]; e < s->first_edge[u + 1]; e++)
-      if (mc_snap_essential(s, u, s->etype[e])) w->rsrc[pos[s->eto[e]]++] = u;
+      if (mc_snap_essential(s, u, s->etype[e])) w->rsrc[pos[s->edge_to[e]]++] = u;
   mc_snap_acct_free(&s->acct, pos, (size_t)n * 4);
   return 1;
 }
@@ -143,7 +143,7 @@ static int build_retainers(dom_work *w) {
  * pass over nodes with only weak retainers and the fallback for the rest). */
 static int build_post_order(dom_work *w) {
   mc_snap *s = w->s;
-  uint32_t n = s->n, root = s->root;
+  uint32_t n = s->node_count, root = s->root;
   mc_snap_acct *a = &s->acct;
   w->post2ord = mc_snap_acct_alloc(a, (size_t)n * 4);
   w->ord2post = mc_snap_acct_alloc(a, (size_t)n * 4);
@@ -164,7 +164,7 @@ static int build_post_order(dom_work *w) {
         if (e < s->first_edge[u + 1]) {
           sedge[top]++;
           if (!mc_snap_essential(s, u, s->etype[e])) continue;
-          uint32_t v = s->eto[e];
+          uint32_t v = s->edge_to[e];
           if (visited[v]) continue;
           if (w->flags && u != root && w->flags[v] && !w->flags[u]) continue;
           top++;
@@ -215,7 +215,7 @@ static int build_post_order(dom_work *w) {
 static mc_snap_status build_dominators(dom_work *w) {
   mc_snap *s = w->s;
   mc_snap_acct *a = &s->acct;
-  uint32_t n = s->n, root = s->root;
+  uint32_t n = s->node_count, root = s->root;
   uint32_t rootp = n - 1, none = n;
   uint32_t *dom = mc_snap_acct_alloc(a, ((size_t)n + 1) * 4);
   uint8_t *affected = mc_snap_acct_calloc(a, n);
@@ -228,8 +228,8 @@ static mc_snap_status build_dominators(dom_work *w) {
   dom[rootp] = rootp;
   dom[none] = none;
   for (uint32_t e = s->first_edge[root]; e < s->first_edge[root + 1]; e++)
-    if (mc_snap_essential(s, root, s->etype[e])) affected[w->ord2post[s->eto[e]]] = 1;
-  uint64_t budget = 1000 * ((uint64_t)n + s->m) + 100000000ull, steps = 0;
+    if (mc_snap_essential(s, root, s->etype[e])) affected[w->ord2post[s->edge_to[e]]] = 1;
+  uint64_t budget = 1000 * ((uint64_t)n + s->edge_count) + 100000000ull, steps = 0;
   mc_snap_status st = MC_SNAP_OK;
   /* Phase 0 is DevTools' iteration: only nodes whose retainers changed are
    * recomputed. That can stop early: a node's intersection depends on whole
@@ -271,7 +271,7 @@ static mc_snap_status build_dominators(dom_work *w) {
       if (nd != none && dom[pi] != nd) {
         dom[pi] = nd;
         changed = 1;
-        for (uint32_t e = s->first_edge[u]; e < s->first_edge[u + 1]; e++) affected[w->ord2post[s->eto[e]]] = 1;
+        for (uint32_t e = s->first_edge[u]; e < s->first_edge[u + 1]; e++) affected[w->ord2post[s->edge_to[e]]] = 1;
       }
       steps += w->rfirst[u + 1] - w->rfirst[u] + 1;
     }
@@ -303,11 +303,11 @@ out:
  * dominator tree (HeapSnapshot._calculateClassesRetainedSize). */
 static mc_snap_status class_retained(mc_snap *s, const uint8_t *filter, uint64_t *sums) {
   mc_snap_acct *a = &s->acct;
-  uint32_t n = s->n, root = s->root;
+  uint32_t n = s->node_count, root = s->root;
   uint32_t *first = mc_snap_acct_calloc(a, ((size_t)n + 2) * 4);
   uint32_t *kids = mc_snap_acct_alloc(a, (size_t)n * 4);
   uint32_t *stack = mc_snap_acct_alloc(a, (size_t)n * 2 * 4);
-  uint32_t *seen = mc_snap_acct_calloc(a, (size_t)s->ncls_count * 4);
+  uint32_t *seen = mc_snap_acct_calloc(a, (size_t)s->class_count * 4);
   mc_snap_status st = MC_SNAP_OK;
   if (!first || !kids || !stack || !seen) { st = acct_status(a); goto out; }
   for (uint32_t v = 0; v < n; v++)
@@ -321,8 +321,8 @@ static mc_snap_status class_retained(mc_snap *s, const uint8_t *filter, uint64_t
   stack[top++] = root;
   while (top) {
     uint32_t x = stack[--top];
-    if (x & 0x80000000u) { seen[s->ncls[x & 0x7FFFFFFFu]]--; continue; }
-    uint32_t c = s->ncls[x];
+    if (x & 0x80000000u) { seen[s->node_class[x & 0x7FFFFFFFu]]--; continue; }
+    uint32_t c = s->node_class[x];
     if (!seen[c] && (!filter || filter[x]) && mc_snap_node_counted(s, x)) {
       sums[c] += s->ret[x];
       if (first[x + 1] > first[x]) {
@@ -336,13 +336,13 @@ out:
   mc_snap_acct_free(a, first, ((size_t)n + 2) * 4);
   mc_snap_acct_free(a, kids, (size_t)n * 4);
   mc_snap_acct_free(a, stack, (size_t)n * 2 * 4);
-  mc_snap_acct_free(a, seen, (size_t)s->ncls_count * 4);
+  mc_snap_acct_free(a, seen, (size_t)s->class_count * 4);
   return st;
 }
 
 static void dom_work_free(dom_work *w) {
   mc_snap_acct *a = &w->s->acct;
-  uint32_t n = w->s->n;
+  uint32_t n = w->s->node_count;
   mc_snap_acct_free(a, w->flags, n);
   mc_snap_acct_free(a, w->rfirst, ((size_t)n + 1) * 4);
   mc_snap_acct_free(a, w->rsrc, w->rcount * 4);
@@ -354,18 +354,18 @@ static void dom_work_free(dom_work *w) {
 }
 
 static void drop_retained(mc_snap *s) {
-  mc_snap_acct_free(&s->acct, s->dom, (size_t)s->n * 4);
-  mc_snap_acct_free(&s->acct, s->ret, (size_t)s->n * 8);
+  mc_snap_acct_free(&s->acct, s->dom, (size_t)s->node_count * 4);
+  mc_snap_acct_free(&s->acct, s->ret, (size_t)s->node_count * 8);
   s->dom = NULL;
   s->ret = NULL;
   s->has_ret = 0;
-  for (uint32_t c = 0; c < s->ncls_count; c++) s->cls[c].retained_size = 0;
+  for (uint32_t c = 0; c < s->class_count; c++) s->cls[c].retained_size = 0;
 }
 
 mc_snap_status mc_snap_compute_retained(mc_snap *s, mc_snap_dom_mode mode) {
   if (s->has_ret && s->dom_mode == (int)mode) return MC_SNAP_OK;
   drop_retained(s);
-  if (s->n >= 0x80000000u) return MC_SNAP_ETOOLARGE;
+  if (s->node_count >= 0x80000000u) return MC_SNAP_ETOOLARGE;
   dom_work w;
   memset(&w, 0, sizeof w);
   w.s = s;
@@ -376,18 +376,18 @@ mc_snap_status mc_snap_compute_retained(mc_snap *s, mc_snap_dom_mode mode) {
     goto out;
   }
   if ((st = build_dominators(&w)) != MC_SNAP_OK) goto out;
-  s->ret = mc_snap_acct_alloc(&s->acct, (size_t)s->n * 8);
+  s->ret = mc_snap_acct_alloc(&s->acct, (size_t)s->node_count * 8);
   if (!s->ret) { st = acct_status(&s->acct); goto out; }
-  memcpy(s->ret, s->nself, (size_t)s->n * 8);
-  for (uint32_t pi = 0; pi + 1 < s->n; pi++) {
+  memcpy(s->ret, s->nself, (size_t)s->node_count * 8);
+  for (uint32_t pi = 0; pi + 1 < s->node_count; pi++) {
     uint32_t u = w.post2ord[pi];
     s->ret[s->dom[u]] += s->ret[u];
   }
   dom_work_free(&w);
-  uint64_t *sums = calloc(s->ncls_count ? s->ncls_count : 1, 8);
+  uint64_t *sums = calloc(s->class_count ? s->class_count : 1, 8);
   if (!sums) { st = MC_SNAP_ENOMEM; goto out; }
   st = class_retained(s, NULL, sums);
-  for (uint32_t c = 0; c < s->ncls_count; c++) s->cls[c].retained_size = sums[c];
+  for (uint32_t c = 0; c < s->class_count; c++) s->cls[c].retained_size = sums[c];
   free(sums);
   if (st != MC_SNAP_OK) goto out;
   s->has_ret = 1;
@@ -416,10 +416,10 @@ static int class_cmp(const void *ctx, uint32_t a, uint32_t b) {
 }
 
 uint32_t mc_snap_sorted_classes(const mc_snap *s, int by_retained, uint32_t *out, uint32_t max) {
-  uint32_t *all = malloc(((size_t)s->ncls_count + 1) * 4);
+  uint32_t *all = malloc(((size_t)s->class_count + 1) * 4);
   if (!all) return 0;
   uint32_t k = 0;
-  for (uint32_t c = 0; c < s->ncls_count; c++)
+  for (uint32_t c = 0; c < s->class_count; c++)
     if (s->cls[c].count) all[k++] = c;
   class_order o = { s, by_retained && s->has_ret };
   if (!msort(all, k, class_cmp, &o)) { free(all); return 0; }
@@ -434,36 +434,18 @@ uint32_t mc_snap_sorted_classes(const mc_snap *s, int by_retained, uint32_t *out
 typedef struct {
   mc_snap_diff_item *items;
   uint32_t count, cap;
-  uint32_t *slots;
-  uint32_t mask;
+  mc_snap_names names;
 } item_table;
 
-static uint64_t hash_name(const char *b, size_t n) {
-  uint64_t h = 1469598103934665603ull;
-  for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)b[i]) * 1099511628211ull;
-  return h;
-}
-
-static int item_rehash(item_table *t, uint32_t size) {
-  uint32_t *ns = calloc(size, 4);
-  if (!ns) return 0;
-  for (uint32_t k = 0; k < t->count; k++) {
-    uint32_t i = (uint32_t)hash_name(t->items[k].name, t->items[k].name_len) & (size - 1);
-    while (ns[i]) i = (i + 1) & (size - 1);
-    ns[i] = k + 1;
-  }
-  free(t->slots);
-  t->slots = ns;
-  t->mask = size - 1;
-  return 1;
+static const char *item_name_of(const void *entries, uint32_t i, uint32_t *len) {
+  const mc_snap_diff_item *it = (const mc_snap_diff_item *)entries + i;
+  *len = it->name_len;
+  return it->name;
 }
 
 static uint32_t item_for(item_table *t, const char *name, uint32_t len) {
-  uint32_t i = (uint32_t)hash_name(name, len) & t->mask;
-  for (; t->slots[i]; i = (i + 1) & t->mask) {
-    mc_snap_diff_item *it = &t->items[t->slots[i] - 1];
-    if (it->name_len == len && memcmp(it->name, name, len) == 0) return t->slots[i] - 1;
-  }
+  uint32_t k = mc_snap_names_find(&t->names, name, len, item_name_of, t->items);
+  if (k != MC_SNAP_NONE) return k;
   if (t->count == t->cap) {
     uint32_t nc = t->cap ? t->cap * 2 : 64;
     mc_snap_diff_item *ni = realloc(t->items, (size_t)nc * sizeof *ni);
@@ -471,17 +453,17 @@ static uint32_t item_for(item_table *t, const char *name, uint32_t len) {
     t->items = ni;
     t->cap = nc;
   }
-  uint32_t k = t->count++;
+  k = t->count;
   memset(&t->items[k], 0, sizeof t->items[k]);
   t->items[k].name = name;
   t->items[k].name_len = len;
-  t->slots[i] = k + 1;
-  if (t->count * 2 > t->mask + 1 && !item_rehash(t, (t->mask + 1) * 2)) return MC_SNAP_NONE;
+  if (!mc_snap_names_add(&t->names, item_name_of, t->items)) return MC_SNAP_NONE;
+  t->count++;
   return k;
 }
 
 static uint32_t class_item(item_table *t, const mc_snap *s, uint32_t *map, uint32_t node) {
-  uint32_t c = s->ncls[node];
+  uint32_t c = s->node_class[node];
   if (map[c] == MC_SNAP_NONE) map[c] = item_for(t, s->cls[c].name, s->cls[c].name_len);
   return map[c];
 }
@@ -516,11 +498,11 @@ mc_snap_status mc_snap_diff_compute(const mc_snap *a, const mc_snap *b, mc_snap_
   memset(&t, 0, sizeof t);
   size_t na = 0, nb = 0;
   uint64_t *ka = sorted_ids(a, 1, &na), *kb = sorted_ids(b, 1, &nb);
-  uint32_t *amap = malloc(((size_t)a->ncls_count + 1) * 4), *bmap = malloc(((size_t)b->ncls_count + 1) * 4);
+  uint32_t *amap = malloc(((size_t)a->class_count + 1) * 4), *bmap = malloc(((size_t)b->class_count + 1) * 4);
   mc_snap_status st = MC_SNAP_ENOMEM;
-  if (!ka || !kb || !amap || !bmap || !item_rehash(&t, 256)) goto out;
-  memset(amap, 0xFF, (size_t)a->ncls_count * 4);
-  memset(bmap, 0xFF, (size_t)b->ncls_count * 4);
+  if (!ka || !kb || !amap || !bmap || !mc_snap_names_init(&t.names, NULL, 256)) goto out;
+  memset(amap, 0xFF, (size_t)a->class_count * 4);
+  memset(bmap, 0xFF, (size_t)b->class_count * 4);
   for (size_t i = 0; i < na; i++) out->before_size += a->nself[(uint32_t)ka[i]];
   for (size_t j = 0; j < nb; j++) out->after_size += b->nself[(uint32_t)kb[j]];
   out->before_nodes = (uint32_t)na;
@@ -550,7 +532,8 @@ mc_snap_status mc_snap_diff_compute(const mc_snap *a, const mc_snap *b, mc_snap_
   st = diff_finish(&t, out);
 out:
   free(ka); free(kb); free(amap); free(bmap);
-  free(t.items); free(t.slots);
+  free(t.items);
+  mc_snap_names_free(&t.names);
   return st;
 }
 
@@ -563,7 +546,7 @@ void mc_snap_diff_free(mc_snap_diff *d) {
 
 static mc_snap_status build_bfs(mc_snap *s) {
   if (s->bfs_edge) return MC_SNAP_OK;
-  uint32_t n = s->n;
+  uint32_t n = s->node_count;
   uint32_t *parent = mc_snap_acct_alloc(&s->acct, (size_t)n * 4);
   uint32_t *queue = malloc((size_t)n * 4);
   if (!parent || !queue) {
@@ -578,7 +561,7 @@ static mc_snap_status build_bfs(mc_snap *s) {
   while (head < tail) {
     uint32_t u = queue[head++];
     for (uint32_t e = s->first_edge[u]; e < s->first_edge[u + 1]; e++) {
-      uint32_t v = s->eto[e];
+      uint32_t v = s->edge_to[e];
       if (parent[v] != MC_SNAP_NONE || !mc_snap_essential(s, u, s->etype[e])) continue;
       parent[v] = e;
       queue[tail++] = v;
@@ -591,7 +574,7 @@ static mc_snap_status build_bfs(mc_snap *s) {
 
 uint32_t mc_snap_edge_from(const mc_snap *s, uint32_t edge) {
   /* the last node whose first edge is <= edge */
-  uint32_t lo = 0, hi = s->n; /* answer in [lo, hi) */
+  uint32_t lo = 0, hi = s->node_count; /* answer in [lo, hi) */
   while (hi - lo > 1) {
     uint32_t mid = lo + (hi - lo) / 2;
     if (s->first_edge[mid] <= edge) lo = mid; else hi = mid;
@@ -638,13 +621,13 @@ mc_snap_status mc_snap_leaks_compute(const mc_snap *baseline, const mc_snap *tar
   if ((st = build_bfs(fin)) != MC_SNAP_OK) return st;
   size_t nb = 0, nt = 0, nf = 0;
   uint64_t *kb = sorted_ids(baseline, 0, &nb), *kt = sorted_ids(target, 0, &nt), *kf = sorted_ids(fin, 1, &nf);
-  uint8_t *leaked = calloc(fin->n, 1);
-  mc_snap_leak *groups = calloc((size_t)fin->ncls_count + 1, sizeof *groups);
-  uint64_t *sums = calloc((size_t)fin->ncls_count + 1, 8);
-  uint32_t *order = malloc(((size_t)fin->ncls_count + 1) * 4);
+  uint8_t *leaked = calloc(fin->node_count, 1);
+  mc_snap_leak *groups = calloc((size_t)fin->class_count + 1, sizeof *groups);
+  uint64_t *sums = calloc((size_t)fin->class_count + 1, 8);
+  uint32_t *order = malloc(((size_t)fin->class_count + 1) * 4);
   st = MC_SNAP_ENOMEM;
   if (!kb || !kt || !kf || !leaked || !groups || !sums || !order) goto out;
-  for (uint32_t c = 0; c < fin->ncls_count; c++) { groups[c].cls = c; groups[c].sample = MC_SNAP_NONE; }
+  for (uint32_t c = 0; c < fin->class_count; c++) { groups[c].cls = c; groups[c].sample = MC_SNAP_NONE; }
   size_t ib = 0, it = 0;
   for (size_t f = 0; f < nf; f++) {
     uint32_t id = (uint32_t)(kf[f] >> 32), v = (uint32_t)kf[f];
@@ -654,14 +637,14 @@ mc_snap_status mc_snap_leaks_compute(const mc_snap *baseline, const mc_snap *tar
     int in_target = it < nt && (uint32_t)(kt[it] >> 32) == id;
     if (in_base || !in_target || !leak_type_ok(fin, v) || fin->bfs_edge[v] == MC_SNAP_NONE) continue;
     leaked[v] = 1;
-    mc_snap_leak *g = &groups[fin->ncls[v]];
+    mc_snap_leak *g = &groups[fin->node_class[v]];
     g->count++;
     g->self_size += fin->nself[v];
     if (g->sample == MC_SNAP_NONE || fin->ret[v] > fin->ret[g->sample]) g->sample = v;
   }
   if ((st = class_retained(fin, leaked, sums)) != MC_SNAP_OK) goto out;
   uint32_t k = 0;
-  for (uint32_t c = 0; c < fin->ncls_count; c++) {
+  for (uint32_t c = 0; c < fin->class_count; c++) {
     groups[c].retained_size = sums[c];
     if (groups[c].count) order[k++] = c;
   }

@@ -49,7 +49,7 @@ static unsigned char *small_alloc(mc_pool *p, size_t size, uint64_t *tag,
     return NULL;
   }
   *st = MC_POOL_OK;
-  return r->base + off;
+  return mc_pool_region_base(r) + off;
 }
 
 static unsigned char *any_alloc(mc_pool *p, size_t size, uint64_t *tag,
@@ -58,8 +58,8 @@ static unsigned char *any_alloc(mc_pool *p, size_t size, uint64_t *tag,
   mc_pool_region *r;
   *st = mc_pool_large_alloc(p, size, &r);
   if (*st < 0) return NULL;
-  *tag = mc_pool_tag(r->id, 0, r->gen);
-  return r->base;
+  *tag = mc_pool_tag(mc_pool_region_id(r), 0, mc_pool_region_gen(r));
+  return mc_pool_region_base(r);
 }
 
 /* ---- size classes ------------------------------------------------------------ */
@@ -203,19 +203,19 @@ static void test_large_regions_are_reused(void **state) {
   mc_pool *p = make_pool(64 * MiB);
   mc_pool_region *r1, *r2, *r3;
   assert_int_equal(mc_pool_large_alloc(p, MiB, &r1), MC_POOL_OK);
-  unsigned char *base = r1->base;
-  uint32_t gen1 = r1->gen;
+  unsigned char *base = mc_pool_region_base(r1);
+  uint32_t gen1 = mc_pool_region_gen(r1);
   memset(base, 7, MiB);
   assert_int_equal(stats(p).reserved, MiB);
   mc_pool_large_free(p, r1);
   assert_int_equal(stats(p).reserved, MiB);  /* cached, still reserved */
   assert_int_equal(mc_pool_large_alloc(p, MiB - 100, &r2), MC_POOL_OK);
-  assert_ptr_equal(r2->base, base);            /* same pages */
-  assert_true(r2->gen != gen1);
+  assert_ptr_equal(mc_pool_region_base(r2), base);            /* same pages */
+  assert_true(mc_pool_region_gen(r2) != gen1);
   assert_int_equal(stats(p).regions, 1);
   /* A different class gets its own region. */
   assert_int_equal(mc_pool_large_alloc(p, 3 * MiB, &r3), MC_POOL_OK);
-  assert_true(r3->base != base);
+  assert_true(mc_pool_region_base(r3) != base);
   assert_int_equal(stats(p).in_use, MiB - 100 + 3 * MiB);
   assert_int_equal(stats(p).in_use_class, 4 * MiB);
   mc_pool_destroy(p);
@@ -230,10 +230,10 @@ static void test_zero_fill_clears_reused_memory(void **state) {
   mc_pool *p = mc_pool_create(&cfg);
   mc_pool_region *r;
   assert_int_equal(mc_pool_large_alloc(p, 100000, &r), MC_POOL_OK);
-  memset(r->base, 0xAB, 100000);
+  memset(mc_pool_region_base(r), 0xAB, 100000);
   mc_pool_large_free(p, r);
   assert_int_equal(mc_pool_large_alloc(p, 100000, &r), MC_POOL_OK);
-  for (size_t i = 0; i < 100000; i++) assert_int_equal(r->base[i], 0);
+  for (size_t i = 0; i < 100000; i++) assert_int_equal(mc_pool_region_base(r)[i], 0);
   uint64_t t;
   int st;
   unsigned char *m = small_alloc(p, 50, &t, &st);
@@ -352,7 +352,7 @@ static void test_collected_regions_report_leaks(void **state) {
   assert_int_equal(mc_pool_lookup(p, t1, &slab, NULL), MC_POOL_OK);
   size_t leaked = 0;
   mc_pool_slab_dying(p, slab);
-  assert_int_equal(mc_pool_region_collected(p, slab->id, slab->gen, 1, count_leak, &leaked), 2);
+  assert_int_equal(mc_pool_region_collected(p, mc_pool_region_id(slab), mc_pool_region_gen(slab), 1, count_leak, &leaked), 2);
   assert_int_equal(leaked, 24);
   assert_int_equal(stats(p).leaks, 2);
   assert_int_equal(stats(p).frees, 1);  /* reclaimed leaks are not frees */
@@ -361,7 +361,7 @@ static void test_collected_regions_report_leaks(void **state) {
   assert_int_equal(stats(p).in_use, 0);
   /* A large region: a stale generation is ignored, the right one leaks. */
   mc_pool_large_alloc(p, MiB, &big);
-  uint32_t id = big->id, gen = big->gen;
+  uint32_t id = mc_pool_region_id(big), gen = mc_pool_region_gen(big);
   assert_int_equal(mc_pool_region_collected(p, id, gen + 1, 1, count_leak, &leaked), 0);
   assert_int_equal(mc_pool_region_collected(p, id, gen, 1, count_leak, &leaked), 1);
   assert_int_equal(leaked, 24 + MiB);
@@ -491,7 +491,7 @@ static void test_unmapped_mode_releases_regions_on_free(void **state) {
   mc_pool *p = mc_pool_create(&cfg);
   mc_pool_region *r;
   assert_int_equal(mc_pool_large_alloc(p, MiB, &r), MC_POOL_OK);
-  assert_null(r->base);
+  assert_null(mc_pool_region_base(r));
   assert_int_equal(stats(p).reserved, MiB);
   mc_pool_large_free(p, r);
   assert_int_equal(stats(p).reserved, 0);

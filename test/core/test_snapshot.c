@@ -188,6 +188,58 @@ static void test_chunks_split_anywhere(void **state) {
   free(text);
 }
 
+/* mc_snap_job_run: a file parsed whole (read flag and progress set, retained
+ * sizes computed when asked), and each failure with its status and message. */
+static void test_job_run(void **state) {
+  (void)state;
+  size_t len;
+  char *text = graph_text(0, &len);
+  char path[] = "/tmp/memctl-test-job-XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  assert_int_equal(write(fd, text, len), (ssize_t)len);
+  close(fd);
+  uint64_t progress = 0;
+  uint32_t read_done = 0;
+  mc_snap_job job = {.path = path, .retained = 1, .mode = MC_SNAP_DOM_DEVTOOLS,
+                     .progress = &progress, .read_done = &read_done};
+  mc_snap_parser *p = mc_snap_parser_new(0);
+  assert_int_equal(mc_snap_job_run(p, &job), MC_SNAP_OK);
+  assert_non_null(job.snap);
+  assert_null(job.message);
+  assert_int_equal(progress, len);
+  assert_int_equal(read_done, 1);
+  assert_true(mc_snap_has_retained(job.snap));
+  mc_snap_free(job.snap);
+  mc_snap_parser_free(p);
+  /* fed already (a stream), without retained sizes */
+  p = mc_snap_parser_new(0);
+  assert_int_equal(mc_snap_parser_feed(p, text, len), MC_SNAP_OK);
+  mc_snap_job fed = {.path = NULL, .retained = 0};
+  assert_int_equal(mc_snap_job_run(p, &fed), MC_SNAP_OK);
+  assert_false(mc_snap_has_retained(fed.snap));
+  mc_snap_free(fed.snap);
+  mc_snap_parser_free(p);
+  /* a missing file: EIO with the errno; a truncated input: the parser's message */
+  unlink(path);
+  p = mc_snap_parser_new(0);
+  assert_int_equal(mc_snap_job_run(p, &job), MC_SNAP_EIO);
+  assert_null(job.snap);
+  assert_int_equal(job.sys_errno, ENOENT);
+  assert_string_equal(job.syscall, "open");
+  mc_snap_parser_free(p);
+  p = mc_snap_parser_new(0);
+  assert_int_equal(mc_snap_parser_feed(p, text, len / 2), MC_SNAP_OK);
+  assert_int_equal(mc_snap_job_run(p, &fed), MC_SNAP_ETRUNCATED);
+  assert_null(fed.snap);
+  assert_non_null(fed.message);
+  assert_true(strlen(fed.message) > 0);
+  mc_snap_parser_free(p);
+  assert_true(strlen(mc_snap_retained_error(MC_SNAP_ECORRUPT)) > 0);
+  assert_true(strlen(mc_snap_retained_error(MC_SNAP_ETOOLARGE)) > 0);
+  free(text);
+}
+
 /* A file fed by mc_snap_parser_feed_file parses as the same text in memory;
  * open/read failures give MC_SNAP_EIO with errno and the syscall. */
 static void test_feed_file(void **state) {
@@ -735,6 +787,7 @@ int main(void) {
     cmocka_unit_test(test_field_order_comes_from_meta),
     cmocka_unit_test(test_chunks_split_anywhere),
     cmocka_unit_test(test_feed_file),
+    cmocka_unit_test(test_job_run),
     cmocka_unit_test(test_string_escapes_and_surrogates),
     cmocka_unit_test(test_numbers_of_every_length),
     cmocka_unit_test(test_class_histogram_follows_devtools),

@@ -87,6 +87,26 @@ test('HeapDiff is a working memwatch HeapDiff (fails when HeapDiff breaks)', () 
   assert.strictEqual(kept.length, 300);
 });
 
+test('HeapDiff is loaded lazily from the snapshot module', async () => {
+  const script = `
+    const memwatch = require(${JSON.stringify(path.join(root, 'lib', 'memwatch.js'))});
+    const snapshotFile = require.resolve(${JSON.stringify(path.join(root, 'lib', 'snapshot.js'))});
+    const loadedBefore = snapshotFile in require.cache;
+    let kind, code;
+    try { kind = typeof memwatch.HeapDiff; } catch (e) { code = e.code; }
+    console.log(JSON.stringify({ loadedBefore, kind, code, loadedAfter: snapshotFile in require.cache }));
+  `;
+  const res = await run(['-e', script]);
+  assert.strictEqual(res.code, 0, res.stderr);
+  const out = res.events[0];
+  assert.strictEqual(out.loadedBefore, false, 'requiring memwatch does not load the snapshot module');
+  assert.strictEqual(out.loadedAfter, true);
+  // This build ships HeapDiff: reading it must give the class, not the
+  // ERR_MEMCTL_NOT_AVAILABLE error meant for builds without it.
+  assert.strictEqual(out.code, undefined, 'memwatch.HeapDiff threw');
+  assert.strictEqual(out.kind, 'function');
+});
+
 test('removing the last listener stops the watcher (the process can exit)', async () => {
   const script = `
     const memwatch = require(${JSON.stringify(path.join(root, 'lib', 'memwatch.js'))});

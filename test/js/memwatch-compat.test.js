@@ -121,10 +121,10 @@ test('the streamed parse gives the same diff as parsing files of the same snapsh
   const fs = require('node:fs');
   const os = require('node:os');
   const v8 = require('node:v8');
-  const native = require('../../lib/snapshot-native');
+  const snapshots = require('../../lib/snapshot');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `memctl-mw-stream-${process.pid}-`));
   // The same snapshot bytes go to the parser and to a file.
-  const take = (file) => native.parseSnapshotFromProducerSync((feed) => {
+  const take = (file) => snapshots.parseSnapshotSync((feed) => {
     const fd = fs.openSync(file, 'w');
     try {
       const s = v8.getHeapSnapshot();
@@ -142,10 +142,10 @@ test('the streamed parse gives the same diff as parsing files of the same snapsh
     class StreamProbe {}
     const kept = Array.from({ length: 200 }, () => new StreamProbe());
     snaps.push(take(path.join(tmp, 'b.heapsnapshot')));
-    snaps.push(native.parseSnapshotSync(path.join(tmp, 'a.heapsnapshot'), { retained: false }));
-    snaps.push(native.parseSnapshotSync(path.join(tmp, 'b.heapsnapshot'), { retained: false }));
-    const streamed = native.diffSnapshots(snaps[0], snaps[1]);
-    assert.deepStrictEqual(streamed, native.diffSnapshots(snaps[2], snaps[3]));
+    snaps.push(snapshots.parseSnapshotSync(path.join(tmp, 'a.heapsnapshot'), { retained: false }));
+    snaps.push(snapshots.parseSnapshotSync(path.join(tmp, 'b.heapsnapshot'), { retained: false }));
+    const streamed = snapshots.diffSnapshotsSync(snaps[0], snaps[1]);
+    assert.deepStrictEqual(streamed, snapshots.diffSnapshotsSync(snaps[2], snaps[3]));
     assert.strictEqual(streamed.change.details.find((d) => d.what === 'StreamProbe')['+'], kept.length);
   } finally {
     for (const s of snaps) s.close();

@@ -62,7 +62,7 @@ test('summary equals the reference on 60 generated snapshots (random layouts, ra
   }
 });
 
-test('every source kind gives the same result: path, Readable, async iterable, sync', async () => {
+test('every source kind gives the same result: path, Readable, async iterable of strings, sync path and Buffer', async () => {
   const text = gen.serialize(gen.randomGraph(99, 500), gen.randomLayout(99));
   const file = path.join(dir, 'kinds.heapsnapshot');
   fs.writeFileSync(file, text);
@@ -70,12 +70,51 @@ test('every source kind gives the same result: path, Readable, async iterable, s
   const fromPath = await memctl.analyzeSnapshot(file);
   const fromStream = await memctl.analyzeSnapshot(fs.createReadStream(file, { highWaterMark: 333 }));
   const fromReadable = await memctl.analyzeSnapshot(Readable.from([text]));
-  const sync = memctl.parseSnapshotSync(file);
+  const fromStrings = await memctl.analyzeSnapshot((async function* () {
+    for (let i = 0; i < text.length; i += 409) yield text.slice(i, i + 409);
+  })());
   assertSummary(fromPath, expected, 'path');
   assertSummary(fromStream, expected, 'stream');
   assertSummary(fromReadable, expected, 'Readable.from');
-  assertSummary(sync.summary(), expected, 'sync');
-  sync.close();
+  assertSummary(fromStrings, expected, 'string chunks');
+  for (const [label, source] of [['sync path', file], ['sync Buffer', Buffer.from(text)], ['sync chunks', [text.slice(0, 10), Buffer.from(text.slice(10))]]]) {
+    const sync = memctl.parseSnapshotSync(source);
+    assertSummary(sync.summary(), expected, label);
+    sync.close();
+  }
+});
+
+test('retained: false defers the dominator tree until summary asks for it', async () => {
+  const text = gen.serialize(gen.randomGraph(21, 400));
+  const lazy = await memctl.parseSnapshot(Readable.from([text]), { retained: false });
+  assertSummary(lazy.summary({ top: 5 }), { ...ref.summary(ref.load(text)), classes: ref.summary(ref.load(text)).classes.slice(0, 5) }, 'deferred');
+  lazy.close();
+});
+
+test('the blocking forms give what the Promise forms give, for paths and ParsedSnapshots', async () => {
+  const g1 = gen.randomGraph(31, 300);
+  const g2 = gen.evolve(g1, 32, { freeRatio: 0.2, allocate: 60 });
+  const g3 = gen.evolve(g2, 33, { freeRatio: 0.3, allocate: 10 });
+  const files = [g1, g2, g3].map((g, i) => {
+    const f = path.join(dir, `forms${i}.heapsnapshot`);
+    fs.writeFileSync(f, gen.serialize(g));
+    return f;
+  });
+  const parsed = files.map((f) => memctl.parseSnapshotSync(f));
+  try {
+    const diff = await memctl.diffSnapshots(files[0], files[1]);
+    assert.deepStrictEqual(memctl.diffSnapshotsSync(files[0], files[1]), diff);
+    assert.deepStrictEqual(memctl.diffSnapshotsSync(parsed[0], files[1]), diff);
+    assert.deepStrictEqual(await memctl.diffSnapshots(parsed[0], parsed[1]), diff);
+    const leaks = await memctl.findLeaks(files[0], files[1], files[2]);
+    assert.ok(leaks.length > 0);
+    assert.deepStrictEqual(memctl.findLeaksSync(files[0], files[1], files[2]), leaks);
+    assert.deepStrictEqual(memctl.findLeaksSync(parsed[0], parsed[1], parsed[2], { top: 1 }), leaks.slice(0, 1));
+    assert.deepStrictEqual(memctl.findLeaksSync(parsed[2], parsed[2], parsed[2]), []); // nothing leaks between a snapshot and itself
+    assert.ok(parsed.every((p) => !p.closed), 'ParsedSnapshots given are left open');
+  } finally {
+    for (const p of parsed) p.close();
+  }
 });
 
 test('summary options: retained false sorts by self size, top keeps the first classes', async () => {
@@ -214,16 +253,33 @@ test('ParsedSnapshot: close() is idempotent, later use throws ERR_MEMCTL_CLOSED'
 });
 
 test('argument checks of the analysis API', async () => {
-  await assert.rejects(memctl.parseSnapshot(42), { code: 'ERR_MEMCTL_INVALID_ARG_TYPE' });
+  const file = path.join(dir, 'args.heapsnapshot');
+  fs.writeFileSync(file, gen.serialize(gen.randomGraph(4, 40)));
+  await assert.rejects(memctl.parseSnapshot(42), { code: 'ERR_MEMCTL_INVALID_ARG_TYPE', name: 'TypeError' });
   await assert.rejects(memctl.parseSnapshot(''), { code: 'ERR_MEMCTL_INVALID_ARG_VALUE' });
+  await assert.rejects(memctl.parseSnapshot('a\0b'), { code: 'ERR_MEMCTL_INVALID_ARG_VALUE' });
+  assert.throws(() => memctl.parseSnapshotSync('a\0b'), { code: 'ERR_MEMCTL_INVALID_ARG_VALUE' });
+  assert.throws(() => memctl.parseSnapshotSync(7), { code: 'ERR_MEMCTL_INVALID_ARG_TYPE' });
+  await assert.rejects(memctl.parseSnapshot(Readable.from([{}])), { code: 'ERR_MEMCTL_INVALID_ARG_TYPE' });
+  await assert.rejects(memctl.parseSnapshot(file, { onProgress: 1 }), { code: 'ERR_MEMCTL_INVALID_ARG_TYPE' });
+  await assert.rejects(memctl.parseSnapshot(file, { dominators: 'x' }), { code: 'ERR_MEMCTL_INVALID_ARG_VALUE' });
+  await assert.rejects(memctl.parseSnapshot(file, { maxMemory: 10 }), { code: 'ERR_MEMCTL_OUT_OF_RANGE' });
   await assert.rejects(memctl.analyzeSnapshot({}), { code: 'ERR_MEMCTL_INVALID_ARG_TYPE' });
   await assert.rejects(memctl.analyzeSnapshot('x', 5), { code: 'ERR_MEMCTL_INVALID_ARG_TYPE' });
   await assert.rejects(memctl.analyzeSnapshot('x', { onProgress: 1 }), { code: 'ERR_MEMCTL_INVALID_ARG_TYPE' });
   await assert.rejects(memctl.diffSnapshots('a', 3), { code: 'ERR_MEMCTL_INVALID_ARG_TYPE' });
   await assert.rejects(memctl.diffSnapshots({ summary() {}, close() {}, nodeCount: 1 }, 'b'), { code: 'ERR_MEMCTL_INVALID_ARG_TYPE' });
+  assert.throws(() => memctl.diffSnapshotsSync({}, {}), { code: 'ERR_MEMCTL_INVALID_ARG_TYPE' });
   await assert.rejects(memctl.findLeaks('a', 'b', null), { code: 'ERR_MEMCTL_INVALID_ARG_TYPE' });
+  assert.throws(() => memctl.findLeaksSync(null), { code: 'ERR_MEMCTL_INVALID_ARG_TYPE' });
   await assert.rejects(memctl.findLeaks('a', 'b', 'c', { top: -1 }), { code: 'ERR_MEMCTL_OUT_OF_RANGE' });
   await assert.rejects(memctl.analyzeSnapshot(path.join(dir, 'missing.heapsnapshot')), { code: 'ENOENT' });
+  const s = memctl.parseSnapshotSync(file, { retained: false });
+  assert.throws(() => s.summary({ top: 0 }), { code: 'ERR_MEMCTL_OUT_OF_RANGE' });
+  assert.throws(() => s.summary({ retained: 'yes' }), { code: 'ERR_MEMCTL_INVALID_ARG_TYPE' });
+  assert.throws(() => s.summary(5), { code: 'ERR_MEMCTL_INVALID_ARG_TYPE' });
+  assert.deepStrictEqual(s.summary({ top: Infinity }), s.summary(), 'top: Infinity means every class');
+  s.close();
 });
 
 test('a stream that fails midway rejects with its own error', async () => {

@@ -7,6 +7,7 @@ const os = require('os');
 const path = require('path');
 const { Worker } = require('worker_threads');
 const memctl = require('../../lib');
+const { formatBytes, MEMWATCH } = require('../../lib/format');
 
 class LeakyThing {
   constructor(i) { this.i = i; this.payload = { i }; }
@@ -106,4 +107,14 @@ test('an abandoned HeapDiff leaves no file once collected or at exit', () => {
   assert.strictEqual(r.stdout, '2 1'); // the collected one's file is gone; the kept one's until exit
   const leftovers = fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith(`memctl-heapdiff-${r.pid}-`));
   assert.deepStrictEqual(leftovers, []);
+});
+
+test("sizes are printed the way memwatch prints them", () => {
+  const formatSize = (n) => formatBytes(n, MEMWATCH);
+  assert.strictEqual(formatSize(0), '0 bytes');
+  assert.strictEqual(formatSize(1023), '1023 bytes');
+  assert.strictEqual(formatSize(1024), '1.00 kb');
+  assert.strictEqual(formatSize(1536), '1.50 kb');
+  assert.strictEqual(formatSize(-3 * 1024 * 1024), '-3.00 mb');
+  assert.strictEqual(formatSize(5 * 1024 ** 3), '5.00 gb');
 });

@@ -7,12 +7,13 @@ import {
   LRUCache, LimitableMap, Pool, LeakWatcher, usage,
   writeSnapshot, writeSnapshotAsync, defaultSnapshotName, parseSnapshot, parseSnapshotSync,
   ParsedSnapshot, analyzeSnapshot, diffSnapshots, findLeaks, HeapDiff, snapshotOn,
+  diffSnapshotsSync, findLeaksSync,
 } from 'memctl';
 import type {
   CacheKey, CacheValue, EvictionReason, CachePolicy, LRUCacheOptions, LRUCacheEntry, LRUCacheInfo, CacheStats,
   PoolOptions, PoolStats, PoolLeak, PoolClassStats, LeakDetection,
   LeakWatcherOptions, GaugeOptions, GcStats, LeakReport, GaugeGrowthReport, GaugeError, MemoryUsage, CgroupMemory,
-  SnapshotSource, ParseOptions, SnapshotSummary, ClassSummary, HeapDiffResult, LeakCandidate, RetainerStep,
+  SnapshotSource, SnapshotSyncSource, ParseOptions, SnapshotSummary, ClassSummary, HeapDiffResult, LeakCandidate, RetainerStep,
   SnapshotOnOptions,
 } from 'memctl';
 import memwatch = require('memctl/memwatch');
@@ -200,6 +201,12 @@ async function snapshots(): Promise<void> {
   const diff: HeapDiffResult = await diffSnapshots(fromPath, file, { dominators: 'devtools' });
   consume(diff.before.size_bytes, diff.after.nodes, diff.change.freed_nodes, diff.change.details.map((d) => d['+'] - d['-']));
   const found: LeakCandidate[] = await findLeaks(file, fromPath, sync, { top: 3 });
+  const diffNow: HeapDiffResult = diffSnapshotsSync(file, sync);
+  const foundNow: LeakCandidate[] = findLeaksSync(fromPath, sync, file, { top: 1, maxMemory: 1 << 30 });
+  const syncSource: SnapshotSyncSource = [Buffer.from('{'), '}'];
+  consume(diffNow.change.size, foundNow.length, syncSource);
+  // @ts-expect-error the blocking forms do not return Promises
+  diffSnapshotsSync(file, file).then(consume);
   for (const leak of found) {
     const path: RetainerStep[] = leak.retainerPath;
     for (const step of path) consume(step.node.name, step.node.id, step.edge?.name, step.edge?.type);

@@ -1,6 +1,6 @@
 'use strict';
 // An independent, deliberately simple reference analyzer for small snapshots:
-// JSON.parse, then the rules documented in lib/snapshot-native.js computed the
+// JSON.parse, then the rules documented in docs/snapshots.md computed the
 // obvious way (a class histogram with a Map, Cooper-Harvey-Kennedy's iterative
 // dominator algorithm, retained sizes by a walk of the dominator tree, diff
 // and leaks by id sets). It shares no code with the native analyzer.
