@@ -4,3 +4,4 @@ export * from './cache';
 export * from './pool';
 export * from './leak-watcher';
 export * from './snapshot';
+export * from './shared-cache';

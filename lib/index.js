@@ -6,4 +6,5 @@ module.exports = Object.assign(
   require('./pool'),
   require('./leak-watcher'),
   require('./snapshot'),
+  require('./shared-cache'),
 );

@@ -13,6 +13,7 @@
 // Hot paths (get, set, has, delete, peek) use raw Node-API with the handle as
 // the first argument; the rest uses node-addon-api.
 #include "binding/common.h"
+#include "binding/cache_codec.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -27,11 +28,6 @@ namespace memctl {
 
 static const char kCacheKind[] = "Cache";
 
-enum : uint8_t { KEY_LATIN1 = 1, KEY_UTF16 = 2, KEY_NUMBER = 3 };
-enum : unsigned {
-  VAL_LATIN1 = 0, VAL_UTF16 = 1, VAL_NUMBER = 2, VAL_TRUE = 3, VAL_FALSE = 4,
-  VAL_NULL = 5, VAL_BIGINT = 6, VAL_BYTES = 7, VAL_SERIAL = 8,
-};
 // Per-cache option bits kept in Handle::user.
 enum : uintptr_t { OPT_ALLOW_STALE = 1 };
 // Set results besides undefined (stored, nothing to report) and exceptions.
@@ -65,7 +61,7 @@ static CacheEnv *GetCacheEnv(napi_env env) {
 }
 
 // The cache clock in ms (monotonic, >= 1), or the test clock when set.
-static uint64_t ClockMs(napi_env env) {
+uint64_t ClockMs(napi_env env) {
   CacheEnv *ce = GetCacheEnv(env);
   if (ce->fake_now >= 0) return (uint64_t)ce->fake_now;
   struct timespec ts;
@@ -80,7 +76,7 @@ static uint64_t NowMs(napi_env env, const mc_cache *c) {
 
 // ---- errors ---------------------------------------------------------------
 
-static napi_value ThrowStatus(napi_env env, int r) {
+napi_value ThrowStatus(napi_env env, int r) {
   if (r == MC_CACHE_ETOOLARGE)
     return ThrowRaw(env, "RangeError", "ERR_MEMCTL_TOO_LARGE",
                     "the entry is larger than maxBytes (or 1 GiB) and was not stored");
@@ -116,38 +112,6 @@ static bool OpenCache(napi_env env, napi_value v, Open *o) {
 
 // ---- strings --------------------------------------------------------------
 
-// Reads a JS string as UTF-16 into `stack` (cap units) or a heap buffer.
-struct Utf16 {
-  char16_t *units = nullptr;
-  size_t len = 0;
-  char16_t *heap = nullptr;
-  ~Utf16() {
-    if (heap) free(heap);
-  }
-  // The first read is done by the caller (it doubles as the type check).
-  bool Read(napi_env env, napi_value v, char16_t *stack, size_t cap) {
-    if (napi_get_value_string_utf16(env, v, stack, cap, &len) != napi_ok) return false;
-    return Finish(env, v, stack, cap);
-  }
-  bool Finish(napi_env env, napi_value v, char16_t *stack, size_t cap) {
-    units = stack;
-    if (len + 1 < cap) return true;
-    // Possibly truncated: ask for the length and read it whole.
-    if (napi_get_value_string_utf16(env, v, NULL, 0, &len) != napi_ok) return false;
-    if (len + 1 <= cap) return true;
-    heap = (char16_t *)malloc((len + 1) * sizeof(char16_t));
-    if (!heap) return false;
-    if (napi_get_value_string_utf16(env, v, heap, len + 1, &len) != napi_ok) return false;
-    units = heap;
-    return true;
-  }
-  bool Latin1() const {
-    char16_t any = 0;
-    for (size_t i = 0; i < len; i++) any |= units[i];
-    return any < 256;
-  }
-};
-
 // Stores the string as [tag?][bytes] into out (which has room for 1 + 2*len).
 static size_t EncodeString(const Utf16 &s, uint8_t *out, bool with_tag, unsigned *tag) {
   size_t n = 0;
@@ -180,17 +144,6 @@ static napi_value StringOut(napi_env env, const uint8_t *p, size_t n, bool utf16
 
 // ---- keys -----------------------------------------------------------------
 
-struct Key {
-  char16_t units[256];
-  uint8_t stack[1 + 2 * 256];
-  uint8_t *heap = nullptr;
-  const uint8_t *data = nullptr;
-  size_t len = 0;
-  ~Key() {
-    if (heap) free(heap);
-  }
-};
-
 static bool EncodeKeyString(napi_env env, napi_value v, Utf16 &s, Key *k) {
   if (!s.Finish(env, v, k->units, 256)) {
     ThrowStatus(env, MC_CACHE_ENOMEM);
@@ -211,7 +164,7 @@ static bool EncodeKeyString(napi_env env, napi_value v, Utf16 &s, Key *k) {
 
 // Tries the string read first: it is the type check for the common case, so
 // no napi_typeof is needed.
-static bool ReadKey(napi_env env, napi_value v, Key *k) {
+bool ReadKey(napi_env env, napi_value v, Key *k) {
   Utf16 s;
   napi_status st = napi_get_value_string_utf16(env, v, k->units, 256, &s.len);
   if (st == napi_ok) return EncodeKeyString(env, v, s, k);
@@ -230,7 +183,7 @@ static bool ReadKey(napi_env env, napi_value v, Key *k) {
   return false;
 }
 
-static napi_value KeyOut(napi_env env, const uint8_t *p, size_t n) {
+napi_value KeyOut(napi_env env, const uint8_t *p, size_t n) {
   if (n >= 1 && p[0] == KEY_NUMBER && n == 9) {
     double d;
     memcpy(&d, p + 1, 8);
@@ -242,18 +195,6 @@ static napi_value KeyOut(napi_env env, const uint8_t *p, size_t n) {
 }
 
 // ---- values ---------------------------------------------------------------
-
-enum { READ_OK = 0, READ_SERIAL = 1, READ_DELETE = 2, READ_THROWN = -1 };
-
-struct Value {
-  char16_t units[512];
-  uint8_t stack[1024];
-  uint8_t *heap = nullptr;
-  const uint8_t *data = nullptr;
-  size_t len = 0;
-  unsigned tag = 0;
-  ~Value() { free(heap); }
-};
 
 static int ReadBytes(napi_env env, napi_value v, Value *out) {
   bool is = false;
@@ -332,7 +273,7 @@ static int ReadBigInt(napi_env env, napi_value v, Value *out) {
   return READ_OK;
 }
 
-static int ReadValue(napi_env env, napi_value v, Value *out) {
+int ReadValue(napi_env env, napi_value v, Value *out) {
   napi_valuetype t;
   napi_typeof(env, v, &t);
   switch (t) {
@@ -398,7 +339,7 @@ static napi_value BytesViaScratch(napi_env env, const uint8_t *p, size_t n, unsi
 
 // direct: byte values become Buffers here (used where many values are
 // returned at once); otherwise they go through the scratch Buffer.
-static napi_value ValueOut(napi_env env, const uint8_t *p, size_t n, unsigned tag, bool direct) {
+napi_value ValueOut(napi_env env, const uint8_t *p, size_t n, unsigned tag, bool direct) {
   napi_value r;
   switch (tag) {
     case VAL_LATIN1: return StringOut(env, p, n, false);
