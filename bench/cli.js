@@ -8,6 +8,7 @@ const suites = {
   '--pool': './pool.js',
   '--leak': './leak.js',
   '--snapshot': './snapshot.js',
+  '--shared': './shared.js',
 };
 
 async function main(args) {
