@@ -119,6 +119,16 @@ const LIBS = {
       return (max) => new LRUCache({ max });
     },
   },
+  // Not in CACHE_LIBS: run by name (bench/cache-worker.js memctl-sieve ...)
+  // to compare the policies on one workload.
+  'memctl-sieve': {
+    label: 'memctl LRUCache (policy sieve)',
+    pkg: 'memctl',
+    async load() {
+      const LRUCache = requireMemctl('LRUCache');
+      return (max) => new LRUCache({ max, policy: 'sieve' });
+    },
+  },
   'lru-cache': {
     label: 'lru-cache',
     pkg: 'lru-cache',

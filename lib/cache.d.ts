@@ -15,6 +15,8 @@ export type CacheValue =
   | object;
 
 export type EvictionReason = 'evict' | 'expire';
+/** Eviction policy of an LRUCache (see LRUCacheOptions.policy). */
+export type CachePolicy = 'lru' | 'fifo' | 'sieve';
 
 export interface LRUCacheOptions<K extends CacheKey = CacheKey, V = CacheValue> {
   /** Maximum number of entries (a positive integer). */
@@ -31,8 +33,14 @@ export interface LRUCacheOptions<K extends CacheKey = CacheKey, V = CacheValue> 
   onEvict?: (key: K, value: V, reason: EvictionReason) => void;
   /** lru-cache-compatible form of onEvict: (value, key, reason). */
   dispose?: (value: V, key: K, reason: EvictionReason) => void;
-  /** 'lru' (default) or 'fifo' (insertion order; updates keep their place). */
-  policy?: 'lru' | 'fifo';
+  /**
+   * Which entry a full cache drops: 'lru' (default; the least recently used;
+   * a hit moves the entry to the front), 'fifo' (the oldest inserted; updates
+   * keep their place) or 'sieve' (SIEVE: a hit only marks the entry visited;
+   * eviction drops the oldest unvisited entry, clearing marks on the way).
+   * Iteration order: recency for 'lru', insertion for 'fifo' and 'sieve'.
+   */
+  policy?: CachePolicy;
 }
 
 export interface LRUCacheSetOptions {
@@ -85,7 +93,7 @@ export declare class LRUCache<K extends CacheKey = CacheKey, V = any> implements
   readonly ttl: number;
   readonly allowStale: boolean;
   readonly updateAgeOnGet: boolean;
-  readonly policy: 'lru' | 'fifo';
+  readonly policy: CachePolicy;
   /** Number of entries (expired ones not yet removed included). */
   readonly size: number;
 
@@ -97,7 +105,7 @@ export declare class LRUCache<K extends CacheKey = CacheKey, V = any> implements
   peek(key: K, options?: LRUCacheGetOptions): V | undefined;
   delete(key: K): boolean;
   clear(): void;
-  /** Removes and returns the least recently used value. */
+  /** Removes and returns the value eviction would drop next (lru: the least recently used; fifo: the oldest inserted; sieve: the entry the hand stops at). */
   pop(): V | undefined;
   /** Removes every expired entry; true if any was removed. */
   purgeStale(): boolean;
@@ -136,8 +144,10 @@ export declare class LRUCache<K extends CacheKey = CacheKey, V = any> implements
  * follow LRUCache's rules (values are copies).
  */
 export declare class LimitableMap<K extends CacheKey = CacheKey, V = any> implements Iterable<[K, V]> {
-  constructor(limit?: number);
+  /** options.policy: 'fifo' (default) or 'sieve'; iteration stays in insertion order. */
+  constructor(limit?: number, options?: { policy?: 'fifo' | 'sieve' });
   readonly limit: number;
+  readonly policy: 'fifo' | 'sieve';
   readonly size: number;
   set(key: K, value: V | undefined): this;
   get(key: K): V | undefined;

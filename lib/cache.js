@@ -17,13 +17,13 @@ const SCRATCH = Buffer.allocUnsafeSlow(64 * 1024);
 const META = new Uint32Array(3); // [length, tag, overflow]
 native.cacheInit(SENTINEL, SCRATCH, META);
 
-const VAL_SERIAL = 8;
-const SET_NEEDS_SERIAL = 1; // set results: undefined = stored, nothing to report
-const SET_LOGGED = 2;
-const NEWEST_FIRST = 0;
-const OLDEST_FIRST = 1;
-const GET_ALLOW_STALE = 4;
-const TTL_MAX = 2 ** 46;
+// Value tags, set results (undefined = stored, nothing to report), get flags,
+// iteration directions, the ttl bound and the policy names: defined once in C
+// (src/core/cache.h, src/binding/cache.cc).
+const {
+  VAL_SERIAL, SET_NEEDS_SERIAL, SET_LOGGED, NEWEST_FIRST, OLDEST_FIRST, GET_ALLOW_STALE, TTL_MAX,
+  POLICIES,
+} = native.CACHE;
 const BATCH = 512;
 
 const { cacheGet, cacheSet, cacheSetEx, cacheHas, cacheDelete, cachePeek, cacheGetEx, cacheSize } = native;
@@ -98,7 +98,8 @@ class LRUCache {
 
   /**
    * @param {{ max?: number, maxBytes?: number, ttl?: number, updateAgeOnGet?: boolean,
-   *   allowStale?: boolean, onEvict?: Function, dispose?: Function, policy?: 'lru'|'fifo' }} options
+   *   allowStale?: boolean, onEvict?: Function, dispose?: Function,
+   *   policy?: 'lru'|'fifo'|'sieve' }} options
    */
   constructor(options) {
     const o = checkOptions('options', options);
@@ -115,7 +116,7 @@ class LRUCache {
       : checkBoolean('options.updateAgeOnGet', o.updateAgeOnGet);
     const onEvict = o.onEvict === undefined ? undefined : checkFunction('options.onEvict', o.onEvict);
     const dispose = o.dispose === undefined ? undefined : checkFunction('options.dispose', o.dispose);
-    const policy = o.policy === undefined ? 'lru' : checkOneOf('options.policy', o.policy, ['lru', 'fifo']);
+    const policy = o.policy === undefined ? 'lru' : checkOneOf('options.policy', o.policy, POLICIES);
     this.#max = max;
     this.#maxBytes = maxBytes;
     this.#ttl = ttl;
@@ -200,7 +201,7 @@ class LRUCache {
     native.cacheClear(this.#h);
   }
 
-  /** Removes and returns the least recently used value (undefined if empty). */
+  /** Removes and returns the value eviction would drop next (undefined if empty): the least recently used under lru. */
   pop() {
     LRUCache.#check(this);
     const r = native.cachePop(this.#h);
@@ -379,8 +380,10 @@ class LRUCache {
 
 /**
  * A Map with a size limit: when a new key arrives at the limit, the oldest
- * inserted key is dropped; updating a key keeps its place. Runs on the same
- * core as LRUCache with the fifo policy.
+ * inserted key is dropped (policy 'fifo', the default) or the oldest not read
+ * since the SIEVE hand last passed it (policy 'sieve'); updating a key keeps
+ * its place, and iteration is in insertion order with either policy. Runs on
+ * the same core as LRUCache.
  */
 class LimitableMap {
   #c;
@@ -392,10 +395,15 @@ class LimitableMap {
     if (typeof o !== 'object' || o === null || !(#c in o)) throw invalidThis('LimitableMap', o);
   }
 
-  constructor(limit = 10) {
+  /** @param {number} [limit] @param {{ policy?: 'fifo'|'sieve' }} [options] */
+  constructor(limit = 10, options = undefined) {
     this.#limit = checkInteger('limit', limit, 1);
-    this.#c = new LRUCache({ max: limit, policy: 'fifo' });
+    const o = options === undefined ? {} : checkOptions('options', options);
+    const policy = o.policy === undefined ? 'fifo' : checkOneOf('options.policy', o.policy, ['fifo', 'sieve']);
+    this.#c = new LRUCache({ max: limit, policy });
   }
+
+  get policy() { LimitableMap.#check(this); return this.#c.policy; }
 
   get limit() { LimitableMap.#check(this); return this.#limit; }
   get size() { LimitableMap.#check(this); return this.#c.size; }

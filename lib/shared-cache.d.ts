@@ -58,6 +58,7 @@ export class SharedCache {
   readonly shards: number;
   readonly created: boolean;
   readonly size: number;
+  readonly [Symbol.toStringTag]: 'SharedCache';
   get(key: CacheKey): any;
   set(key: CacheKey, value: any, options?: { ttl?: number }): this;
   has(key: CacheKey): boolean;

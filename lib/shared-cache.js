@@ -8,11 +8,8 @@ const {
   typeError, rangeError, checkInteger, checkOptions, checkOneOf, checkString, describe, invalidThis,
 } = require('./errors');
 
-const SET_NEEDS_SERIAL = 1;
-const TTL_MAX = 2 ** 46;
-const MAX_SHARDS = 1024;
-const NAME_MAX = 200;
-const POLICIES = ['lru', 'fifo', 'sieve'];
+const { SET_NEEDS_SERIAL, TTL_MAX, POLICIES } = native.CACHE;
+const { MAX_SHARDS, NAME_MAX } = native.SHARED;
 
 const { sharedGet, sharedSet, sharedHas, sharedDelete } = native;
 

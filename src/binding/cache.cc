@@ -28,10 +28,11 @@ namespace memctl {
 
 static const char kCacheKind[] = "Cache";
 
+// Policy names, indexed by MC_CACHE_LRU/FIFO/SIEVE (exported as CACHE.POLICIES).
+static const char *const kPolicyNames[] = {"lru", "fifo", "sieve"};
+static_assert(MC_CACHE_LRU == 0 && MC_CACHE_FIFO == 1 && MC_CACHE_SIEVE == 2, "policy table");
 // Per-cache option bits kept in Handle::user.
 enum : uintptr_t { OPT_ALLOW_STALE = 1 };
-// Set results besides undefined (stored, nothing to report) and exceptions.
-enum { SET_NEEDS_SERIAL = 1, SET_LOGGED = 2 };
 // meta[] slots shared with lib/cache.js.
 enum { META_LEN = 0, META_TAG = 1, META_OVERFLOW = 2 };
 
@@ -113,15 +114,19 @@ static bool OpenCache(napi_env env, napi_value v, Open *o) {
 // ---- strings --------------------------------------------------------------
 
 // Stores the string as [tag?][bytes] into out (which has room for 1 + 2*len).
+// Narrows to Latin-1 while checking that it may (one pass over the common
+// case); a unit >= 256 restarts as raw UTF-16.
 static size_t EncodeString(const Utf16 &s, uint8_t *out, bool with_tag, unsigned *tag) {
-  size_t n = 0;
-  bool l1 = s.Latin1();
-  if (with_tag) out[n++] = l1 ? KEY_LATIN1 : KEY_UTF16;
-  if (tag) *tag = l1 ? VAL_LATIN1 : VAL_UTF16;
-  if (l1) {
-    for (size_t i = 0; i < s.len; i++) out[n + i] = (uint8_t)s.units[i];
-    return n + s.len;
+  size_t n = with_tag ? 1 : 0;
+  char16_t any = 0;
+  for (size_t i = 0; i < s.len; i++) {
+    any |= s.units[i];
+    out[n + i] = (uint8_t)s.units[i];
   }
+  bool l1 = any < 256;
+  if (with_tag) out[0] = l1 ? KEY_LATIN1 : KEY_UTF16;
+  if (tag) *tag = l1 ? VAL_LATIN1 : VAL_UTF16;
+  if (l1) return n + s.len;
   memcpy(out + n, s.units, s.len * 2);
   return n + s.len * 2;
 }
@@ -145,7 +150,7 @@ static napi_value StringOut(napi_env env, const uint8_t *p, size_t n, bool utf16
 // ---- keys -----------------------------------------------------------------
 
 static bool EncodeKeyString(napi_env env, napi_value v, Utf16 &s, Key *k) {
-  if (!s.Finish(env, v, k->units, 256)) {
+  if (!s.Finish(env, v, k->units, KEY_STACK)) {
     ThrowStatus(env, MC_CACHE_ENOMEM);
     return false;
   }
@@ -166,7 +171,7 @@ static bool EncodeKeyString(napi_env env, napi_value v, Utf16 &s, Key *k) {
 // no napi_typeof is needed.
 bool ReadKey(napi_env env, napi_value v, Key *k) {
   Utf16 s;
-  napi_status st = napi_get_value_string_utf16(env, v, k->units, 256, &s.len);
+  napi_status st = napi_get_value_string_utf16(env, v, k->units, KEY_STACK, &s.len);
   if (st == napi_ok) return EncodeKeyString(env, v, s, k);
   double d;
   if (napi_get_value_double(env, v, &d) == napi_ok) {
@@ -542,7 +547,11 @@ static Napi::Value CacheCreate(const Napi::CallbackInfo &info) {
   Napi::Object o = info[0].As<Napi::Object>();
   mc_cache_config cfg;
   memset(&cfg, 0, sizeof cfg);
-  cfg.policy = o.Get("policy").ToString().Utf8Value() == "fifo" ? MC_CACHE_FIFO : MC_CACHE_LRU;
+  std::string policy = o.Get("policy").ToString().Utf8Value();
+  cfg.policy = -1;
+  for (int i = 0; i < (int)(sizeof kPolicyNames / sizeof *kPolicyNames); i++)
+    if (policy == kPolicyNames[i]) cfg.policy = i;
+  if (cfg.policy < 0) Throw(env, "RangeError", "ERR_MEMCTL_INVALID_ARG_VALUE", "options.policy");
   cfg.max_entries = OptU64(o.Get("max"));
   cfg.max_bytes = OptU64(o.Get("maxBytes"));
   cfg.ttl_ms = OptU64(o.Get("ttl"));
@@ -752,6 +761,37 @@ static Napi::Value CacheLive(const Napi::CallbackInfo &info) {
   return Napi::Number::New(info.Env(), (double)GetCacheEnv(info.Env())->live);
 }
 
+// The constants lib/cache.js shares with this file and the core, defined
+// once (here and in cache.h) and read from the addon.
+static Napi::Object CacheConstants(Napi::Env env) {
+  Napi::Object c = Napi::Object::New(env);
+  auto num = [&](const char *name, double v) { c.Set(name, Napi::Number::New(env, v)); };
+  num("VAL_LATIN1", VAL_LATIN1);
+  num("VAL_UTF16", VAL_UTF16);
+  num("VAL_NUMBER", VAL_NUMBER);
+  num("VAL_TRUE", VAL_TRUE);
+  num("VAL_FALSE", VAL_FALSE);
+  num("VAL_NULL", VAL_NULL);
+  num("VAL_BIGINT", VAL_BIGINT);
+  num("VAL_BYTES", VAL_BYTES);
+  num("VAL_SERIAL", VAL_SERIAL);
+  num("SET_NEEDS_SERIAL", SET_NEEDS_SERIAL);
+  num("SET_LOGGED", SET_LOGGED);
+  num("GET_PEEK", MC_CACHE_PEEK);
+  num("GET_NO_STATS", MC_CACHE_NO_STATS);
+  num("GET_ALLOW_STALE", MC_CACHE_ALLOW_STALE);
+  num("GET_KEEP_STALE", MC_CACHE_KEEP_STALE);
+  num("NEWEST_FIRST", MC_CACHE_NEWEST_FIRST);
+  num("OLDEST_FIRST", MC_CACHE_OLDEST_FIRST);
+  num("TTL_MAX", (double)MC_CACHE_TTL_MAX);
+  num("INDEX_CHARGE", MC_CACHE_INDEX_CHARGE);
+  Napi::Array names = Napi::Array::New(env, sizeof kPolicyNames / sizeof *kPolicyNames);
+  for (uint32_t i = 0; i < names.Length(); i++) names.Set(i, Napi::String::New(env, kPolicyNames[i]));
+  c.Set("POLICIES", names);
+  c.Freeze();
+  return c;
+}
+
 void InitCache(Napi::Env env, Napi::Object exports) {
   static const FunctionDef functions[] = {
       {"cacheGet", CacheGet},
@@ -779,6 +819,7 @@ void InitCache(Napi::Env env, Napi::Object exports) {
       {"cacheLive", Adapt<CacheLive>},
   };
   DefineFunctions(env, exports, functions);
+  exports.Set("CACHE", CacheConstants(env));
 }
 
 }  // namespace memctl

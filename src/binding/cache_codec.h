@@ -47,9 +47,12 @@ struct Utf16 {
   }
 };
 
+// Keys up to KEY_STACK units (4 KB URL-like keys included) are read once,
+// into the stack, with no allocation.
+enum { KEY_STACK = 4096 };
 struct Key {
-  char16_t units[256];
-  uint8_t stack[1 + 2 * 256];
+  char16_t units[KEY_STACK];
+  uint8_t stack[1 + 2 * KEY_STACK];
   uint8_t *heap = nullptr;
   const uint8_t *data = nullptr;
   size_t len = 0;
@@ -57,6 +60,9 @@ struct Key {
     if (heap) free(heap);
   }
 };
+
+// Set results besides undefined (stored, nothing to report) and exceptions.
+enum { SET_NEEDS_SERIAL = 1, SET_LOGGED = 2 };
 
 enum { READ_OK = 0, READ_SERIAL = 1, READ_DELETE = 2, READ_THROWN = -1 };
 

@@ -18,7 +18,6 @@ extern "C" {
 namespace memctl {
 
 static const char kSharedKind[] = "SharedCache";
-enum { SET_NEEDS_SERIAL = 1 };  // as lib/cache.js
 
 // ---- errors ---------------------------------------------------------------
 
@@ -319,6 +318,10 @@ static Napi::Value SharedUnlink(const Napi::CallbackInfo &info) {
 }
 
 void InitSharedCache(Napi::Env env, Napi::Object exports) {
+  Napi::Object k = Napi::Object::New(env);
+  k.Set("MAX_SHARDS", (double)MC_SHM_MAX_SHARDS);
+  k.Set("NAME_MAX", (double)MC_SHM_NAME_MAX);
+  exports.Set("SHARED", k);
   static const FunctionDef functions[] = {
       {"sharedGet", SharedGet},
       {"sharedSet", SharedSet},

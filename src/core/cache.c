@@ -511,15 +511,62 @@ static uint32_t alloc_block(mc_cache *c, size_t units) {
 
 /* ---- ids and nodes ------------------------------------------------------- */
 
+/* Heap mode: the node array for ids 1..cap. Small arrays come from malloc;
+ * from HUGE_MIN on the array is its own mapping with huge pages (a hit reads
+ * a random node, and TLB misses would dominate otherwise), grown by mremap. */
+static inline int nodes_mapped(uint64_t cap) { return (cap + 1) * sizeof(node) >= HUGE_MIN; }
+
+static int nodes_resize(mc_cache *c, uint64_t cap) {
+  size_t old_bytes = ((size_t)c->node_cap + 1) * sizeof(node);
+  size_t bytes = ((size_t)cap + 1) * sizeof(node);
+  int was = c->nodes && nodes_mapped(c->node_cap), will = nodes_mapped(cap);
+  size_t keep = (old_bytes < bytes ? old_bytes : bytes);
+  node *n;
+  if (!will) {
+    if (was) {
+      n = (node *)malloc(bytes);
+      if (n) memcpy(n, c->nodes, keep);
+      if (n) munmap(c->nodes, old_bytes);
+    } else {
+      n = (node *)realloc(c->nodes, bytes);
+    }
+    if (!n) return -1;
+  } else {
+    void *p;
+#if defined(__linux__)
+    if (was) {
+      p = mremap(c->nodes, old_bytes, bytes, MREMAP_MAYMOVE);
+    } else
+#endif
+    {
+      p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+      if (p != MAP_FAILED && c->nodes) {
+        memcpy(p, c->nodes, keep);
+        if (was) munmap(c->nodes, old_bytes);
+        else free(c->nodes);
+      }
+    }
+    if (p == MAP_FAILED) return -1;
+    advise_huge(p, bytes);
+    n = (node *)p;
+  }
+  c->nodes = n;
+  c->node_cap = (uint32_t)cap;
+  return 0;
+}
+
+static void nodes_free(mc_cache *c) {
+  if (!c->nodes) return;
+  if (nodes_mapped(c->node_cap)) munmap(c->nodes, ((size_t)c->node_cap + 1) * sizeof(node));
+  else free(c->nodes);
+  c->nodes = NULL;
+}
+
 static int nodes_grow(mc_cache *c) {
   if (c->region || c->node_cap >= ID_MAX - 1) return -1;
   uint64_t cap = (uint64_t)c->node_cap * 2;
   if (cap > ID_MAX - 1) cap = ID_MAX - 1;
-  node *n = (node *)realloc(c->nodes, (size_t)(cap + 1) * sizeof(node));
-  if (!n) return -1;
-  c->nodes = n;
-  c->node_cap = (uint32_t)cap;
-  return 0;
+  return nodes_resize(c, cap);
 }
 
 /* A free id (its node's fields are to be set by the caller), or 0. */
@@ -929,13 +976,11 @@ int mc_cache_create(const mc_cache_config *cfg, mc_cache **out) {
   if (!c) return MC_CACHE_ENOMEM;
   c->s = &c->own;
   state_init(c->s, cfg);
-  c->nodes = (node *)malloc((NODES_MIN + 1) * sizeof(node));
-  if (!c->nodes || index_alloc(c, INDEX_MIN) != 0) {
-    free(c->nodes);
+  if (nodes_resize(c, NODES_MIN) != 0 || index_alloc(c, INDEX_MIN) != 0) {
+    nodes_free(c);
     free(c);
     return MC_CACHE_ENOMEM;
   }
-  c->node_cap = NODES_MIN;
   *out = c;
   return MC_CACHE_OK;
 }
@@ -948,7 +993,7 @@ void mc_cache_destroy(mc_cache *c) {
   }
   arena_release(c);
   table_free(c->slots, c->mask + 1);
-  free(c->nodes);
+  nodes_free(c);
   free(c->log);
   free(c);
 }
@@ -1160,6 +1205,7 @@ static void empty_all(mc_cache *c) {
       set_index_size(c, old_n);
       memset(old, 0, old_n * sizeof *old);
     }
+    nodes_resize(c, NODES_MIN); /* on failure the bigger array is kept */
   }
   s->head = s->tail = s->sweep = s->hand = 0;
   s->node_top = 1;
@@ -1243,7 +1289,11 @@ static int region_layout(const mc_cache_config *cfg, region_hdr *h) {
   h->hdr_bytes = (uint32_t)sizeof(region_head);
   h->nslots = nslots;
   h->node_cap = cap;
-  h->arena_cap = ARENA_START + ((cfg->max_bytes + UNIT - 1) & ~(uint64_t)(UNIT - 1));
+  /* max_bytes plus 1/8 slack against fragmentation (freed blocks are not
+   * merged), so a full region rarely evicts beyond its byte bound. */
+  uint64_t arena = cfg->max_bytes + cfg->max_bytes / 8;
+  if (arena > ARENA_LIMIT - ARENA_START) arena = ARENA_LIMIT - ARENA_START;
+  h->arena_cap = ARENA_START + ((arena + UNIT - 1) & ~(uint64_t)(UNIT - 1));
   h->off_state = ALIGN64(sizeof(region_head));
   h->off_slots = h->off_state + ALIGN64(sizeof(state));
   h->off_nodes = h->off_slots + nslots * sizeof(uint64_t);
@@ -1504,7 +1554,8 @@ static int verify_arena(vctx *v) {
 int mc_cache_verify(const mc_cache *c) {
   const state *s = c->s;
   if (!config_ok(&s->cfg) || !s->cfg.sweep_per_write) return MC_CACHE_ECORRUPT;
-  if (s->top < ARENA_START || s->top > c->arena_cap || s->top % UNIT) return MC_CACHE_ECORRUPT;
+  if (s->top < ARENA_START || (s->top > ARENA_START && s->top > c->arena_cap) || s->top % UNIT)
+    return MC_CACHE_ECORRUPT;
   if (s->node_top < 1 || s->node_top > (uint64_t)c->node_cap + 1) return MC_CACHE_ECORRUPT;
   if (s->st.entries >= s->node_top || s->st.entries > c->mask) return MC_CACHE_ECORRUPT;
   if (s->cfg.max_entries && s->st.entries > s->cfg.max_entries) return MC_CACHE_ECORRUPT;

@@ -108,7 +108,7 @@ typedef struct mc_cache_stats {
   uint64_t hits, misses, sets, deletes, evictions, expirations;
   uint64_t entries, bytes;
   uint64_t arena_bytes;    /* arena bytes handed out (live + free blocks) */
-  uint64_t index_bytes;    /* index table */
+  uint64_t index_bytes;    /* index table and node array */
   uint64_t total_bytes;    /* every byte of memory this cache owns */
 } mc_cache_stats;
 
@@ -171,8 +171,9 @@ void mc_cache_log_reset(mc_cache *c);
  * The whole cache in one caller-provided memory region of fixed size (e.g. a
  * MAP_SHARED mapping), holding no pointers, so processes that map it at
  * different addresses can each attach a handle. Sized once at init:
- * - max_bytes is required (> 0); the arena gets max_bytes bytes (what the
- *   live entries' charges can need, blocks being at most their charge);
+ * - max_bytes is required (> 0); the arena gets max_bytes + 1/8 bytes (live
+ *   blocks never exceed their charges, whose sum max_bytes bounds; the 1/8
+ *   absorbs fragmentation: freed blocks are reused by size, never merged);
  * - the entry capacity is max_entries, or max_bytes / MC_CACHE_MIN_CHARGE
  *   when max_entries is 0 (set max_entries to shrink the region); the index
  *   has a power of two >= 4/3 of it slots. A set that would exceed the

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <signal.h>
 
 #include "core/cache.h"
 
@@ -408,24 +409,37 @@ static void test_large_values_and_reuse(void **state) {
   mc_cache_destroy(c);
 }
 
+/* 400k entries: the index grows many times and the node array moves from
+ * malloc to its own mapping (>= 4 MiB); clear gives both back. */
 static void test_many_entries_grow_index(void **state) {
   mc_cache *c = make(MC_CACHE_LRU, 0, 0, 0);
   char k[16];
-  for (int i = 0; i < 100000; i++) {
+  const int n = 400000;
+  for (int i = 0; i < n; i++) {
     snprintf(k, sizeof k, "%d", i);
     assert_int_equal(mc_cache_set(c, k, strlen(k), &i, sizeof i, 0, TTL_DEF, 0), MC_CACHE_OK);
   }
-  for (int i = 0; i < 100000; i += 7) {
+  for (int i = 0; i < n; i += 7) {
     snprintf(k, sizeof k, "%d", i);
     mc_cache_view v;
-    assert_int_equal(mc_cache_get(c, k, strlen(k), 0, MC_CACHE_PEEK, &v), MC_CACHE_HIT);
+    assert_int_equal(mc_cache_get(c, k, strlen(k), 0, i % 2 ? MC_CACHE_PEEK : 0, &v), MC_CACHE_HIT);
     int got;
     memcpy(&got, v.val, sizeof got);
     assert_int_equal(got, i);
   }
   mc_cache_stats s = stats(c);
-  assert_int_equal(s.entries, 100000);
-  assert_true(s.index_bytes / 8 >= 100000 * 4 / 3);
+  assert_int_equal(s.entries, n);
+  /* index slots (8 B, load <= 3/4) and a 12-byte node per entry */
+  assert_true(s.index_bytes >= (uint64_t)n * 4 / 3 * 8 + (uint64_t)n * 12);
+  assert_int_equal(mc_cache_verify(c), 0);
+  mc_cache_clear(c);
+  assert_true(stats(c).total_bytes < 64 * 1024);
+  assert_int_equal(mc_cache_verify(c), 0);
+  for (int i = 0; i < 1000; i++) {
+    snprintf(k, sizeof k, "%d", i);
+    assert_int_equal(mc_cache_set(c, k, strlen(k), &i, sizeof i, 0, TTL_DEF, 0), MC_CACHE_OK);
+  }
+  assert_int_equal(mc_cache_verify(c), 0);
   mc_cache_destroy(c);
 }
 
@@ -463,7 +477,8 @@ typedef struct {
   uint8_t *val;
   size_t vlen;
   unsigned tag;
-  uint64_t stamp;   /* recency (lru) or insertion (fifo) order */
+  uint64_t stamp;   /* recency (lru) or insertion (fifo, sieve) order */
+  int visited;      /* sieve */
 } m_entry;
 
 typedef struct {
@@ -472,6 +487,7 @@ typedef struct {
   size_t n, cap;
   m_entry *e;
   uint64_t evictions;
+  uint64_t hand;    /* sieve: the hand is the first live entry with stamp >= hand; 0 = the oldest */
 } model;
 
 static m_entry *m_find(model *m, const char *k, size_t kl) {
@@ -487,9 +503,58 @@ static m_entry *m_oldest(model *m, const m_entry *skip) {
   return best;
 }
 
+/* The live entry inserted (or, under lru, used) right after x, or NULL. */
+static m_entry *m_newer(model *m, const m_entry *x) {
+  m_entry *best = NULL;
+  for (size_t i = 0; i < m->cap; i++)
+    if (m->e[i].live && m->e[i].stamp > x->stamp && (!best || m->e[i].stamp < best->stamp))
+      best = &m->e[i];
+  return best;
+}
+
+static m_entry *m_hand(model *m) {
+  if (!m->hand) return m_oldest(m, NULL);
+  m_entry *best = NULL;
+  for (size_t i = 0; i < m->cap; i++)
+    if (m->e[i].live && m->e[i].stamp >= m->hand && (!best || m->e[i].stamp < best->stamp))
+      best = &m->e[i];
+  return best ? best : m_oldest(m, NULL);
+}
+
+/* SIEVE as the paper states it, over the model's insertion order. */
+static m_entry *m_sieve_victim(model *m, const m_entry *skip) {
+  m_entry *h = m_hand(m);
+  for (uint64_t steps = 0; h && steps <= 2 * (uint64_t)m->n + 2; steps++) {
+    if (h != skip) {
+      if (!h->visited) {
+        m->hand = h->stamp;
+        return h;
+      }
+      h->visited = 0;
+    }
+    m_entry *n = m_newer(m, h);
+    m->hand = n ? n->stamp : 0;
+    h = n ? n : m_oldest(m, NULL);
+  }
+  return NULL;
+}
+
+static m_entry *m_victim(model *m, const m_entry *skip) {
+  return m->policy == MC_CACHE_SIEVE ? m_sieve_victim(m, skip) : m_oldest(m, skip);
+}
+
+static void m_touch(model *m, m_entry *x) {
+  if (m->policy == MC_CACHE_LRU) x->stamp = ++m->clock;
+  if (m->policy == MC_CACHE_SIEVE) x->visited = 1;
+}
+
 static size_t m_charge(const m_entry *x) { return mc_cache_entry_charge(x->klen, x->vlen, 0, 0); }
 
 static void m_remove(model *m, m_entry *x) {
+  if (m->policy == MC_CACHE_SIEVE && m->hand && x == m_hand(m)) {
+    m_entry *n = m_newer(m, x);
+    m->hand = n ? n->stamp : 0;
+  }
   m->bytes -= m_charge(x);
   free(x->val);
   x->val = NULL;
@@ -502,10 +567,10 @@ static int m_set(model *m, const char *k, size_t kl, const uint8_t *v, size_t vl
   if (m->max_bytes && charge > m->max_bytes) return MC_CACHE_ETOOLARGE;
   m_entry *x = m_find(m, k, kl);
   if (x) {
-    if (m->policy == MC_CACHE_LRU) x->stamp = ++m->clock;
+    m_touch(m, x);
     size_t old = m_charge(x);
     while (m->max_bytes && m->bytes - old + charge > m->max_bytes) {
-      m_entry *o = m_oldest(m, x);
+      m_entry *o = m_victim(m, x);
       if (!o) break;
       m_remove(m, o);
       m->evictions++;
@@ -519,11 +584,11 @@ static int m_set(model *m, const char *k, size_t kl, const uint8_t *v, size_t vl
     return MC_CACHE_OK;
   }
   while (m->max_entries && m->n >= m->max_entries) {
-    m_remove(m, m_oldest(m, NULL));
+    m_remove(m, m_victim(m, NULL));
     m->evictions++;
   }
   while (m->max_bytes && m->bytes + charge > m->max_bytes) {
-    m_remove(m, m_oldest(m, NULL));
+    m_remove(m, m_victim(m, NULL));
     m->evictions++;
   }
   for (size_t i = 0; i < m->cap; i++) {
@@ -537,6 +602,7 @@ static int m_set(model *m, const char *k, size_t kl, const uint8_t *v, size_t vl
     x->vlen = vl;
     x->tag = tag;
     x->stamp = ++m->clock;
+    x->visited = 0;
     m->n++;
     m->bytes += charge;
     return MC_CACHE_OK;
@@ -577,8 +643,9 @@ static uint32_t rnd(void) {
   return (uint32_t)(rng_state >> 33);
 }
 
-static void run_model(int policy, uint64_t max_entries, uint64_t max_bytes, uint32_t hash_mask,
-                      int keyspace, int ops, uint64_t seed) {
+/* region: run on a region handle (max_bytes is then required and sizes it). */
+static void run_model_in(int region, int policy, uint64_t max_entries, uint64_t max_bytes,
+                         uint32_t hash_mask, int keyspace, int ops, uint64_t seed) {
   mc_cache_config cfg;
   memset(&cfg, 0, sizeof cfg);
   cfg.policy = policy;
@@ -586,7 +653,17 @@ static void run_model(int policy, uint64_t max_entries, uint64_t max_bytes, uint
   cfg.max_bytes = max_bytes;
   cfg.hash_mask = hash_mask;
   mc_cache *c;
-  assert_int_equal(mc_cache_create(&cfg, &c), MC_CACHE_OK);
+  void *mem = NULL;
+  if (region) {
+    size_t size = mc_cache_region_size(&cfg);
+    assert_true(size > 0);
+    mem = aligned_alloc(64, (size + 63) & ~(size_t)63);
+    assert_non_null(mem);
+    assert_int_equal(mc_cache_region_init(mem, size, &cfg), MC_CACHE_OK);
+    assert_int_equal(mc_cache_region_attach(mem, size, &c), MC_CACHE_OK);
+  } else {
+    assert_int_equal(mc_cache_create(&cfg, &c), MC_CACHE_OK);
+  }
   model m = {0};
   m.policy = policy;
   m.max_entries = max_entries;
@@ -614,7 +691,7 @@ static void run_model(int policy, uint64_t max_entries, uint64_t max_bytes, uint
       if (x) {
         assert_int_equal(v.vlen, x->vlen);
         assert_memory_equal(v.val, x->val, x->vlen);
-        if (!peek && policy == MC_CACHE_LRU) x->stamp = ++m.clock;
+        if (!peek) m_touch(&m, x);
       }
     } else if (what < 90) {
       m_entry *x = m_find(&m, k, kl);
@@ -622,7 +699,7 @@ static void run_model(int policy, uint64_t max_entries, uint64_t max_bytes, uint
       if (x) m_remove(&m, x);
     } else if (what < 97) {
       mc_cache_view v;
-      m_entry *x = m_oldest(&m, NULL);
+      m_entry *x = m_victim(&m, NULL);
       assert_int_equal(mc_cache_pop(c, 0, &v), x ? 1 : 0);
       if (x) {
         assert_int_equal(v.klen, x->klen);
@@ -633,6 +710,7 @@ static void run_model(int policy, uint64_t max_entries, uint64_t max_bytes, uint
       mc_cache_clear(c);
       for (size_t i = 0; i < m.cap; i++)
         if (m.e[i].live) m_remove(&m, &m.e[i]);
+      m.hand = 0;
     } else {
       check_order(c, &m);
     }
@@ -642,11 +720,19 @@ static void run_model(int policy, uint64_t max_entries, uint64_t max_bytes, uint
     assert_int_equal(s.evictions, m.evictions);
     if (max_bytes) assert_true(s.bytes <= max_bytes);
     if (max_entries) assert_true(s.entries <= max_entries);
+    if (op % 7 == 0) assert_int_equal(mc_cache_verify(c), 0);
   }
   check_order(c, &m);
+  assert_int_equal(mc_cache_verify(c), 0);
   for (size_t i = 0; i < m.cap; i++) free(m.e[i].val);
   free(m.e);
   mc_cache_destroy(c);
+  free(mem);
+}
+
+static void run_model(int policy, uint64_t max_entries, uint64_t max_bytes, uint32_t hash_mask,
+                      int keyspace, int ops, uint64_t seed) {
+  run_model_in(0, policy, max_entries, max_bytes, hash_mask, keyspace, ops, seed);
 }
 
 static void test_model_lru_count(void **state) { run_model(MC_CACHE_LRU, 50, 0, 0, 120, 30000, 1); }
@@ -654,12 +740,445 @@ static void test_model_fifo_count(void **state) { run_model(MC_CACHE_FIFO, 50, 0
 static void test_model_lru_bytes(void **state) { run_model(MC_CACHE_LRU, 0, 20000, 0, 200, 30000, 3); }
 static void test_model_fifo_bytes(void **state) { run_model(MC_CACHE_FIFO, 0, 20000, 0, 200, 30000, 4); }
 static void test_model_both_bounds(void **state) { run_model(MC_CACHE_LRU, 40, 15000, 0, 150, 30000, 5); }
+static void test_model_sieve(void **state) {
+  run_model(MC_CACHE_SIEVE, 50, 0, 0, 120, 30000, 11);
+  run_model(MC_CACHE_SIEVE, 0, 20000, 0, 200, 30000, 12);
+  run_model(MC_CACHE_SIEVE, 40, 15000, 0, 150, 30000, 13);
+  run_model(MC_CACHE_SIEVE, 0, 30000, 0x00000001u, 100, 20000, 14);
+}
+/* Long sequences, every policy, both bounds. */
+static void test_model_long_every_policy(void **state) {
+  for (int p = MC_CACHE_LRU; p <= MC_CACHE_SIEVE; p++) {
+    run_model(p, 300, 0, 0, 700, 120000, 20 + (uint64_t)p);
+    run_model(p, 0, 60000, 0, 500, 120000, 30 + (uint64_t)p);
+  }
+}
+/* The same model on a region handle (count bound; the region's byte bound is
+ * set high enough that it never evicts, so the model stays exact). */
+static void test_model_region_every_policy(void **state) {
+  for (int p = MC_CACHE_LRU; p <= MC_CACHE_SIEVE; p++) {
+    run_model_in(1, p, 50, 4u << 20, 0, 120, 30000, 40 + (uint64_t)p);
+    run_model_in(1, p, 60, 4u << 20, 0xE0000000u, 150, 20000, 50 + (uint64_t)p);
+  }
+}
 /* Collision-heavy: only 2 (then 8) distinct hash values, so every probe
  * sequence is long and backward-shift deletion is exercised constantly. */
 static void test_model_collisions(void **state) {
   run_model(MC_CACHE_LRU, 0, 0, 0x80000000u, 100, 20000, 6);
   run_model(MC_CACHE_FIFO, 60, 0, 0xE0000000u, 150, 20000, 7);
   run_model(MC_CACHE_LRU, 0, 30000, 0x00000001u, 100, 20000, 8);
+}
+
+/* ---- SIEVE behaviour ----------------------------------------------------- */
+
+static void test_sieve_visited_hand_wrap(void **state) {
+  mc_cache *c = make(MC_CACHE_SIEVE, 3, 0, 0);
+  set_s(c, "a", "1");
+  set_s(c, "b", "2");
+  set_s(c, "c", "3");
+  get_s(c, "a", 0, 0);                 /* a visited */
+  assert_string_equal(order(c, MC_CACHE_NEWEST_FIRST), "c,b,a"); /* hits do not move */
+  set_s(c, "d", "4");                  /* hand: a visited -> cleared, b evicted */
+  assert_string_equal(order(c, MC_CACHE_NEWEST_FIRST), "d,c,a");
+  set_s(c, "e", "5");                  /* hand was after b: c unvisited -> evicted */
+  assert_string_equal(order(c, MC_CACHE_NEWEST_FIRST), "e,d,a");
+  get_s(c, "d", 0, 0);
+  get_s(c, "b", 0, MC_CACHE_PEEK);     /* a miss; peeks never set the bit anyway */
+  set_s(c, "f", "6");                  /* hand at d: visited -> cleared; e evicted */
+  assert_string_equal(order(c, MC_CACHE_NEWEST_FIRST), "f,d,a");
+  assert_int_equal(stats(c).evictions, 3);
+  mc_cache_destroy(c);
+
+  /* wrap: every entry visited; the hand clears them all, passes the newest,
+   * wraps to the oldest and evicts it */
+  c = make(MC_CACHE_SIEVE, 2, 0, 0);
+  set_s(c, "a", "1");
+  set_s(c, "b", "2");
+  get_s(c, "a", 0, 0);
+  get_s(c, "b", 0, 0);
+  set_s(c, "c", "3");
+  assert_string_equal(order(c, MC_CACHE_NEWEST_FIRST), "c,b");
+  /* b's bit was cleared on the way: it goes next, not c */
+  set_s(c, "d", "4");
+  assert_string_equal(order(c, MC_CACHE_NEWEST_FIRST), "d,c");
+  /* an update counts as a visit and keeps the insertion place */
+  set_s(c, "c", "33");
+  set_s(c, "e", "5");
+  assert_string_equal(order(c, MC_CACHE_NEWEST_FIRST), "e,c");
+  /* pop removes what eviction would */
+  mc_cache_view v;
+  get_s(c, "e", 0, 0);
+  assert_int_equal(mc_cache_pop(c, 0, &v), 1);
+  assert_memory_equal(v.key, "c", 1);
+  assert_int_equal(mc_cache_verify(c), 0);
+  mc_cache_destroy(c);
+}
+
+/* Scan resistance, the reason to pick SIEVE: a hot set read between scans of
+ * one-time keys (each scan shorter than the cache) mostly survives under
+ * SIEVE, while LRU lets every scan push part of it out. */
+static void test_sieve_keeps_hot_set_through_scans(void **state) {
+  int hits[3] = {0, 0, 0};
+  for (int p = MC_CACHE_LRU; p <= MC_CACHE_SIEVE; p++) {
+    mc_cache *c = make(p, 100, 0, 0);
+    char k[32];
+    for (int i = 0; i < 50; i++) {
+      snprintf(k, sizeof k, "hot%d", i);
+      set_s(c, k, "h");
+      get_s(c, k, 0, 0);
+    }
+    for (int round = 0; round < 40; round++) {
+      for (int i = 0; i < 60; i++) {
+        snprintf(k, sizeof k, "scan%d-%d", round, i);
+        set_s(c, k, "s");
+      }
+      for (int i = 0; i < 50; i++) {
+        snprintf(k, sizeof k, "hot%d", i);
+        if (get_s(c, k, 0, 0)) hits[p]++;
+        else set_s(c, k, "h");
+      }
+    }
+    assert_int_equal(mc_cache_verify(c), 0);
+    mc_cache_destroy(c);
+  }
+  print_message("hot-set hits over 40 rounds of 50: lru %d, fifo %d, sieve %d\n", hits[0], hits[1],
+                hits[2]);
+  assert_true(hits[MC_CACHE_SIEVE] > hits[MC_CACHE_LRU]);
+  assert_true(hits[MC_CACHE_SIEVE] >= 40 * 50 * 9 / 10);
+}
+
+/* ---- region mode --------------------------------------------------------- */
+
+static mc_cache_config region_cfg(int policy, uint64_t max_entries, uint64_t max_bytes) {
+  mc_cache_config cfg;
+  memset(&cfg, 0, sizeof cfg);
+  cfg.policy = policy;
+  cfg.max_entries = max_entries;
+  cfg.max_bytes = max_bytes;
+  return cfg;
+}
+
+static void *region_new(const mc_cache_config *cfg, size_t *size) {
+  *size = mc_cache_region_size(cfg);
+  assert_true(*size > 0);
+  void *mem = aligned_alloc(64, *size);
+  assert_non_null(mem);
+  memset(mem, 0xA5, *size); /* init must not rely on zeroed memory */
+  assert_int_equal(mc_cache_region_init(mem, *size, cfg), MC_CACHE_OK);
+  return mem;
+}
+
+static void test_region_basic_operations(void **state) {
+  mc_cache_config cfg = region_cfg(MC_CACHE_LRU, 0, 64 * 1024);
+  cfg.ttl_ms = 100;
+  size_t size;
+  void *mem = region_new(&cfg, &size);
+  mc_cache *c;
+  assert_int_equal(mc_cache_region_attach(mem, size, &c), MC_CACHE_OK);
+  assert_true(mc_cache_is_region(c));
+  assert_false(mc_cache_mutating(c));
+  assert_int_equal(mc_cache_verify(c), 0);
+  mc_cache_log_enable(c, 1); /* no log in region mode: ignored */
+  char k[16], val[200];
+  memset(val, 'v', sizeof val);
+  for (int i = 0; i < 2000; i++) {
+    snprintf(k, sizeof k, "k%d", i);
+    assert_int_equal(mc_cache_set(c, k, strlen(k), val, (size_t)i % 200, 0, TTL_DEF, 1), MC_CACHE_OK);
+  }
+  assert_int_equal(mc_cache_log_count(c), 0);
+  mc_cache_stats st = stats(c);
+  assert_true(st.evictions > 0);
+  assert_true(st.bytes <= cfg.max_bytes);
+  assert_int_equal(st.total_bytes, size);
+  assert_int_equal(mc_cache_verify(c), 0);
+  assert_int_equal(strlen(get_s(c, "k1999", 1, 0)), 1999 % 200);
+  mc_cache_view v;
+  assert_int_equal(mc_cache_get(c, "k1998", 5, 1, 0, &v), MC_CACHE_HIT);
+  assert_int_equal(v.vlen, 1998 % 200);
+  assert_int_equal(v.expires_at, 101);
+  assert_int_equal(mc_cache_delete(c, "k1998", 5, 1), 1);
+  assert_int_equal(mc_cache_pop(c, 1, &v), 1);
+  assert_int_equal(order(c, MC_CACHE_NEWEST_FIRST)[0], 'k');
+  assert_true(mc_cache_purge_stale(c, 1000, 0) > 0); /* every entry expired */
+  assert_int_equal(mc_cache_size(c), 0);
+  assert_int_equal(mc_cache_verify(c), 0);
+  set_s(c, "x", "1");
+  mc_cache_clear(c);
+  assert_int_equal(mc_cache_size(c), 0);
+  assert_int_equal(mc_cache_verify(c), 0);
+  /* the largest entry a region takes is bounded by max_bytes */
+  char *big = calloc(1, 70 * 1024);
+  assert_int_equal(mc_cache_set(c, "big", 3, big, 70 * 1024, 0, TTL_DEF, 1), MC_CACHE_ETOOLARGE);
+  assert_int_equal(mc_cache_set(c, "big", 3, big, 50 * 1024, 0, TTL_DEF, 1), MC_CACHE_OK);
+  /* fragmentation: many small, then large values in a full region */
+  for (int i = 0; i < 3000; i++) {
+    snprintf(k, sizeof k, "f%d", i);
+    size_t vl = i % 3 ? 8 : 5000 + (size_t)(i % 7) * 1000;
+    assert_int_equal(mc_cache_set(c, k, strlen(k), big, vl, 0, TTL_DEF, 1), MC_CACHE_OK);
+    assert_true(stats(c).bytes <= cfg.max_bytes);
+  }
+  assert_int_equal(mc_cache_verify(c), 0);
+  free(big);
+  mc_cache_region_detach(c);
+  free(mem);
+}
+
+static void test_region_config_and_sizes(void **state) {
+  mc_cache_config cfg = region_cfg(MC_CACHE_FIFO, 0, 0);
+  assert_int_equal(mc_cache_region_size(&cfg), 0); /* max_bytes is required */
+  char buf[128] __attribute__((aligned(64)));
+  assert_int_equal(mc_cache_region_init(buf, sizeof buf, &cfg), MC_CACHE_EINVAL);
+  cfg.max_bytes = 1 << 20;
+  size_t whole = mc_cache_region_size(&cfg);
+  cfg.max_entries = 1000;
+  size_t bounded = mc_cache_region_size(&cfg);
+  assert_true(bounded < whole); /* max_entries shrinks the index and nodes */
+  assert_true(bounded > cfg.max_bytes);
+  assert_int_equal(mc_cache_region_init(buf, sizeof buf, &cfg), MC_CACHE_EREGION); /* too small */
+  cfg.policy = 9;
+  assert_int_equal(mc_cache_region_size(&cfg), 0);
+  void *mem = aligned_alloc(64, bounded + 64);
+  cfg.policy = MC_CACHE_SIEVE;
+  assert_int_equal(mc_cache_region_init((char *)mem + 8, bounded, &cfg), MC_CACHE_EINVAL);
+  /* max_entries is a count bound in a region as on the heap */
+  assert_int_equal(mc_cache_region_init(mem, bounded, &cfg), MC_CACHE_OK);
+  mc_cache *c;
+  assert_int_equal(mc_cache_region_attach(mem, bounded, &c), MC_CACHE_OK);
+  char k[16];
+  for (int i = 0; i < 3000; i++) {
+    snprintf(k, sizeof k, "%d", i);
+    set_s(c, k, "v");
+  }
+  assert_int_equal(mc_cache_size(c), 1000);
+  assert_int_equal(mc_cache_verify(c), 0);
+  mc_cache_region_detach(c);
+  free(mem);
+}
+
+static void test_region_bad_regions_are_errors(void **state) {
+  mc_cache_config cfg = region_cfg(MC_CACHE_LRU, 100, 32 * 1024);
+  size_t size;
+  uint8_t *mem = region_new(&cfg, &size);
+  mc_cache *c = (mc_cache *)1;
+  /* truncated */
+  assert_int_equal(mc_cache_region_attach(mem, size - 64, &c), MC_CACHE_EREGION);
+  assert_null(c);
+  assert_int_equal(mc_cache_region_attach(mem, 16, &c), MC_CACHE_EREGION);
+  /* misaligned */
+  assert_int_equal(mc_cache_region_attach(mem + 8, size - 8, &c), MC_CACHE_EREGION);
+  /* another layout version (the version field follows the 8-byte magic) */
+  uint32_t ver;
+  memcpy(&ver, mem + 8, 4);
+  assert_int_equal(ver, MC_CACHE_REGION_VERSION);
+  uint32_t old = ver - 1;
+  memcpy(mem + 8, &old, 4);
+  assert_int_equal(mc_cache_region_attach(mem, size, &c), MC_CACHE_EVERSION);
+  memcpy(mem + 8, &ver, 4);
+  assert_int_equal(mc_cache_region_attach(mem, size, &c), MC_CACHE_OK);
+  mc_cache_region_detach(c);
+  /* any header byte changed: not a region */
+  for (size_t i = 0; i < 128; i++) {
+    if (i >= 8 && i < 12) continue;
+    mem[i] ^= 0x40;
+    assert_int_equal(mc_cache_region_attach(mem, size, &c), MC_CACHE_EREGION);
+    mem[i] ^= 0x40;
+  }
+  /* garbage everywhere */
+  uint8_t *junk = aligned_alloc(64, size);
+  uint64_t x = 88172645463325252ULL;
+  for (size_t i = 0; i < size; i++) {
+    x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+    junk[i] = (uint8_t)x;
+  }
+  assert_int_equal(mc_cache_region_attach(junk, size, &c), MC_CACHE_EREGION);
+  memset(junk, 0, size);
+  assert_int_equal(mc_cache_region_attach(junk, size, &c), MC_CACHE_EREGION);
+  free(junk);
+  free(mem);
+}
+
+/* A garbage state behind a valid header: verify reports it without crashing,
+ * reset makes the region usable again. */
+static void test_region_verify_and_reset_on_garbage(void **state) {
+  mc_cache_config cfg = region_cfg(MC_CACHE_SIEVE, 0, 16 * 1024);
+  size_t size;
+  uint8_t *mem = region_new(&cfg, &size);
+  mc_cache *c;
+  assert_int_equal(mc_cache_region_attach(mem, size, &c), MC_CACHE_OK);
+  char k[16];
+  for (int i = 0; i < 200; i++) {
+    snprintf(k, sizeof k, "k%d", i);
+    set_s(c, k, "value");
+    get_s(c, "k3", 0, 0);
+  }
+  assert_int_equal(mc_cache_verify(c), 0);
+  size_t hdr = 256; /* past the head: state, index, nodes, arena */
+  uint64_t x = 0x9E3779B97F4A7C15ULL;
+  for (int trial = 0; trial < 300; trial++) {
+    /* a few flipped bytes (subtle) or a smashed range (gross) */
+    int gross = trial % 3 == 0;
+    size_t n = gross ? 1 + trial * 7 % 4000 : 1 + trial % 4;
+    for (size_t j = 0; j < n; j++) {
+      x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+      size_t at = hdr + (gross ? (trial * 131u + j) % (size - hdr) : x % (size - hdr));
+      mem[at] ^= (uint8_t)(x >> 32) | 1;
+    }
+    int r = mc_cache_verify(c);
+    assert_true(r == 0 || r == MC_CACHE_ECORRUPT);
+    if (r != 0) {
+      mc_cache_reset(c);
+      assert_int_equal(mc_cache_verify(c), 0);
+    } else {
+      /* the flip hit dead bytes (free space, slack): still usable */
+      mc_cache_reset(c);
+    }
+    for (int i = 0; i < 50; i++) {
+      snprintf(k, sizeof k, "r%d", i);
+      assert_int_equal(set_s(c, k, "again"), MC_CACHE_OK);
+    }
+    assert_string_equal(get_s(c, "r49", 0, 0), "again");
+    assert_int_equal(mc_cache_verify(c), 0);
+  }
+  /* targeted corruptions are each caught */
+  mc_cache_stats before = stats(c);
+  assert_true(before.entries > 0);
+  mc_cache_reset(c);
+  assert_int_equal(stats(c).sets, before.sets); /* counters survive a reset */
+  mc_cache_region_detach(c);
+  free(mem);
+}
+
+/* Two handles on one region mapped at two addresses (a memfd mapped twice),
+ * then a child process attaching at its own address. */
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void test_region_two_mappings_and_fork(void **state) {
+  mc_cache_config cfg = region_cfg(MC_CACHE_LRU, 0, 256 * 1024);
+  size_t size = mc_cache_region_size(&cfg);
+  int fd = memfd_create("memctl-test-region", 0);
+  assert_true(fd >= 0);
+  assert_int_equal(ftruncate(fd, (off_t)size), 0);
+  uint8_t *a = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  uint8_t *b = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  assert_true(a != MAP_FAILED && b != MAP_FAILED && a != b);
+  assert_int_equal(mc_cache_region_init(a, size, &cfg), MC_CACHE_OK);
+  mc_cache *ca, *cb;
+  assert_int_equal(mc_cache_region_attach(a, size, &ca), MC_CACHE_OK);
+  assert_int_equal(mc_cache_region_attach(b, size, &cb), MC_CACHE_OK);
+  set_s(ca, "shared", "yes");
+  assert_string_equal(get_s(cb, "shared", 0, 0), "yes");
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    /* the child maps the region again, at yet another address */
+    uint8_t *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    mc_cache *cc;
+    if (m == MAP_FAILED || mc_cache_region_attach(m, size, &cc) != MC_CACHE_OK) _exit(2);
+    char k[16], v[32];
+    for (int i = 0; i < 1000; i++) {
+      snprintf(k, sizeof k, "c%d", i);
+      snprintf(v, sizeof v, "child-%d", i);
+      if (mc_cache_set(cc, k, strlen(k), v, strlen(v), 1, TTL_DEF, 0) != MC_CACHE_OK) _exit(3);
+    }
+    mc_cache_view vw;
+    if (mc_cache_get(cc, "shared", 6, 0, 0, &vw) != MC_CACHE_HIT) _exit(4);
+    _exit(mc_cache_verify(cc) == 0 ? 0 : 5);
+  }
+  int st;
+  assert_int_equal(waitpid(pid, &st, 0), pid);
+  assert_true(WIFEXITED(st));
+  assert_int_equal(WEXITSTATUS(st), 0);
+  char k[16], v[32];
+  for (int i = 0; i < 1000; i++) {
+    snprintf(k, sizeof k, "c%d", i);
+    snprintf(v, sizeof v, "child-%d", i);
+    assert_string_equal(get_s(cb, k, 0, 0), v);
+  }
+  assert_int_equal(mc_cache_size(ca), 1001);
+  assert_int_equal(mc_cache_verify(ca), 0);
+  mc_cache_region_detach(ca);
+  mc_cache_region_detach(cb);
+  munmap(a, size);
+  munmap(b, size);
+  close(fd);
+}
+
+/* The test hook: a child is SIGKILLed at each hook point, inside a mutation;
+ * the parent finds the mutating flag set, and verify + reset recover. */
+static int kill_at_point, kill_after;
+static void kill_hook(int point) {
+  if (point == kill_at_point && --kill_after <= 0) raise(9);
+}
+
+static void test_region_killed_mid_mutation(void **state) {
+  mc_cache_config cfg = region_cfg(MC_CACHE_LRU, 64, 16 * 1024);
+  size_t size = mc_cache_region_size(&cfg);
+  uint8_t *mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  assert_true(mem != MAP_FAILED);
+  for (int point = MC_CACHE_HOOK_SET_LINKED; point <= MC_CACHE_HOOK_DELETE; point++) {
+    assert_int_equal(mc_cache_region_init(mem, size, &cfg), MC_CACHE_OK);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+      mc_cache *c;
+      if (mc_cache_region_attach(mem, size, &c) != MC_CACHE_OK) _exit(2);
+      kill_at_point = point;
+      kill_after = 70;
+      mc_cache_set_test_hook(kill_hook);
+      char k[16];
+      for (int i = 0;; i++) {
+        snprintf(k, sizeof k, "k%d", i);
+        mc_cache_set(c, k, strlen(k), "value", 5, 0, TTL_DEF, 0);
+        if (i % 3 == 0) mc_cache_delete(c, k, strlen(k), 0);
+        if (i > 100000) _exit(3);
+      }
+    }
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFSIGNALED(st));
+    assert_int_equal(WTERMSIG(st), 9);
+    mc_cache *c;
+    assert_int_equal(mc_cache_region_attach(mem, size, &c), MC_CACHE_OK);
+    assert_true(mc_cache_mutating(c));
+    int r = mc_cache_verify(c);
+    assert_true(r == 0 || r == MC_CACHE_ECORRUPT);
+    if (point != MC_CACHE_HOOK_SET_WRITTEN) assert_int_equal(r, MC_CACHE_ECORRUPT);
+    mc_cache_reset(c);
+    assert_false(mc_cache_mutating(c));
+    assert_int_equal(mc_cache_verify(c), 0);
+    set_s(c, "after", "ok");
+    assert_string_equal(get_s(c, "after", 0, 0), "ok");
+    mc_cache_region_detach(c);
+  }
+  munmap(mem, size);
+}
+
+static void test_long_keys_hash(void **state) {
+  /* keys on both sides of the long-key threshold, differing in one byte */
+  mc_cache *c = make(MC_CACHE_LRU, 0, 0, 0);
+  char key[5000];
+  memset(key, 'q', sizeof key);
+  for (size_t len = 60; len < 5000; len += 37) {
+    for (size_t i = 0; i < len; i += len / 3 + 1) {
+      key[i] = 'x';
+      assert_int_equal(mc_cache_set(c, key, len, &i, sizeof i, 0, TTL_DEF, 0), MC_CACHE_OK);
+      key[i] = 'q';
+    }
+  }
+  for (size_t len = 60; len < 5000; len += 37) {
+    for (size_t i = 0; i < len; i += len / 3 + 1) {
+      key[i] = 'x';
+      mc_cache_view v;
+      assert_int_equal(mc_cache_get(c, key, len, 0, 0, &v), MC_CACHE_HIT);
+      assert_memory_equal(v.val, &i, sizeof i);
+      key[i] = 'q';
+    }
+    assert_int_equal(mc_cache_get(c, key, len, 0, 0, &(mc_cache_view){0}), MC_CACHE_MISS);
+  }
+  assert_int_equal(mc_cache_verify(c), 0);
+  mc_cache_destroy(c);
 }
 
 int main(void) {
@@ -689,6 +1208,18 @@ int main(void) {
       cmocka_unit_test(test_model_fifo_bytes),
       cmocka_unit_test(test_model_both_bounds),
       cmocka_unit_test(test_model_collisions),
+      cmocka_unit_test(test_model_sieve),
+      cmocka_unit_test(test_model_long_every_policy),
+      cmocka_unit_test(test_model_region_every_policy),
+      cmocka_unit_test(test_sieve_visited_hand_wrap),
+      cmocka_unit_test(test_sieve_keeps_hot_set_through_scans),
+      cmocka_unit_test(test_region_basic_operations),
+      cmocka_unit_test(test_region_config_and_sizes),
+      cmocka_unit_test(test_region_bad_regions_are_errors),
+      cmocka_unit_test(test_region_verify_and_reset_on_garbage),
+      cmocka_unit_test(test_region_two_mappings_and_fork),
+      cmocka_unit_test(test_region_killed_mid_mutation),
+      cmocka_unit_test(test_long_keys_hash),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

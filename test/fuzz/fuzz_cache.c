@@ -1,8 +1,9 @@
 /* Fuzz target for the cache core: the input is a stream of operations on a
  * small cache (tight bounds, a collision-heavy hash mask, ttl with a clock the
  * input advances). After every operation the structural invariants are
- * checked: counts, byte bound, both iteration directions, and that every
- * listed entry is found by its key. Built as a libFuzzer target when clang
+ * checked: counts, byte bound, both iteration directions, that every
+ * listed entry is found by its key, and mc_cache_verify. Every policy (lru,
+ * fifo, sieve), on the heap or in a region. Built as a libFuzzer target when clang
  * supports it, else driven by random inputs (see run-cache.sh). */
 #include <stdint.h>
 #include <stdlib.h>
@@ -35,6 +36,7 @@ static void check(mc_cache *c, uint64_t now) {
        r = mc_cache_next(c, r, MC_CACHE_OLDEST_FIRST))
     back++;
   CHECK(back == n);
+  CHECK(mc_cache_verify(c) == 0);
   (void)now;
 }
 
@@ -42,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 4) return 0;
   mc_cache_config cfg;
   memset(&cfg, 0, sizeof cfg);
-  cfg.policy = data[0] & 1;
+  cfg.policy = (data[0] & 1) + ((data[0] >> 7) & 1); /* lru, fifo (2 ways), sieve */
   cfg.max_entries = (data[0] >> 1) & 1 ? 1 + data[1] % 32 : 0;
   cfg.max_bytes = (data[0] >> 2) & 1 ? 64 + (size_t)data[2] * 16 : 0;
   cfg.ttl_ms = (data[0] >> 3) & 1 ? data[3] % 50 : 0;
@@ -50,7 +52,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   cfg.hash_mask = (data[0] >> 5) & 1 ? 0xC0000000u : 0;
   cfg.seed[0] = 1;
   mc_cache *c;
-  CHECK(mc_cache_create(&cfg, &c) == MC_CACHE_OK);
+  /* a region when the input asks for one and gives a byte bound */
+  void *mem = NULL;
+  if (cfg.max_bytes && (data[2] & 1)) {
+    size_t rsize = mc_cache_region_size(&cfg);
+    CHECK(rsize > 0);
+    mem = aligned_alloc(64, (rsize + 63) & ~(size_t)63);
+    CHECK(mem && mc_cache_region_init(mem, rsize, &cfg) == MC_CACHE_OK);
+    CHECK(mc_cache_region_attach(mem, rsize, &c) == MC_CACHE_OK);
+  } else {
+    CHECK(mc_cache_create(&cfg, &c) == MC_CACHE_OK);
+  }
   mc_cache_log_enable(c, (data[0] >> 6) & 1);
   uint64_t now = 1;
   size_t i = 4;
@@ -86,6 +98,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     check(c, now);
   }
   mc_cache_destroy(c);
+  free(mem);
   return 0;
 }
 

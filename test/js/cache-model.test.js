@@ -1,13 +1,15 @@
 'use strict';
 // Long random operation sequences against a reference model written in plain
-// JavaScript: LRU and FIFO, count and byte bounds, mixed key and value types.
+// JavaScript: LRU, FIFO and SIEVE, count and byte bounds, mixed key and value types.
 const test = require('node:test');
 const assert = require('node:assert');
 const v8 = require('node:v8');
 const { LRUCache } = require('../..');
 const { rng } = require('./helpers/rng');
 
-// ---- the documented byte charge (README "cache"): block + 12 -------------
+// ---- the documented byte charge (README "cache"): block + 24 -------------
+// (block: the two length varints, key, value, rounded up to 8 bytes; 24: the
+// entry's 8-byte index slot at its mean load and its 12-byte recency node)
 const varintLen = (v) => { let n = 1; while (v >= 0x80) { v = Math.floor(v / 128); n++; } return n; };
 const isLatin1 = (s) => { for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 255) return false; return true; };
 const strBytes = (s) => (isLatin1(s) ? s.length : 2 * s.length);
@@ -29,39 +31,74 @@ function unitsOf(bytes) {
 function charge(k, v) {
   const kl = keyBytes(k);
   const vl = valueBytes(v);
-  const raw = 8 + varintLen(kl * 4 + 3) + varintLen(vl * 16 + 15) + kl + vl;
-  return unitsOf(raw) * 8 + 12;
+  const raw = varintLen(kl * 4 + 3) + varintLen(vl * 16 + 15) + kl + vl;
+  return unitsOf(raw) * 8 + 24;
 }
 
 // ---- the model -------------------------------------------------------------
 class Model {
   constructor({ max = 0, maxBytes = 0, policy }) {
     Object.assign(this, { max, maxBytes, policy });
-    this.map = new Map(); // key -> { value, bytes }, iteration order = oldest first
+    this.map = new Map(); // key -> { value, bytes, visited }, iteration order = oldest first
     this.bytes = 0;
     this.evicted = [];
+    this.hand = undefined; // sieve: the key the hand is on; undefined = the oldest
   }
+  // A hit: lru moves the entry to the newest end, sieve marks it visited.
   touch(k) {
     const e = this.map.get(k);
+    if (this.policy === 'sieve') e.visited = true;
+    if (this.policy !== 'lru') return;
     this.map.delete(k);
     this.map.set(k, e);
   }
-  evictOldest(skip) {
-    for (const [k, e] of this.map) {
-      if (Object.is(k, skip)) continue;
-      this.map.delete(k);
-      this.bytes -= e.bytes;
-      this.evicted.push([k, e.value]);
-      return true;
+  // The key the policy evicts next (other than skip), or undefined.
+  victim(skip) {
+    const keys = [...this.map.keys()];
+    if (this.policy !== 'sieve') return keys.find((k) => !Object.is(k, skip));
+    // SIEVE: from the hand toward the newest, wrapping; visited marks are
+    // cleared on the way; the first unvisited entry is the victim.
+    let i = this.hand === undefined ? 0 : keys.findIndex((k) => Object.is(k, this.hand));
+    for (let steps = 0; keys.length && steps <= 2 * keys.length + 2; steps++) {
+      const k = keys[i];
+      const e = this.map.get(k);
+      if (!Object.is(k, skip)) {
+        if (!e.visited) {
+          this.hand = k;
+          return k;
+        }
+        e.visited = false;
+      }
+      this.hand = i + 1 < keys.length ? keys[i + 1] : undefined;
+      i = i + 1 < keys.length ? i + 1 : 0;
     }
-    return false;
+    return undefined;
+  }
+  // Removes k; a hand on it moves to the next newer entry (or the oldest).
+  remove(k) {
+    const e = this.map.get(k);
+    if (this.hand !== undefined && Object.is(this.hand, k)) {
+      const keys = [...this.map.keys()];
+      const i = keys.findIndex((x) => Object.is(x, k));
+      this.hand = i + 1 < keys.length ? keys[i + 1] : undefined;
+    }
+    this.map.delete(k);
+    this.bytes -= e.bytes;
+    return e;
+  }
+  evictOldest(skip) {
+    const k = this.victim(skip);
+    if (k === undefined) return false;
+    const e = this.remove(k);
+    this.evicted.push([k, e.value]);
+    return true;
   }
   set(k, value) {
     const bytes = charge(k, value);
     if (this.maxBytes && bytes > this.maxBytes) return 'too-large';
     const old = this.map.get(k);
     if (old) {
-      if (this.policy === 'lru') this.touch(k);
+      this.touch(k);
       while (this.maxBytes && this.bytes - old.bytes + bytes > this.maxBytes && this.evictOldest(k));
       this.bytes += bytes - old.bytes;
       old.value = value;
@@ -70,32 +107,28 @@ class Model {
     }
     while (this.max && this.map.size >= this.max) this.evictOldest();
     while (this.maxBytes && this.bytes + bytes > this.maxBytes) this.evictOldest();
-    this.map.set(k, { value, bytes });
+    this.map.set(k, { value, bytes, visited: false });
     this.bytes += bytes;
     return 'ok';
   }
   get(k) {
     const e = this.map.get(k);
     if (!e) return undefined;
-    if (this.policy === 'lru') this.touch(k);
+    this.touch(k);
     return e.value;
   }
   peek(k) { return this.map.get(k)?.value; }
   delete(k) {
-    const e = this.map.get(k);
-    if (!e) return false;
-    this.map.delete(k);
-    this.bytes -= e.bytes;
+    if (!this.map.has(k)) return false;
+    this.remove(k);
     return true;
   }
+  // pop() removes what eviction would remove next.
   pop() {
-    for (const [k, e] of this.map) {
-      this.delete(k);
-      return e.value;
-    }
-    return undefined;
+    const k = this.victim();
+    return k === undefined ? undefined : this.remove(k).value;
   }
-  clear() { this.map.clear(); this.bytes = 0; }
+  clear() { this.map.clear(); this.bytes = 0; this.hand = undefined; }
   keysNewestFirst() { return [...this.map.keys()].reverse(); }
 }
 
@@ -167,7 +200,7 @@ function run({ policy, max, maxBytes, seed, ops }) {
   cache.close();
 }
 
-for (const policy of ['lru', 'fifo']) {
+for (const policy of ['lru', 'fifo', 'sieve']) {
   test(`${policy}: random operations match the model (count bound)`, () => {
     run({ policy, max: 40, seed: 11, ops: 8000 });
   });
