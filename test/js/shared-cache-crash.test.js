@@ -46,8 +46,7 @@ async function killOneWriter(name, n, seed) {
   const deadline = Date.now() + STOP_TIMEOUT_MS;
   let state;
   while ((state = procState(child.pid)) !== 'T' && state !== '' && state !== 'Z' && Date.now() < deadline) await sleep(5);
-  if (process.env.DBG) console.error("kill", n, state, Date.now() - deadline + STOP_TIMEOUT_MS);
-  child.kill("SIGKILL");
+  child.kill('SIGKILL');
   const r = await done;
   assert.strictEqual(state, 'T', `writer did not stop at mutation point ${n}: ${r.stderr}`);
   assert.strictEqual(r.signal, 'SIGKILL');
