@@ -5,7 +5,7 @@
 const path = require('path');
 
 const commands = {
-  bench: { file: '../bench/cli.js', help: 'bench [--full] [--json] [--pool] [--leak] [--snapshot]  compare memctl with its peers' },
+  bench: { file: '../bench/cli.js', help: 'bench [--full] [--json] [--pool] [--leak] [--snapshot] [--shared]  compare memctl with its peers' },
   snapshot: { file: '../lib/cli/snapshot.js', help: 'snapshot <file> | diff <a> <b> | leaks <base> <target> <final> [--json]' },
 };
 
