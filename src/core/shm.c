@@ -1,6 +1,11 @@
 /* Shared cache segment: see shm.h for the layout and the crash-safety rules. */
 #include "core/shm.h"
 
+#if defined(__linux__)
+/* The implementation needs Linux: robust process-shared mutexes (futex
+ * robust lists), shm_open, posix_fallocate, getrandom. Elsewhere every entry
+ * point below the #else reports MC_SHM_ENOROBUST. */
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -529,3 +534,45 @@ int mc_shm_install_test_hook_from_env(void) {
   mc_cache_set_test_hook(stop_hook);
   return 1;
 }
+
+#else /* !__linux__ */
+
+int mc_shm_open(const char *name, int is_path, const mc_shm_options *opt,
+                mc_shm **out, int *errno_out, const char **bad_option) {
+  (void)name, (void)is_path, (void)opt;
+  *out = 0;
+  if (errno_out) *errno_out = 0;
+  if (bad_option) *bad_option = 0;
+  return MC_SHM_ENOROBUST;
+}
+/* No handle can exist here: the functions taking one are never reached. */
+void mc_shm_close(mc_shm *s) { (void)s; }
+int mc_shm_unlink(const char *name, int is_path, int *errno_out) {
+  (void)name, (void)is_path, (void)errno_out;
+  return MC_SHM_ENOROBUST;
+}
+void mc_shm_options_of(const mc_shm *s, mc_shm_options *out) { (void)s, (void)out; }
+int mc_shm_created(const mc_shm *s) { (void)s; return 0; }
+uint32_t mc_shm_shard_count(const mc_shm *s) { (void)s; return 0; }
+size_t mc_shm_segment_size(const mc_shm *s) { (void)s; return 0; }
+uint32_t mc_shm_shard_of(const mc_shm *s, const void *key, size_t klen) {
+  (void)s, (void)key, (void)klen;
+  return 0;
+}
+mc_cache *mc_shm_lock(mc_shm *s, uint32_t i, int *err) {
+  (void)s, (void)i;
+  if (err) *err = MC_SHM_ENOROBUST;
+  return 0;
+}
+void mc_shm_unlock(mc_shm *s, uint32_t i) { (void)s, (void)i; }
+void mc_shm_lock_stats_of(const mc_shm *s, uint32_t i, mc_shm_lock_stats *out) {
+  (void)s, (void)i, (void)out;
+}
+uint32_t mc_shm_attached(mc_shm *s) { (void)s; return 0; }
+int mc_shm_verify(mc_shm *s) { (void)s; return MC_SHM_ENOROBUST; }
+const char *mc_shm_strerror(int code) {
+  return code == MC_SHM_ENOROBUST ? "SharedCache needs Linux (robust process-shared mutexes)" : "error";
+}
+int mc_shm_install_test_hook_from_env(void) { return 0; }
+
+#endif
