@@ -240,3 +240,26 @@ test('README example: cluster workers share the cache', () => {
   assert.notStrictEqual(out.workers[0].pid, out.workers[1].pid);
   assert.strictEqual(out.attached, 1); // the workers closed and exited
 });
+
+test('a full filesystem is ERR_MEMCTL_SHM_NO_SPACE at creation (a private 4 MiB tmpfs)', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memctl-shared-full-'));
+  const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', dir]);
+  if (mount.status !== 0) {
+    fs.rmdirSync(dir);
+    t.skip('mounting a tmpfs needs root');
+    return;
+  }
+  try {
+    const file = path.join(dir, 'seg');
+    assert.throws(() => new SharedCache({ path: file, maxBytes: 16 * 1024 * 1024, max: 1000 }),
+      (e) => e.code === 'ERR_MEMCTL_SHM_NO_SPACE' && /ENOSPC|space/i.test(e.message));
+    assert.strictEqual(fs.existsSync(file), false); // the failed segment was removed
+    const small = new SharedCache({ path: file, maxBytes: 1024 * 1024, max: 1000 });
+    small.set('k', 'v');
+    assert.strictEqual(small.get('k'), 'v');
+    small.close();
+  } finally {
+    spawnSync('umount', [dir]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
