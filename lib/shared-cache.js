@@ -25,9 +25,9 @@ function serialize(value) {
 
 function checkName(name) {
   checkString('options.name', name);
-  if (name.length === 0 || name.includes('/') || Buffer.byteLength(name) > NAME_MAX) {
+  if (name.length === 0 || /[/\0]/.test(name) || Buffer.byteLength(name) > NAME_MAX) {
     throw rangeError('ERR_MEMCTL_INVALID_ARG_VALUE',
-      `options.name must be 1 to ${NAME_MAX} bytes without '/', got ${describe(name)}`);
+      `options.name must be 1 to ${NAME_MAX} bytes without '/' or NUL, got ${describe(name)}`);
   }
   return name;
 }
