@@ -9,7 +9,7 @@ import {
   ParsedSnapshot, analyzeSnapshot, diffSnapshots, findLeaks, HeapDiff, snapshotOn,
 } from 'memctl';
 import type {
-  CacheKey, CacheValue, EvictionReason, LRUCacheOptions, LRUCacheEntry, LRUCacheInfo, CacheStats,
+  CacheKey, CacheValue, EvictionReason, CachePolicy, LRUCacheOptions, LRUCacheEntry, LRUCacheInfo, CacheStats,
   PoolOptions, PoolStats, PoolLeak, PoolClassStats, LeakDetection,
   LeakWatcherOptions, GaugeOptions, GcStats, LeakReport, GaugeGrowthReport, GaugeError, MemoryUsage, CgroupMemory,
   SnapshotSource, ParseOptions, SnapshotSummary, ClassSummary, HeapDiffResult, LeakCandidate, RetainerStep,
@@ -61,12 +61,13 @@ function caches(): void {
   const stats: CacheStats = cache.stats();
   const bytes: number = cache.offHeapBytes() + stats.totalBytes + stats.hits;
   const cfg = [cache.max, cache.maxBytes, cache.ttl, cache.allowStale, cache.updateAgeOnGet, cache.size] as const;
-  const policy: 'lru' | 'fifo' = cache.policy;
+  const policy: CachePolicy = cache.policy;
+  const sieve: 'lru' | 'fifo' | 'sieve' = new LRUCache({ max: 2, policy: 'sieve' }).policy;
   const tag: 'LRUCache' = cache[Symbol.toStringTag];
   cache.set('gone', undefined);
   cache.clear();
   cache.close();
-  consume(chained, v, stale, peeked, has, deleted, popped, purged, remaining, info, bytes, cfg, policy, tag);
+  consume(chained, v, stale, peeked, has, deleted, popped, purged, remaining, info, bytes, cfg, policy, sieve, tag);
 
   // Defaults: string or number keys, any value.
   const any = new LRUCache({ max: 10 });
@@ -85,6 +86,8 @@ function caches(): void {
   any.close();
 
   const map = new LimitableMap<number, string>(5);
+  const sieveMap: 'fifo' | 'sieve' = new LimitableMap(3, { policy: 'sieve' }).policy;
+  consume(sieveMap);
   const same: LimitableMap<number, string> = map.set(1, 'a').set(2, 'b');
   const got: string | undefined = map.get(1);
   consume(same, got, map.has(1), map.delete(2), map.limit, map.size, map.offHeapBytes(), map.stats().entries);
