@@ -10,6 +10,7 @@ const suites = {
   '--snapshot': './snapshot.js',
   '--heapdiff': './heapdiff.js',
   '--tiered': './tiered.js',
+  '--shared': './shared.js',
 };
 
 async function main(args) {

@@ -6,7 +6,7 @@ const fs = require('fs');
 const path = require('path');
 
 const commands = {
-  bench: { file: '../bench/cli.js', help: 'bench [--full] [--json] [--pool] [--leak] [--snapshot] [--tiered]  compare memctl with its peers' },
+  bench: { file: '../bench/cli.js', help: 'bench [--full] [--json] [--pool] [--leak] [--snapshot] [--shared] [--tiered] [--heapdiff]  compare memctl with its peers' },
   snapshot: { file: '../lib/cli/snapshot.js', help: 'snapshot <file> | diff <a> <b> | leaks <base> <target> <final> [--json]' },
 };
 

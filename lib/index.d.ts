@@ -4,4 +4,5 @@ export * from './cache';
 export * from './pool';
 export * from './leak-watcher';
 export * from './snapshot';
+export * from './shared-cache';
 export * from './tiered-cache';

@@ -11,5 +11,6 @@ module.exports = {
   ...require('./pool'),
   ...require('./leak-watcher'),
   ...require('./snapshot'),
+  ...require('./shared-cache'),
   TieredCache,
 };

@@ -8,6 +8,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   memctl::InitPool(env, exports);
   memctl::InitLeak(env, exports);
   memctl::InitSnapshot(env, exports);
+  memctl::InitSharedCache(env, exports);
   return exports;
 }
 

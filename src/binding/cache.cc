@@ -16,6 +16,7 @@
 // Hot paths (get, set, has, delete, peek) use raw Node-API with the handle as
 // the first argument; the rest uses node-addon-api.
 #include "binding/common.h"
+#include "binding/cache_codec.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -30,21 +31,22 @@ namespace memctl {
 
 static const char kCacheKind[] = "Cache";
 
-enum : uint8_t {
-  KEY_LATIN1 = 1, KEY_UTF16 = 2, KEY_NUMBER = 3, KEY_TRUE = 4, KEY_FALSE = 5,
-  KEY_NULL = 6, KEY_UNDEFINED = 7, KEY_BIGINT = 8,
-};
-enum : unsigned {
-  VAL_LATIN1 = 0, VAL_UTF16 = 1, VAL_NUMBER = 2, VAL_TRUE = 3, VAL_FALSE = 4,
-  VAL_NULL = 5, VAL_BIGINT = 6, VAL_BYTES = 7, VAL_SERIAL = 8,
-};
 // Policy names, indexed by MC_CACHE_LRU/FIFO/SIEVE (exported as CACHE.POLICIES).
 static const char *const kPolicyNames[] = {"lru", "fifo", "sieve"};
 static_assert(MC_CACHE_LRU == 0 && MC_CACHE_FIFO == 1 && MC_CACHE_SIEVE == 2, "policy table");
+static const int kPolicyCount = (int)(sizeof kPolicyNames / sizeof *kPolicyNames);
+
+int PolicyOf(const std::string &name) {
+  for (int i = 0; i < kPolicyCount; i++)
+    if (name == kPolicyNames[i]) return i;
+  return -1;
+}
+
+const char *PolicyName(int policy) {
+  return policy >= 0 && policy < kPolicyCount ? kPolicyNames[policy] : "lru";
+}
 // Per-cache option bits kept in Handle::user.
 enum : uintptr_t { OPT_ALLOW_STALE = 1 };
-// Set results besides undefined (stored, nothing to report) and exceptions.
-enum { SET_NEEDS_SERIAL = 1, SET_LOGGED = 2 };
 // meta[] slots shared with lib/cache.js.
 enum { META_LEN = 0, META_TAG = 1, META_OVERFLOW = 2 };
 
@@ -74,7 +76,7 @@ static CacheEnv *GetCacheEnv(napi_env env) {
 }
 
 // The cache clock in ms (monotonic, >= 1), or the test clock when set.
-static uint64_t ClockMs(napi_env env) {
+uint64_t ClockMs(napi_env env) {
   CacheEnv *ce = GetCacheEnv(env);
   if (ce->fake_now >= 0) return (uint64_t)ce->fake_now;
   struct timespec ts;
@@ -89,7 +91,7 @@ static uint64_t NowMs(napi_env env, const mc_cache *c) {
 
 // ---- errors ---------------------------------------------------------------
 
-static napi_value ThrowStatus(napi_env env, int r) {
+napi_value ThrowStatus(napi_env env, int r) {
   if (r == MC_CACHE_ETOOLARGE)
     return ThrowRaw(env, "RangeError", "ERR_MEMCTL_TOO_LARGE",
                     "the entry is larger than maxBytes (or 1 GiB) and was not stored");
@@ -124,38 +126,6 @@ static bool OpenCache(napi_env env, napi_value v, Open *o) {
 }
 
 // ---- strings --------------------------------------------------------------
-
-// Reads a JS string as UTF-16 into `stack` (cap units) or a heap buffer.
-struct Utf16 {
-  char16_t *units = nullptr;
-  size_t len = 0;
-  char16_t *heap = nullptr;
-  ~Utf16() {
-    if (heap) free(heap);
-  }
-  // The first read is done by the caller (it doubles as the type check).
-  bool Read(napi_env env, napi_value v, char16_t *stack, size_t cap) {
-    if (napi_get_value_string_utf16(env, v, stack, cap, &len) != napi_ok) return false;
-    return Finish(env, v, stack, cap);
-  }
-  bool Finish(napi_env env, napi_value v, char16_t *stack, size_t cap) {
-    units = stack;
-    if (len + 1 < cap) return true;
-    // Possibly truncated: ask for the length and read it whole.
-    if (napi_get_value_string_utf16(env, v, NULL, 0, &len) != napi_ok) return false;
-    if (len + 1 <= cap) return true;
-    heap = (char16_t *)malloc((len + 1) * sizeof(char16_t));
-    if (!heap) return false;
-    if (napi_get_value_string_utf16(env, v, heap, len + 1, &len) != napi_ok) return false;
-    units = heap;
-    return true;
-  }
-  bool Latin1() const {
-    char16_t any = 0;
-    for (size_t i = 0; i < len; i++) any |= units[i];
-    return any < 256;
-  }
-};
 
 // Stores the string as [tag?][bytes] into out (which has room for 1 + 2*len).
 // Narrows to Latin-1 while checking that it may (one pass over the common
@@ -192,20 +162,6 @@ static napi_value StringOut(napi_env env, const uint8_t *p, size_t n, bool utf16
 }
 
 // ---- keys -----------------------------------------------------------------
-
-// Keys up to KEY_STACK units (4 KB URL-like keys included) are read once,
-// into the stack, with no allocation.
-enum { KEY_STACK = 4096 };
-struct Key {
-  char16_t units[KEY_STACK];
-  uint8_t stack[1 + 2 * KEY_STACK];
-  uint8_t *heap = nullptr;
-  const uint8_t *data = nullptr;
-  size_t len = 0;
-  ~Key() {
-    if (heap) free(heap);
-  }
-};
 
 static bool EncodeKeyString(napi_env env, napi_value v, Utf16 &s, Key *k) {
   if (!s.Finish(env, v, k->units, KEY_STACK)) {
@@ -286,7 +242,7 @@ static bool ReadOtherKey(napi_env env, napi_value v, Key *k) {
 
 // Tries the string read first: it is the type check for the common case, so
 // no napi_typeof is needed.
-static bool ReadKey(napi_env env, napi_value v, Key *k) {
+bool ReadKey(napi_env env, napi_value v, Key *k) {
   Utf16 s;
   napi_status st = napi_get_value_string_utf16(env, v, k->units, KEY_STACK, &s.len);
   if (st == napi_ok) return EncodeKeyString(env, v, s, k);
@@ -315,7 +271,7 @@ static napi_value BigIntKeyOut(napi_env env, const uint8_t *p, size_t n) {
   return r;
 }
 
-static napi_value KeyOut(napi_env env, const uint8_t *p, size_t n) {
+napi_value KeyOut(napi_env env, const uint8_t *p, size_t n) {
   napi_value r;
   switch (p[0]) {
     case KEY_NUMBER: {
@@ -342,18 +298,6 @@ static napi_value KeyOut(napi_env env, const uint8_t *p, size_t n) {
 }
 
 // ---- values ---------------------------------------------------------------
-
-enum { READ_OK = 0, READ_SERIAL = 1, READ_DELETE = 2, READ_THROWN = -1 };
-
-struct Value {
-  char16_t units[512];
-  uint8_t stack[1024];
-  uint8_t *heap = nullptr;
-  const uint8_t *data = nullptr;
-  size_t len = 0;
-  unsigned tag = 0;
-  ~Value() { free(heap); }
-};
 
 static int ReadBytes(napi_env env, napi_value v, Value *out) {
   bool is = false;
@@ -432,7 +376,7 @@ static int ReadBigInt(napi_env env, napi_value v, Value *out) {
   return READ_OK;
 }
 
-static int ReadValue(napi_env env, napi_value v, Value *out) {
+int ReadValue(napi_env env, napi_value v, Value *out) {
   napi_valuetype t;
   napi_typeof(env, v, &t);
   switch (t) {
@@ -498,7 +442,7 @@ static napi_value BytesViaScratch(napi_env env, const uint8_t *p, size_t n, unsi
 
 // direct: byte values become Buffers here (used where many values are
 // returned at once); otherwise they go through the scratch Buffer.
-static napi_value ValueOut(napi_env env, const uint8_t *p, size_t n, unsigned tag, bool direct) {
+napi_value ValueOut(napi_env env, const uint8_t *p, size_t n, unsigned tag, bool direct) {
   napi_value r;
   switch (tag) {
     case VAL_LATIN1: return StringOut(env, p, n, false);
@@ -702,9 +646,7 @@ static Napi::Value CacheCreate(const Napi::CallbackInfo &info) {
   mc_cache_config cfg;
   memset(&cfg, 0, sizeof cfg);
   std::string policy = o.Get("policy").ToString().Utf8Value();
-  cfg.policy = -1;
-  for (int i = 0; i < (int)(sizeof kPolicyNames / sizeof *kPolicyNames); i++)
-    if (policy == kPolicyNames[i]) cfg.policy = i;
+  cfg.policy = PolicyOf(policy);
   if (cfg.policy < 0) Throw(env, "RangeError", "ERR_MEMCTL_INVALID_ARG_VALUE", "options.policy");
   cfg.max_entries = OptU64(o.Get("max"));
   cfg.max_bytes = OptU64(o.Get("maxBytes"));
@@ -939,7 +881,7 @@ static Napi::Object CacheConstants(Napi::Env env) {
   num("OLDEST_FIRST", MC_CACHE_OLDEST_FIRST);
   num("TTL_MAX", (double)MC_CACHE_TTL_MAX);
   num("INDEX_CHARGE", MC_CACHE_INDEX_CHARGE);
-  Napi::Array names = Napi::Array::New(env, sizeof kPolicyNames / sizeof *kPolicyNames);
+  Napi::Array names = Napi::Array::New(env, kPolicyCount);
   for (uint32_t i = 0; i < names.Length(); i++) names.Set(i, Napi::String::New(env, kPolicyNames[i]));
   c.Set("POLICIES", names);
   c.Freeze();

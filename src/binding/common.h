@@ -215,6 +215,7 @@ void InitCache(Napi::Env env, Napi::Object exports);
 void InitPool(Napi::Env env, Napi::Object exports);
 void InitLeak(Napi::Env env, Napi::Object exports);
 void InitSnapshot(Napi::Env env, Napi::Object exports);
+void InitSharedCache(Napi::Env env, Napi::Object exports);
 
 }  // namespace memctl
 

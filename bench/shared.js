@@ -1,0 +1,296 @@
+'use strict';
+// `memctl bench --shared` (or `node bench/shared.js`): SharedCache against
+// memctl's LRUCache, against itself in 1 vs 2 processes, against redis-server
+// on loopback, and its memory in 4 processes against per-process caches.
+//
+//   memctl bench --shared [--tiny] [--json]
+//
+// Targets (issue 9): single-process get >= 0.7x LRUCache; 2 processes on 90/10
+// Zipf >= 1.6x one process; get >= 20x a one-at-a-time redis GET; 4 processes
+// sharing 1M entries <= 1.2x the memory of one process holding them (net of
+// each process's empty-runtime baseline; raw totals are printed too).
+// Figures depend on the machine and its load: run it alone on a quiet machine.
+const { spawn, spawnSync } = require('node:child_process');
+const net = require('node:net');
+const fs = require('node:fs');
+const path = require('node:path');
+const { SharedCache, LRUCache } = require('..');
+
+const SELF = __filename;
+const MiB = 1024 * 1024;
+
+function sizes(tiny) {
+  return tiny
+    ? { n: 2000, gets: 20000, zipfUniverse: 5000, zipfOps: 20000, redisKeys: 200, redisGets: 500, memEntries: 5000 }
+    : { n: 100000, gets: 2000000, zipfUniverse: 1000000, zipfOps: 2000000, redisKeys: 10000, redisGets: 20000, memEntries: 1000000 };
+}
+
+// ---- helpers ---------------------------------------------------------------
+
+function rng(seed) {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    return s / 4294967296;
+  };
+}
+
+// Zipf(s) ranks over 1..n by inverse CDF on a precomputed table.
+function zipfSampler(n, s, rand) {
+  const cdf = new Float64Array(n);
+  let sum = 0;
+  for (let i = 0; i < n; i++) cdf[i] = (sum += 1 / Math.pow(i + 1, s));
+  return () => {
+    const u = rand() * sum;
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cdf[mid] < u) lo = mid + 1; else hi = mid;
+    }
+    return lo;
+  };
+}
+
+const value = (i) => `value-${i}-${'x'.repeat(32)}`;
+const uniqueName = (tag) => `bench-${tag}-${process.pid}-${Date.now() % 1e6}`;
+
+function opsPerSec(fn, ops) {
+  const t0 = process.hrtime.bigint();
+  fn(ops);
+  return ops / (Number(process.hrtime.bigint() - t0) / 1e9);
+}
+
+// PSS in bytes (shared pages divided among the processes mapping them).
+function pss() {
+  try {
+    const m = /^Pss:\s+(\d+) kB/m.exec(fs.readFileSync('/proc/self/smaps_rollup', 'utf8'));
+    return m ? Number(m[1]) * 1024 : process.memoryUsage().rss;
+  } catch {
+    return process.memoryUsage().rss;
+  }
+}
+
+function runChild(role, params) {
+  return new Promise((resolve, reject) => {
+    const c = spawn(process.execPath, ['--expose-gc', SELF, '--child', role, JSON.stringify(params)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    c.stdout.on('data', (d) => { out += d; });
+    c.on('error', reject);
+    c.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`${role} child exited ${code}`))));
+  });
+}
+
+// ---- 1. one process, uncontended get -----------------------------------------
+
+function singleProcess(sz) {
+  const name = uniqueName('single');
+  const shared = new SharedCache({ name, maxBytes: 64 * MiB, max: sz.n * 2 });
+  const lru = new LRUCache({ max: sz.n * 2 });
+  try {
+    for (let i = 0; i < sz.n; i++) { shared.set(`k${i}`, value(i)); lru.set(`k${i}`, value(i)); }
+    const keys = Array.from({ length: 4096 }, (_, i) => `k${(i * 7919) % sz.n}`);
+    const loop = (c) => (ops) => { for (let i = 0; i < ops; i++) c.get(keys[i & 4095]); };
+    const res = { lru: 0, shared: 0 };
+    for (let round = 0; round < 3; round++) {   // alternate, keep the best
+      res.lru = Math.max(res.lru, opsPerSec(loop(lru), sz.gets));
+      res.shared = Math.max(res.shared, opsPerSec(loop(shared), sz.gets));
+    }
+    return { lruGetsPerSec: res.lru, sharedGetsPerSec: res.shared, ratio: res.shared / res.lru, target: 0.7 };
+  } finally {
+    shared.close();
+    SharedCache.unlink(name);
+  }
+}
+
+// ---- 2. 1 vs 2 processes, 90/10 Zipf -------------------------------------------
+
+function zipfChild(p) {
+  const c = new SharedCache({ name: p.name });
+  const next = zipfSampler(p.universe, 0.99, rng(p.seed));
+  const keys = Array.from({ length: 65536 }, () => `k${next()}`);
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < p.ops; i++) {
+    const k = keys[i & 65535];
+    if (i % 10 === 0) c.set(k, value(i));
+    else if (c.get(k) === undefined) c.set(k, value(i));
+  }
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  const st = c.stats();
+  c.close();
+  return { opsPerSec: p.ops / secs, contended: st.lockContended };
+}
+
+async function scaling(sz) {
+  const name = uniqueName('zipf');
+  const c = new SharedCache({ name, maxBytes: 256 * MiB, max: Math.min(sz.zipfUniverse, 100000), shards: 64 });
+  try {
+    const params = (seed) => ({ name, universe: sz.zipfUniverse, ops: sz.zipfOps, seed });
+    await runChild('zipf', params(1)); // warm
+    const one = await runChild('zipf', params(2));
+    const two = await Promise.all([runChild('zipf', params(3)), runChild('zipf', params(4))]);
+    const agg = two[0].opsPerSec + two[1].opsPerSec;
+    return { oneProcessOpsPerSec: one.opsPerSec, twoProcessesOpsPerSec: agg, ratio: agg / one.opsPerSec, target: 1.6 };
+  } finally {
+    c.close();
+    SharedCache.unlink(name);
+  }
+}
+
+// ---- 3. against redis-server on loopback ------------------------------------------
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+    s.on('error', reject);
+  });
+}
+
+async function startRedis() {
+  const port = await freePort();
+  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 50));
+  return { port, proc };
+}
+
+async function versusRedis(sz) {
+  let redis;
+  try { redis = require('redis'); } catch { return { skipped: 'the redis npm package is not installed' }; }
+  if (spawnSync('redis-server', ['--version']).status !== 0) return { skipped: 'redis-server is not installed (apt-get install redis-server)' };
+  const { port, proc } = await startRedis();
+  const name = uniqueName('redis');
+  const c = new SharedCache({ name, maxBytes: 64 * MiB });
+  let client;
+  try {
+    client = redis.createClient({ socket: { host: '127.0.0.1', port, reconnectStrategy: (n) => (n > 50 ? false : 20) } });
+    client.on('error', () => {});
+    await client.connect();
+    for (let i = 0; i < sz.redisKeys; i++) { await client.set(`k${i}`, value(i)); c.set(`k${i}`, value(i)); }
+    const key = (i) => `k${(i * 7919) % sz.redisKeys}`;
+    let t0 = process.hrtime.bigint();
+    for (let i = 0; i < sz.redisGets; i++) await client.get(key(i));
+    const oneAtATime = sz.redisGets / (Number(process.hrtime.bigint() - t0) / 1e9);
+    t0 = process.hrtime.bigint();
+    for (let i = 0; i < sz.redisGets; i += 100) {
+      const batch = [];
+      for (let j = 0; j < 100; j++) batch.push(client.get(key(i + j)));
+      await Promise.all(batch);
+    }
+    const inFlight100 = sz.redisGets / (Number(process.hrtime.bigint() - t0) / 1e9);
+    const shared = opsPerSec((ops) => { for (let i = 0; i < ops; i++) c.get(key(i)); }, sz.redisGets * 10);
+    return {
+      redisOneAtATimePerSec: oneAtATime, redis100InFlightPerSec: inFlight100, sharedGetsPerSec: shared,
+      ratioOneAtATime: shared / oneAtATime, ratio100InFlight: shared / inFlight100, target: 20,
+    };
+  } finally {
+    if (client) await client.quit().catch(() => {});
+    proc.kill('SIGKILL');
+    c.close();
+    SharedCache.unlink(name);
+  }
+}
+
+// ---- 4. memory: 4 processes sharing vs per-process caches ---------------------------
+
+// A child that reports its PSS before and after holding the entries: either
+// attaching to the shared cache (and reading every entry), or filling its own
+// lru-cache (npm) with the same data. It waits for `holdMs` so that the
+// processes of one measurement map the segment at the same time.
+async function memChild(p) {
+  global.gc();
+  const base = pss();
+  let keep;
+  if (p.kind === 'shared') {
+    keep = new SharedCache({ name: p.name });
+    for (let i = 0; i < p.n; i++) keep.get(`k${i}`);
+  } else {
+    const { LRUCache: JsLRU } = require('lru-cache');
+    keep = new JsLRU({ max: p.n });
+    for (let i = 0; i < p.n; i++) keep.set(`k${i}`, value(i));
+  }
+  global.gc();
+  await new Promise((r) => setTimeout(r, p.holdMs));
+  const after = pss();
+  return { base, after, net: after - base, held: keep.size };
+}
+
+// A child fills the cache and exits, so no process maps the segment between
+// measurements: then one process alone holds all of its pages in its PSS,
+// and 4 processes mapping it at once each hold a quarter.
+function fillChild(p) {
+  const c = new SharedCache({ name: p.name, maxBytes: p.maxBytes, max: p.n });
+  for (let i = 0; i < p.n; i++) c.set(`k${i}`, value(i));
+  const { segmentBytes } = c.stats();
+  c.close();
+  return { segmentBytes };
+}
+
+async function memory(sz) {
+  const name = uniqueName('mem');
+  try {
+    const { segmentBytes } = await runChild('fill', { name, n: sz.memEntries, maxBytes: Math.max(64 * MiB, sz.memEntries * 160) });
+    const holdMs = 1500;
+    const sum = (rs, f) => rs.reduce((a, r) => a + r[f], 0);
+    const oneShared = await runChild('mem', { kind: 'shared', name, n: sz.memEntries, holdMs: 200 });
+    const fourShared = await Promise.all([0, 1, 2, 3].map(() => runChild('mem', { kind: 'shared', name, n: sz.memEntries, holdMs })));
+    const fourOwn = await Promise.all([0, 1, 2, 3].map(() => runChild('mem', { kind: 'lru-cache', n: sz.memEntries, holdMs })));
+    return {
+      entries: sz.memEntries,
+      segmentBytes,
+      oneProcessNetBytes: oneShared.net,
+      fourSharedNetBytes: sum(fourShared, 'net'),
+      fourSharedRawBytes: sum(fourShared, 'after'),
+      fourLruCacheNetBytes: sum(fourOwn, 'net'),
+      fourLruCacheRawBytes: sum(fourOwn, 'after'),
+      ratio: sum(fourShared, 'net') / oneShared.net,
+      target: 1.2,
+    };
+  } finally {
+    SharedCache.unlink(name);
+  }
+}
+
+// ---- main ---------------------------------------------------------------------
+
+function fmt(n) { return n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(1); }
+function verdict(ratio, target, atMost) { return (atMost ? ratio <= target : ratio >= target) ? 'PASS' : 'FAIL'; }
+
+async function main(args) {
+  const tiny = args.includes('--tiny');
+  const json = args.includes('--json');
+  const sz = sizes(tiny);
+  const report = { mode: tiny ? 'tiny' : 'full', platform: process.platform };
+  report.single = singleProcess(sz);
+  report.scaling = await scaling(sz);
+  report.redis = await versusRedis(sz);
+  report.memory = await memory(sz);
+  if (json) {
+    process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    return 0;
+  }
+  const r = report;
+  const lines = [
+    `SharedCache benchmark (${r.mode}${tiny ? ': sizes too small to mean anything' : ''})`,
+    `1 process get:  SharedCache ${fmt(r.single.sharedGetsPerSec)}/s vs LRUCache ${fmt(r.single.lruGetsPerSec)}/s = ${r.single.ratio.toFixed(2)}x (target >= 0.7x) ${verdict(r.single.ratio, 0.7)}`,
+    `90/10 Zipf:     2 processes ${fmt(r.scaling.twoProcessesOpsPerSec)}/s vs 1 process ${fmt(r.scaling.oneProcessOpsPerSec)}/s = ${r.scaling.ratio.toFixed(2)}x (target >= 1.6x) ${verdict(r.scaling.ratio, 1.6)}`,
+    r.redis.skipped ? `redis:          skipped (${r.redis.skipped})`
+      : `redis GET:      SharedCache ${fmt(r.redis.sharedGetsPerSec)}/s vs redis one at a time ${fmt(r.redis.redisOneAtATimePerSec)}/s = ${r.redis.ratioOneAtATime.toFixed(1)}x (target >= 20x) ${verdict(r.redis.ratioOneAtATime, 20)}; 100 in flight ${fmt(r.redis.redis100InFlightPerSec)}/s = ${r.redis.ratio100InFlight.toFixed(1)}x`,
+    `memory (${r.memory.entries} entries, PSS net of each runtime): 4 sharing ${(r.memory.fourSharedNetBytes / MiB).toFixed(1)} MiB vs 1 process ${(r.memory.oneProcessNetBytes / MiB).toFixed(1)} MiB = ${r.memory.ratio.toFixed(2)}x (target <= 1.2x) ${verdict(r.memory.ratio, 1.2, true)}; 4 lru-caches ${(r.memory.fourLruCacheNetBytes / MiB).toFixed(1)} MiB`,
+  ];
+  console.log(lines.join('\n'));
+  return 0;
+}
+
+async function child(role, params) {
+  const out = role === 'zipf' ? zipfChild(params) : role === 'fill' ? fillChild(params) : await memChild(params);
+  process.stdout.write(JSON.stringify(out));
+}
+
+if (require.main === module) {
+  const i = process.argv.indexOf('--child');
+  if (i > 0) child(process.argv[i + 1], JSON.parse(process.argv[i + 2])).catch((e) => { console.error(e); process.exit(1); });
+  else main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e) => { console.error(e); process.exit(1); });
+}
+
+module.exports = { main };

@@ -1,0 +1,71 @@
+/// <reference types="node" />
+import type { CacheKey } from './cache';
+
+export interface SharedCacheOptions {
+  /** Shared memory name: /dev/shm/memctl-<name>. Exactly one of name or path. */
+  name?: string;
+  /** A file on a real filesystem to map instead of /dev/shm. */
+  path?: string;
+  /** Bound on the cache's charged bytes (as LRUCache's); required to create; fixed. */
+  maxBytes?: number;
+  /** Bound on the number of entries (split evenly across shards). */
+  max?: number;
+  /** Default time to live in ms (0 = none). */
+  ttl?: number;
+  policy?: 'lru' | 'fifo' | 'sieve';
+  /** Independent locks/partitions (default 16, at most 1024). */
+  shards?: number;
+}
+
+export interface SharedCacheShardStats {
+  entries: number;
+  lockAcquisitions: number;
+  lockContended: number;
+  lockWaitMs: number;
+  recoveries: number;
+  resets: number;
+}
+
+export interface SharedCacheStats {
+  hits: number;
+  misses: number;
+  sets: number;
+  deletes: number;
+  evictions: number;
+  expirations: number;
+  entries: number;
+  bytes: number;
+  segmentBytes: number;
+  lockAcquisitions: number;
+  lockContended: number;
+  lockWaitMs: number;
+  /** Times a process found a shard lock whose holder had died, and recovered it. */
+  recoveries: number;
+  /** Of those, the times the shard failed verification and was emptied. */
+  resets: number;
+  attachedProcesses: number;
+  shards: SharedCacheShardStats[];
+}
+
+export class SharedCache {
+  constructor(options: SharedCacheOptions);
+  readonly name: string | undefined;
+  readonly path: string | undefined;
+  readonly maxBytes: number;
+  readonly max: number;
+  readonly ttl: number;
+  readonly policy: 'lru' | 'fifo' | 'sieve';
+  readonly shards: number;
+  readonly created: boolean;
+  readonly size: number;
+  readonly [Symbol.toStringTag]: 'SharedCache';
+  get(key: CacheKey): any;
+  set(key: CacheKey, value: any, options?: { ttl?: number }): this;
+  has(key: CacheKey): boolean;
+  delete(key: CacheKey): boolean;
+  clear(): void;
+  stats(): SharedCacheStats;
+  verify(): boolean;
+  close(): void;
+  static unlink(nameOrOptions: string | { name?: string; path?: string }): boolean;
+}

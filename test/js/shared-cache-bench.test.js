@@ -1,0 +1,22 @@
+'use strict';
+// Smoke test of `memctl bench --shared --tiny`: every section runs and
+// reports its figures and target (the figures themselves mean nothing here).
+const test = require('node:test');
+const assert = require('node:assert');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+
+test('memctl bench --shared --tiny --json reports every section', () => {
+  const run = spawnSync(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'memctl.js'), 'bench', '--shared', '--tiny', '--json'],
+    { encoding: 'utf8', timeout: 180000 });
+  assert.strictEqual(run.status, 0, run.stderr);
+  const r = JSON.parse(run.stdout);
+  assert.strictEqual(r.mode, 'tiny');
+  assert.ok(r.single.sharedGetsPerSec > 0 && r.single.lruGetsPerSec > 0 && r.single.target === 0.7);
+  assert.ok(r.scaling.oneProcessOpsPerSec > 0 && r.scaling.twoProcessesOpsPerSec > 0 && r.scaling.target === 1.6);
+  if (!r.redis.skipped) {
+    assert.ok(r.redis.redisOneAtATimePerSec > 0 && r.redis.redis100InFlightPerSec > 0 && r.redis.target === 20);
+  }
+  assert.ok(r.memory.oneProcessNetBytes > 0 && r.memory.fourSharedNetBytes > 0 && r.memory.fourLruCacheNetBytes > 0);
+  assert.strictEqual(r.memory.target, 1.2);
+});
