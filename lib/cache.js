@@ -4,7 +4,8 @@
 const v8 = require('node:v8');
 const native = require('./native');
 const {
-  typeError, error, checkInteger, checkNumber, checkBoolean, checkFunction, describe, invalidThis,
+  typeError, error, checkInteger, checkNumber, checkBoolean, checkFunction, checkOptions, checkOneOf,
+  describe, invalidThis,
 } = require('./errors');
 const { parseOptions, checkCallOptions, checkTtl, TTL_MAX, CALL } = require('./cache-options');
 const { track } = require('./offheap');
@@ -1206,6 +1207,9 @@ class LimitableMap {
   constructor(limit = 10, options = undefined) {
     this.#limit = checkInteger('limit', limit, 1);
     const o = options === undefined ? {} : checkOptions('options', options);
+    for (const name of Object.keys(o)) {
+      if (name !== 'policy') throw typeError('ERR_MEMCTL_UNKNOWN_OPTION', `LimitableMap has no option ${JSON.stringify(name)} (it takes only policy)`);
+    }
     const policy = o.policy === undefined ? 'fifo' : checkOneOf('options.policy', o.policy, ['fifo', 'sieve']);
     this.#c = new LRUCache({ max: limit, policy });
   }

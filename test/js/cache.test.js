@@ -523,3 +523,17 @@ test('LimitableMap drops the oldest inserted key; updates keep their place', () 
   m.close();
   assert.throws(() => m.get('c'), code('ERR_MEMCTL_CLOSED', 'Error'));
 });
+
+test('LimitableMap options: policy fifo (default) or sieve; anything else is a coded error', () => {
+  const s = new LimitableMap(3, { policy: 'sieve' });
+  assert.strictEqual(s.policy, 'sieve');
+  s.set('a', 1).set('b', 2).set('c', 3);
+  s.get('a'); // visited: SIEVE keeps it and evicts the oldest unvisited ('b')
+  s.set('d', 4);
+  assert.deepStrictEqual([...s.keys()].sort(), ['a', 'c', 'd']);
+  assert.strictEqual(new LimitableMap(3).policy, 'fifo');
+  assert.throws(() => new LimitableMap(3, { policy: 'lru' }), code('ERR_MEMCTL_INVALID_ARG_VALUE', 'TypeError'));
+  assert.throws(() => new LimitableMap(3, { max: 5 }), code('ERR_MEMCTL_UNKNOWN_OPTION', 'TypeError'));
+  assert.throws(() => new LimitableMap(3, 'sieve'), code('ERR_MEMCTL_INVALID_ARG_TYPE', 'TypeError'));
+  s.close();
+});
