@@ -1,17 +1,34 @@
 'use strict';
 // LeakWatcher: memwatch's 'stats' and 'leak' events built on stable APIs
-// (perf_hooks 'gc' entries, v8.getHeapStatistics(), process.memoryUsage()),
-// growth detection on any gauge, and usage(). The detection logic is the C
-// core in src/core/leak.c; this file only feeds it.
+// (v8.GCProfiler through lib/gc-events.js, v8.getHeapStatistics(),
+// process.memoryUsage()), growth detection on any gauge, and usage(). The
+// detection logic is the C core in src/core/leak.c; this file only feeds it.
 //
-// Why events arrive a turn after the GC, and why a timer adds envelope points
-// besides the full-GC bases: docs/leak-watcher.md ("Design and guarantees").
+// Timing: each GC's heap figures are the ones Node records in its V8 GC
+// epilogue (v8.GCProfiler's afterGC), so a reading is the heap as the GC
+// left it, whatever runs between the GC and the event. lib/gc-events.js
+// learns of a GC from a FinalizationRegistry sentinel (an immediate after a
+// full GC, at most every 50 ms after scavenges) and from memwatch.gc(); the
+// 'stats' event follows. `time` of a GC is when its record was collected:
+// an upper bound of its end (`delay` is 0; see gc-events.js). On a Node
+// without v8.GCProfiler (< 18.15) perf_hooks 'gc' entries are used instead,
+// read when Node delivers them (`delay` says how late that was).
+//
+// Why a timer too: while a heap grows, V8 raises its limits and runs few
+// full GCs (a ~10 MB/s leak measured here had full GCs at 0.2, 1.8, 7.7,
+// 12.3 and 16.2 s, then none until 58.4 s), so a detector fed only by full
+// GCs is slowest when the leak is fastest. Every `interval` ms an unref'd timer adds an
+// envelope point: the lowest heap use seen since the previous point (read
+// after minor GCs, throttled, and at the tick). The core judges the trend
+// on both, but only a full-GC base can confirm growth (see leak.c).
 const { EventEmitter } = require('events');
 const os = require('os');
 const v8 = require('v8');
 const { PerformanceObserver, constants, performance } = require('perf_hooks');
 const native = require('./native');
 const offheap = require('./offheap');
+const gcEvents = require('./gc-events');
+const { cgroupMemory } = require('./cgroup');
 const {
   typeError, error, describe, checkOptions, checkOneOf, checkString,
   checkFunction, checkNumber, optionalInteger, invalidThis,
@@ -70,6 +87,7 @@ class LeakWatcher extends EventEmitter {
   #detector;
   #interval;
   #observer = null;
+  #unsubscribe = null;     // gc-events subscription (v8.GCProfiler)
   #timer = null;
   #closed = false;
   #pendingInc = 0;
@@ -94,16 +112,20 @@ class LeakWatcher extends EventEmitter {
   }
 
   get detector() { LeakWatcher.#check(this); return this.#detector; }
-  get running() { LeakWatcher.#check(this); return this.#observer !== null; }
+  get running() { LeakWatcher.#check(this); return this.#observer !== null || this.#unsubscribe !== null; }
 
   // Starts observing GCs and sampling; idempotent. Never keeps the process
   // alive: the timer is unref'd and GC observers hold no handle.
   start() {
     LeakWatcher.#check(this);
     this.#checkOpen();
-    if (this.#observer) return this;
-    this.#observer = new PerformanceObserver((list) => this.#onGcEntries(list.getEntries()));
-    this.#observer.observe({ entryTypes: ['gc'] });
+    if (this.#observer || this.#unsubscribe) return this;
+    if (gcEvents.hasProfiler()) {
+      this.#unsubscribe = gcEvents.subscribe((events) => this.#onGcEvents(events));
+    } else {
+      this.#observer = new PerformanceObserver((list) => this.#onGcEntries(list.getEntries()));
+      this.#observer.observe({ entryTypes: ['gc'] });
+    }
     this.#timer = setInterval(() => this.#tick(), this.#interval);
     this.#timer.unref();
     return this;
@@ -132,6 +154,7 @@ class LeakWatcher extends EventEmitter {
   stats() {
     LeakWatcher.#check(this);
     this.#checkOpen();
+    if (this.#unsubscribe) gcEvents.drainNow();
     this.#flushInc();
     native.leakStats(this.#handle, this.#out);
     return this.#statsObject(process.memoryUsage(), null, now());
@@ -187,8 +210,10 @@ class LeakWatcher extends EventEmitter {
 
   #stopObserving() {
     if (this.#observer) this.#observer.disconnect();
+    if (this.#unsubscribe) this.#unsubscribe();
     if (this.#timer) clearInterval(this.#timer);
     this.#observer = null;
+    this.#unsubscribe = null;
     this.#timer = null;
   }
 
@@ -213,6 +238,58 @@ class LeakWatcher extends EventEmitter {
       this.#onFullGc(e, mem);
     }
     if (!mem && this.#pendingInc > 0) this.#readAfterMinor();
+  }
+
+  // GC records with the heap read in Node's GC epilogue (lib/gc-events.js).
+  // The records of one drain share one time: their GCs ran while JavaScript
+  // kept the thread (a synchronous stretch, such as filling a cache at
+  // startup). For the detector that is one instant, and the heap as the last
+  // full GC of the batch left it is the base of that instant (as when one
+  // reading served every full GC of a perf_hooks batch); each 'stats' event
+  // still carries its own GC's figures.
+  // The envelope likewise takes the heap as the batch's last GC left it.
+  //
+  // Which reading feeds the detector: memwatch's consecutive rule gets the
+  // epilogue reading (memwatch read the heap at the end of the GC; this is
+  // what lets it see 512 KB per GC). The trend detector keeps the input it
+  // is tuned on: the heap used when the batch is collected (one reading per
+  // batch, as with perf_hooks entries, now taken at once rather than when
+  // Node got round to delivering them). With exact readings, the full GCs
+  // in the middle of a one-time fill at startup are real base growth within
+  // its 10 s window, and the envelope's promoted garbage then satisfies its
+  // thirds rule: the trend detector would report a warm-up as a leak.
+  #onGcEvents(events) {
+    if (this.#closed || events.length === 0) return;
+    const trend = this.#detector === 'trend';
+    const now = trend ? v8.getHeapStatistics().used_heap_size : 0;
+    let base = null;
+    for (const e of events) if (e.type === 'MarkSweepCompact') base = trend ? now : e.after.usedHeapSize;
+    for (const e of events) {
+      if (this.#closed) return; // a listener may close the watcher
+      if (e.type === 'MarkSweepCompact') this.#onFullGcEvent(e, base);
+      else this.#pendingInc++;
+    }
+    const last = events[events.length - 1];
+    const envelope = trend ? now : last.after.usedHeapSize;
+    if (!this.#closed && last.type !== 'MarkSweepCompact' && envelope < this.#envMin) this.#envMin = envelope;
+  }
+
+  #onFullGcEvent(e, base) {
+    this.#flushInc();
+    this.#fullSinceTick = true;
+    this.#envMin = Infinity;
+    const a = e.after;
+    const leak = native.leakFullGc(this.#handle, e.time, base, this.#out);
+    if (this.listenerCount('stats') > 0) {
+      const mem = process.memoryUsage(); // rss and arrayBuffers: read now
+      const reading = { heapUsed: a.usedHeapSize, heapTotal: a.totalHeapSize, external: a.externalMemory, arrayBuffers: mem.arrayBuffers, rss: mem.rss };
+      const entry = { duration: e.cost / 1000, startTime: e.time - e.cost / 1000 - performance.timeOrigin };
+      const stats = this.#statsObject(reading, entry, e.time);
+      stats.delay = 0;
+      stats.gc = { type: e.type, cost: e.cost, before: e.before, after: e.after, totals: e.totals, endedBy: e.endedBy };
+      this.emit('stats', stats);
+    }
+    if (leak) this.emit('leak', report(this.#handle, this.#out, { detector: this.#detector }));
   }
 
   #readAfterMinor() {
@@ -259,6 +336,7 @@ class LeakWatcher extends EventEmitter {
 
   #tick() {
     if (this.#closed) return;
+    if (this.#unsubscribe) gcEvents.drainNow();
     const t = now();
     const used = v8.getHeapStatistics().used_heap_size;
     const envMin = Math.min(this.#envMin, used);
