@@ -26,7 +26,7 @@ const MINUTE = 60_000;
 
 // Named ESM imports (`import { LRUCache } from 'memctl'`) come with another
 // branch. SWITCH to true once it is merged: then the named import must work.
-const NAMED_ESM = false;
+const NAMED_ESM = true;
 
 // The checkout's test files that exercise worker_threads, GC and env cleanup;
 // they are run again from inside the installed package (their require('../..')
@@ -177,11 +177,16 @@ test('the packed package installs and works without a compiler; without a prebui
       assert.doesNotMatch(f, /^(test|bench|build|node_modules|\.bench-out|\.bench-deps|\.ci|\.github)\//, `${f} does not belong in the package`);
       assert.doesNotMatch(f, /fixtures|\.heapsnapshot$|\.tgz$/, `${f} does not belong in the package`);
     }
-    // Every .js module under lib/ that a user imports has its declarations.
-    for (const f of files.filter((x) => /^lib\/[^/]+\.js$/.test(x))) {
-      const dts = f.replace(/\.js$/, '.d.ts');
-      if (['lib/native.js', 'lib/errors.js', 'lib/format.js', 'lib/offheap.js'].includes(f)) continue;
-      assert.ok(files.includes(dts), `${dts} ships with ${f}`);
+    // Every module a user imports (package.json "exports", and the modules
+    // lib/index.d.ts re-exports) ships with its declarations.
+    const publicModules = new Set(Object.values(pkg.exports).map((e) => (typeof e === 'string' ? e : e.default))
+      .filter((f) => f.endsWith('.js')).map((f) => f.replace(/^\.\//, '')));
+    const indexDts = fs.readFileSync(path.join(root, 'lib', 'index.d.ts'), 'utf8');
+    for (const m of indexDts.matchAll(/from '\.\/([\w-]+)'/g)) publicModules.add(`lib/${m[1]}.js`);
+    assert.ok(publicModules.size >= 6, `public modules found: ${[...publicModules]}`);
+    for (const f of publicModules) {
+      assert.ok(files.includes(f), `the tarball has ${f}`);
+      assert.ok(files.includes(f.replace(/\.js$/, '.d.ts')), `${f.replace(/\.js$/, '.d.ts')} ships with ${f}`);
     }
     const license = fs.readFileSync(path.join(root, 'LICENSE'), 'utf8');
     assert.strictEqual(pkg.license, 'MIT');
