@@ -66,15 +66,12 @@ function measure(HeapDiff, grow) {
 // bytes: the raw native diffs must be equal.
 function checkEqualDiff(grow) {
   const snapshots = require('../lib/snapshot');
+  const { forEachHeapSnapshotChunk } = require('../lib/heap-stream');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `memctl-bench-heapdiff-${process.pid}-`));
   const take = (file) => snapshots.parseSnapshotSync((feed) => {
     const fd = fs.openSync(file, 'w');
     try {
-      const s = v8.getHeapSnapshot();
-      s.push = (c) => { if (c !== null) { fs.writeSync(fd, c); feed(c); } return true; };
-      s._read = () => {};
-      Object.getPrototypeOf(s)._read.call(s);
-      s.destroy();
+      forEachHeapSnapshotChunk((c) => { fs.writeSync(fd, c); feed(c); });
     } finally {
       fs.closeSync(fd);
     }

@@ -19,6 +19,7 @@ const { LeakWatcher } = require('./leak-watcher');
 const gcEvents = require('./gc-events');
 const { error } = require('./errors');
 const { formatBytes, MEMWATCH } = require('./format');
+const { forEachHeapSnapshotChunk } = require('./heap-stream');
 
 const memwatch = new EventEmitter();
 let watcher = null;
@@ -158,28 +159,11 @@ memwatch.gc = function gc() {
 let snapshotModule = null;
 const snapshots = () => snapshotModule || (snapshotModule = require('./snapshot'));
 
-// Streams a snapshot of this thread's heap into the native parser, with no
-// file and no whole-document buffer. Node's HeapSnapshotStream serializes the
-// whole snapshot synchronously inside its first _read() (V8's OutputStream
-// pushes every chunk then), so its push() is taken over for that call: each
-// chunk goes to the parser, then is dropped. Taken in withoutEvents: the
-// snapshot's own GCs do not emit 'stats'.
+// Streams a snapshot of this thread's heap into the native parser (no file,
+// no whole-document buffer), taken in withoutEvents: the snapshot's own GCs
+// do not emit 'stats'.
 function parseHeapNow() {
-  return gcEvents.withoutEvents(() => snapshots().parseSnapshotSync((feed) => {
-    const stream = v8.getHeapSnapshot();
-    let ended = false;
-    stream.push = (chunk) => {
-      if (chunk === null) ended = true;
-      else feed(chunk);
-      return true;
-    };
-    stream._read = () => {}; // Node calls read(0) after EOF: serialize once only
-    Object.getPrototypeOf(stream)._read.call(stream);
-    stream.destroy();
-    if (!ended) {
-      throw error('ERR_MEMCTL_NOT_AVAILABLE', 'this Node.js does not serialize v8.getHeapSnapshot() synchronously; HeapDiff cannot stream');
-    }
-  }), { retained: false });
+  return gcEvents.withoutEvents(() => snapshots().parseSnapshotSync(forEachHeapSnapshotChunk, { retained: false }));
 }
 
 // memwatch's names for DevTools' classes of V8's node types; '(system)'
