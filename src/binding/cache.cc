@@ -36,6 +36,11 @@ static const char *const kPolicyNames[] = {"lru", "fifo", "sieve"};
 static_assert(MC_CACHE_LRU == 0 && MC_CACHE_FIFO == 1 && MC_CACHE_SIEVE == 2, "policy table");
 static const int kPolicyCount = (int)(sizeof kPolicyNames / sizeof *kPolicyNames);
 
+uint64_t TtlArg(double ms) {
+  if (ms < 0) return MC_CACHE_TTL_DEFAULT;
+  return ms > (double)MC_CACHE_TTL_MAX ? MC_CACHE_TTL_MAX : (uint64_t)ceil(ms);
+}
+
 int PolicyOf(const std::string &name) {
   for (int i = 0; i < kPolicyCount; i++)
     if (name == kPolicyNames[i]) return i;
@@ -578,9 +583,7 @@ static napi_value CacheSetEx(napi_env env, napi_callback_info info) {
   bool serialized = false;
   MC_CALL(napi_get_value_double(env, argv[3], &ttl));
   MC_CALL(napi_get_value_bool(env, argv[4], &serialized));
-  uint64_t t = ttl < 0 ? MC_CACHE_TTL_DEFAULT
-               : ttl > (double)MC_CACHE_TTL_MAX ? MC_CACHE_TTL_MAX
-               : (uint64_t)ceil(ttl);
+  uint64_t t = TtlArg(ttl);
   return SetWith(env, argv[0], argv[1], argv[2], t, serialized);
 }
 

@@ -81,6 +81,10 @@ struct Value {
   ~Value() { free(heap); }
 };
 
+// A ttl argument in ms as the core takes it: negative = the cache's default,
+// fractions round up, larger than MC_CACHE_TTL_MAX = MC_CACHE_TTL_MAX.
+uint64_t TtlArg(double ms);
+
 // Policy names (the core's MC_CACHE_LRU/FIFO/SIEVE), defined once in cache.cc:
 // the policy number of a name (-1: unknown) and the name of a number.
 int PolicyOf(const std::string &name);

@@ -52,6 +52,12 @@ static mc_shm *ShmOf(napi_env env, napi_value v) {
   return (mc_shm *)HandleGet(env, v, kSharedKind);
 }
 
+// The opening of every keyed call: the open segment behind hv and the key kv.
+static bool OpenWithKey(napi_env env, napi_value hv, napi_value kv, mc_shm **s, Key *k) {
+  *s = ShmOf(env, hv);
+  return *s && ReadKey(env, kv, k);
+}
+
 // The shard of a key, locked; unlocks when it goes out of scope.
 struct Locked {
   mc_shm *s = nullptr;
@@ -80,9 +86,9 @@ static uint64_t NowFor(napi_env env, mc_cache *c) {
 // [Buffer] for lib/shared-cache.js to deserialize.
 static napi_value SharedGet(napi_env env, napi_callback_info info) {
   MC_ARGS(2);
-  mc_shm *s = ShmOf(env, argv[0]);
+  mc_shm *s;
   Key k;
-  if (!s || !ReadKey(env, argv[1], &k)) return NULL;
+  if (!OpenWithKey(env, argv[0], argv[1], &s, &k)) return NULL;
   Locked l;
   if (!l.Lock(env, s, k)) return NULL;
   mc_cache_view v;
@@ -100,15 +106,14 @@ static napi_value SharedGet(napi_env env, napi_callback_info info) {
 // -> undefined | SET_NEEDS_SERIAL
 static napi_value SharedSet(napi_env env, napi_callback_info info) {
   MC_ARGS(5);
-  mc_shm *s = ShmOf(env, argv[0]);
+  mc_shm *s;
   Key k;
-  if (!s || !ReadKey(env, argv[1], &k)) return NULL;
+  if (!OpenWithKey(env, argv[0], argv[1], &s, &k)) return NULL;
   bool serialized = false;
   MC_CALL(napi_get_value_bool(env, argv[3], &serialized));
   double ttl = -1;
   napi_get_value_double(env, argv[4], &ttl);  // undefined: the cache's ttl
-  uint64_t t = ttl < 0 ? MC_CACHE_TTL_DEFAULT
-               : ttl > (double)MC_CACHE_TTL_MAX ? MC_CACHE_TTL_MAX : (uint64_t)ceil(ttl);
+  uint64_t t = TtlArg(ttl);
   Value val;
   int st = ReadValue(env, argv[2], &val);
   if (st == READ_THROWN) return NULL;
@@ -128,9 +133,9 @@ static napi_value SharedSet(napi_env env, napi_callback_info info) {
 
 static napi_value SharedHas(napi_env env, napi_callback_info info) {
   MC_ARGS(2);
-  mc_shm *s = ShmOf(env, argv[0]);
+  mc_shm *s;
   Key k;
-  if (!s || !ReadKey(env, argv[1], &k)) return NULL;
+  if (!OpenWithKey(env, argv[0], argv[1], &s, &k)) return NULL;
   Locked l;
   if (!l.Lock(env, s, k)) return NULL;
   mc_cache_view v;
@@ -141,9 +146,9 @@ static napi_value SharedHas(napi_env env, napi_callback_info info) {
 
 static napi_value SharedDelete(napi_env env, napi_callback_info info) {
   MC_ARGS(2);
-  mc_shm *s = ShmOf(env, argv[0]);
+  mc_shm *s;
   Key k;
-  if (!s || !ReadKey(env, argv[1], &k)) return NULL;
+  if (!OpenWithKey(env, argv[0], argv[1], &s, &k)) return NULL;
   Locked l;
   if (!l.Lock(env, s, k)) return NULL;
   return Bool(env, mc_cache_delete(l.c, k.data, k.len, NowFor(env, l.c)) == 1);

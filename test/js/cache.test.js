@@ -5,21 +5,7 @@ const native = require('../../lib/native');
 const memctl = require('../..');
 const { LRUCache, LimitableMap } = memctl;
 const { LRUCache: JsLRU } = require('lru-cache');
-
-const code = (c, name) => (err) => {
-  assert.strictEqual(err.code, c);
-  if (name) assert.strictEqual(err.name, name);
-  return true;
-};
-
-// A fixed clock (ms) for ttl tests; always restored.
-function withClock(fn) {
-  try {
-    return fn((ms) => native.cacheFakeClock(ms));
-  } finally {
-    native.cacheFakeClock(undefined);
-  }
-}
+const { code, withClock } = require('./helpers/assert-code');
 
 test('get, set, has, peek, delete, size and misses', () => {
   const c = new LRUCache({ max: 10 });

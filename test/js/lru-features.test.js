@@ -5,22 +5,8 @@
 // ttl answers, and where memctl differs on purpose.
 const test = require('node:test');
 const assert = require('node:assert');
-const native = require('../../lib/native');
 const { LRUCache } = require('../..');
-
-const code = (c, name) => (err) => {
-  assert.strictEqual(err.code, c, err.message);
-  if (name) assert.strictEqual(err.name, name);
-  return true;
-};
-
-function withClock(fn) {
-  try {
-    return fn((ms) => native.cacheFakeClock(ms));
-  } finally {
-    native.cacheFakeClock(undefined);
-  }
-}
+const { code, withClock } = require('./helpers/assert-code');
 
 const fakePerf = (start = 1000) => {
   const clock = { t: start, now: () => clock.t };
