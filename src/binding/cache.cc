@@ -90,7 +90,7 @@ uint64_t ClockMs(napi_env env) {
 }
 
 // Reading the clock is skipped while nothing in the cache can expire.
-static uint64_t NowMs(napi_env env, const mc_cache *c) {
+uint64_t NowMs(napi_env env, const mc_cache *c) {
   return mc_cache_uses_ttl(c) ? ClockMs(env) : 0;
 }
 
@@ -186,32 +186,46 @@ static bool EncodeKeyString(napi_env env, napi_value v, Utf16 &s, Key *k) {
   return true;
 }
 
+// Reads a bigint's sign and 64-bit words into a buffer with `prefix` free
+// bytes at its start: `stack` (cap bytes) when they fit, else a malloc'd
+// *heap that the caller's destructor frees. NULL with a pending error when
+// memory runs out.
+static uint8_t *BigIntWords(napi_env env, napi_value v, size_t prefix, uint8_t *stack,
+                            size_t cap, uint8_t **heap, int *sign, size_t *words) {
+  *sign = 0;
+  *words = 0;
+  // Counting needs both sign and words NULL (Node-API rejects a mix).
+  napi_get_value_bigint_words(env, v, NULL, words, NULL);
+  size_t need = prefix + *words * 8;
+  uint8_t *buf = stack;
+  if (need > cap && !(buf = *heap = (uint8_t *)malloc(need))) {
+    ThrowStatus(env, MC_CACHE_ENOMEM);
+    return NULL;
+  }
+  if (*words) {
+    uint64_t *w = (uint64_t *)malloc(*words * 8);  // Node-API writes aligned words
+    if (!w) {
+      ThrowStatus(env, MC_CACHE_ENOMEM);
+      return NULL;
+    }
+    napi_get_value_bigint_words(env, v, sign, words, w);
+    memcpy(buf + prefix, w, *words * 8);
+    free(w);
+  }
+  return buf;
+}
+
 // A bigint key: [KEY_BIGINT][sign][words], high zero words dropped so each
 // value has one encoding.
 static bool EncodeBigIntKey(napi_env env, napi_value v, Key *k) {
-  size_t words = 0;
-  int sign = 0;
-  napi_get_value_bigint_words(env, v, NULL, &words, NULL);
-  size_t need = 2 + words * 8;
-  uint8_t *out = k->stack;
-  if (need > sizeof k->stack) {
-    out = k->heap = (uint8_t *)malloc(need);
-    if (!out) {
-      ThrowStatus(env, MC_CACHE_ENOMEM);
-      return false;
-    }
-  }
-  uint64_t *w = words ? (uint64_t *)malloc(words * 8) : nullptr;
-  if (words && !w) {
-    ThrowStatus(env, MC_CACHE_ENOMEM);
-    return false;
-  }
-  if (words) napi_get_value_bigint_words(env, v, &sign, &words, w);
-  while (words && w[words - 1] == 0) words--;
+  int sign;
+  size_t words;
+  uint8_t *out = BigIntWords(env, v, 2, k->stack, sizeof k->stack, &k->heap, &sign, &words);
+  if (!out) return false;
+  uint64_t top;
+  while (words && (memcpy(&top, out + 2 + (words - 1) * 8, 8), top == 0)) words--;
   out[0] = KEY_BIGINT;
   out[1] = words ? (uint8_t)sign : 0;
-  if (words) memcpy(out + 2, w, words * 8);
-  free(w);
   k->data = out;
   k->len = 2 + words * 8;
   return true;
@@ -351,32 +365,13 @@ static int ReadString(napi_env env, napi_value v, Value *out) {
 }
 
 static int ReadBigInt(napi_env env, napi_value v, Value *out) {
-  size_t words = 0;
-  int sign = 0;
-  // Counting needs both sign and words NULL (Node-API rejects a mix).
-  napi_get_value_bigint_words(env, v, NULL, &words, NULL);
-  size_t need = 1 + words * 8;
-  uint8_t *buf = out->stack;
-  if (need > sizeof out->stack) {
-    buf = out->heap = (uint8_t *)malloc(need);
-    if (!buf) {
-      ThrowStatus(env, MC_CACHE_ENOMEM);
-      return READ_THROWN;
-    }
-  }
-  if (words) {
-    uint64_t *w = (uint64_t *)malloc(words * 8);
-    if (!w) {
-      ThrowStatus(env, MC_CACHE_ENOMEM);
-      return READ_THROWN;
-    }
-    napi_get_value_bigint_words(env, v, &sign, &words, w);
-    memcpy(buf + 1, w, words * 8);
-    free(w);
-  }
+  int sign;
+  size_t words;
+  uint8_t *buf = BigIntWords(env, v, 1, out->stack, sizeof out->stack, &out->heap, &sign, &words);
+  if (!buf) return READ_THROWN;
   buf[0] = (uint8_t)sign;
   out->data = buf;
-  out->len = need;
+  out->len = 1 + words * 8;
   out->tag = VAL_BIGINT;
   return READ_OK;
 }

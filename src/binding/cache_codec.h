@@ -10,6 +10,10 @@
 
 #include <string>
 
+extern "C" {
+#include "core/cache.h"
+}
+
 namespace memctl {
 
 enum : uint8_t {
@@ -104,6 +108,8 @@ napi_value ValueOut(napi_env env, const uint8_t *p, size_t n, unsigned tag, bool
 napi_value ThrowStatus(napi_env env, int r);
 // The cache clock in ms (monotonic, >= 1; the test clock when set).
 uint64_t ClockMs(napi_env env);
+// The clock for an operation on c: not read while nothing in c can expire.
+uint64_t NowMs(napi_env env, const mc_cache *c);
 
 }  // namespace memctl
 

@@ -76,8 +76,11 @@ struct Locked {
   }
 };
 
-static uint64_t NowFor(napi_env env, mc_cache *c) {
-  return mc_cache_uses_ttl(c) ? ClockMs(env) : 0;
+// The opening of every keyed call that needs no value first: the segment, the
+// key, and its shard locked.
+static bool LockKey(napi_env env, napi_value hv, napi_value kv, Key *k, Locked *l) {
+  mc_shm *s;
+  return OpenWithKey(env, hv, kv, &s, k) && l->Lock(env, s, *k);
 }
 
 // ---- hot paths (raw Node-API) ----------------------------------------------
@@ -86,13 +89,11 @@ static uint64_t NowFor(napi_env env, mc_cache *c) {
 // [Buffer] for lib/shared-cache.js to deserialize.
 static napi_value SharedGet(napi_env env, napi_callback_info info) {
   MC_ARGS(2);
-  mc_shm *s;
   Key k;
-  if (!OpenWithKey(env, argv[0], argv[1], &s, &k)) return NULL;
   Locked l;
-  if (!l.Lock(env, s, k)) return NULL;
+  if (!LockKey(env, argv[0], argv[1], &k, &l)) return NULL;
   mc_cache_view v;
-  if (mc_cache_get(l.c, k.data, k.len, NowFor(env, l.c), 0, &v) != MC_CACHE_HIT)
+  if (mc_cache_get(l.c, k.data, k.len, NowMs(env, l.c), 0, &v) != MC_CACHE_HIT)
     return Undefined(env);
   napi_value r = ValueOut(env, v.val, v.vlen, v.tag, true);
   if (!r || v.tag != VAL_SERIAL) return r;
@@ -121,7 +122,7 @@ static napi_value SharedSet(napi_env env, napi_callback_info info) {
   if (serialized) val.tag = VAL_SERIAL;
   Locked l;
   if (!l.Lock(env, s, k)) return NULL;
-  uint64_t now = t != MC_CACHE_TTL_DEFAULT && t != 0 ? ClockMs(env) : NowFor(env, l.c);
+  uint64_t now = t != MC_CACHE_TTL_DEFAULT && t != 0 ? ClockMs(env) : NowMs(env, l.c);
   if (st == READ_DELETE) {
     mc_cache_delete(l.c, k.data, k.len, now);
     return Undefined(env);
@@ -133,25 +134,21 @@ static napi_value SharedSet(napi_env env, napi_callback_info info) {
 
 static napi_value SharedHas(napi_env env, napi_callback_info info) {
   MC_ARGS(2);
-  mc_shm *s;
   Key k;
-  if (!OpenWithKey(env, argv[0], argv[1], &s, &k)) return NULL;
   Locked l;
-  if (!l.Lock(env, s, k)) return NULL;
+  if (!LockKey(env, argv[0], argv[1], &k, &l)) return NULL;
   mc_cache_view v;
-  int r = mc_cache_get(l.c, k.data, k.len, NowFor(env, l.c),
+  int r = mc_cache_get(l.c, k.data, k.len, NowMs(env, l.c),
                        MC_CACHE_PEEK | MC_CACHE_NO_STATS | MC_CACHE_KEEP_STALE, &v);
   return Bool(env, r == MC_CACHE_HIT);
 }
 
 static napi_value SharedDelete(napi_env env, napi_callback_info info) {
   MC_ARGS(2);
-  mc_shm *s;
   Key k;
-  if (!OpenWithKey(env, argv[0], argv[1], &s, &k)) return NULL;
   Locked l;
-  if (!l.Lock(env, s, k)) return NULL;
-  return Bool(env, mc_cache_delete(l.c, k.data, k.len, NowFor(env, l.c)) == 1);
+  if (!LockKey(env, argv[0], argv[1], &k, &l)) return NULL;
+  return Bool(env, mc_cache_delete(l.c, k.data, k.len, NowMs(env, l.c)) == 1);
 }
 
 // ---- the rest (node-addon-api) ----------------------------------------------
