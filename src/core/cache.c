@@ -18,12 +18,11 @@
 #define SPLIT_MIN 4u            /* split a free block only if >= 32 B remain */
 #define LARGE_LISTS (33 * 8)    /* large classes: 8 per power of two */
 #define RELEASE_MIN ((size_t)256 << 10) /* free blocks this big give pages back */
-#define REF_MASK 0x7fffffffu    /* node.ref: block ref; bit 31: SIEVE visited */
-#define VISITED 0x80000000u
+#define REF_MASK 0x7fffffffu    /* block refs are 31 bits */
+#define VISITED 0x80000000u     /* SIEVE's bit, in a block's `newer` word */
 #define ARENA_LIMIT ((uint64_t)REF_MASK * UNIT)
 #define INDEX_MIN 16u
-#define NODES_MIN 16u
-#define ID_MAX 0x7fffffffu
+#define CAP_MAX 0x7fffffffu     /* region mode: most entries */
 #define STAMP_MAX (((uint64_t)1 << 48) - 1)
 #define LONG_KEY 64u            /* keys longer than this use the long-key hash */
 /* The first block starts on a cache line (refs 1..7 are never used), so
@@ -31,12 +30,6 @@
 #define ARENA_START 64u
 #define REGION_MAGIC 0x6d656d63746c4331ULL /* "memctlC1" */
 #define ALIGN64(x) (((x) + 63) & ~(uint64_t)63)
-
-/* Per-entry node (dense array indexed by id). */
-typedef struct {
-  uint32_t ref;                 /* block ref | VISITED; 0 = free id */
-  uint32_t newer, older;        /* queue links (ids); free ids chain via older */
-} node;
 
 /* Everything that changes, pointer-free (it may live in a shared region). */
 typedef struct {
@@ -46,18 +39,16 @@ typedef struct {
   uint32_t free_head[MAX_CLASS + 1];
   uint64_t free_bits[CLASS_WORDS];
   uint32_t large_free[LARGE_LISTS];
-  uint32_t node_top;            /* ids below it have been handed out (>= 1) */
-  uint32_t free_id;             /* chain of free ids */
-  uint32_t head, tail, sweep, hand;
+  uint32_t head, tail, sweep, hand; /* block refs; 0 = none */
   uint64_t n_exp;               /* live entries with an expiry */
   /* The next eviction victim's hash, computed ahead (see prepare_eviction);
-   * valid while victim_id is live. */
-  uint32_t victim_id, victim_h32;
+   * valid while victim_ref is live. */
+  uint32_t victim_ref, victim_h32;
   /* A block removed by pop or a stale get, freed at the next mutation so the
    * view returned stays readable. */
   uint32_t pending_ref, pending_units;
   uint32_t mutating;
-  uint32_t pad;
+  uint32_t pad[3];
   mc_cache_stats st;
 } state;
 
@@ -65,19 +56,18 @@ typedef struct {
 typedef struct {
   uint64_t magic;
   uint32_t version, hdr_bytes;
-  uint64_t size, nslots, node_cap, arena_cap;
-  uint64_t off_state, off_slots, off_nodes, off_arena;
+  uint64_t size, nslots, entry_cap, arena_cap;
+  uint64_t off_state, off_slots, off_arena;
   uint64_t check;               /* hash of the fields above */
 } region_hdr;
 
 struct mc_cache {
   state *s;
   uint64_t *slots;
-  node *nodes;
   uint8_t *base;                /* arena */
   uint64_t mask;                /* nslots - 1 */
   unsigned shift;               /* 32 - log2(nslots) */
-  uint32_t node_cap;            /* ids 1..node_cap fit in nodes */
+  uint32_t entry_cap;           /* region mode: most entries; 0 in heap mode */
   size_t arena_cap;             /* bytes mapped (heap) or reserved (region) */
   int region;
   size_t region_size;
@@ -217,19 +207,36 @@ static inline uint32_t hash32(const mc_cache *c, const void *key, size_t klen) {
 static inline uint8_t *at(const mc_cache *c, uint32_t ref) {
   return c->base + (size_t)ref * UNIT;
 }
-static inline uint32_t ref_of(const mc_cache *c, uint32_t id) {
-  return c->nodes[id].ref & REF_MASK;
+/* Every live block starts with its queue links, [newer u32][older u32]: block
+ * refs of the neighbours toward the newest and the oldest entry (0 = none);
+ * bit 31 of `newer` is SIEVE's visited bit. A hit reads the block anyway (key
+ * and value), so the links and the bit are in a line it already has; an LRU
+ * relink then touches only the two neighbours' first lines. */
+#define LINK_BYTES 8u
+static inline uint32_t word_at(const uint8_t *e, size_t i) {
+  uint32_t w;
+  memcpy(&w, e + 4 * i, 4);
+  return w;
 }
-/* Every block starts with its entry's id: a hit reaches the block straight
- * from its index slot (slot -> block, no node on the critical path) and then
- * relinks the entry in the dense node array. */
-#define ID_BYTES 4u
-static inline uint32_t block_id(const uint8_t *e) {
-  uint32_t id;
-  memcpy(&id, e, 4);
-  return id;
+static inline void set_word(uint8_t *e, size_t i, uint32_t w) { memcpy(e + 4 * i, &w, 4); }
+static inline uint32_t newer_of(const mc_cache *c, uint32_t ref) {
+  return word_at(at(c, ref), 0) & REF_MASK;
 }
-static inline void set_block_id(uint8_t *e, uint32_t id) { memcpy(e, &id, 4); }
+static inline uint32_t older_of(const mc_cache *c, uint32_t ref) { return word_at(at(c, ref), 1); }
+static inline void set_newer(mc_cache *c, uint32_t ref, uint32_t n) {
+  uint8_t *e = at(c, ref);
+  set_word(e, 0, (word_at(e, 0) & VISITED) | n);
+}
+static inline void set_older(mc_cache *c, uint32_t ref, uint32_t o) { set_word(at(c, ref), 1, o); }
+static inline int visited(const mc_cache *c, uint32_t ref) {
+  return (word_at(at(c, ref), 0) & VISITED) != 0;
+}
+static inline void set_visited(mc_cache *c, uint32_t ref, int on) {
+  uint8_t *e = at(c, ref);
+  uint32_t w = word_at(e, 0);
+  uint32_t want = on ? (w | VISITED) : (w & ~VISITED);
+  if (want != w) set_word(e, 0, want); /* a hit on a visited entry writes nothing */
+}
 
 static inline size_t varint_len(uint64_t v) {
   size_t n = 1;
@@ -267,7 +274,7 @@ static inline uint64_t get48(const uint8_t *p) {
 /* Size of a block before rounding; independent of the tag (tag < 16 never
  * changes a varint's length because the low bits are OR-ed with 15 here). */
 static inline size_t raw_size(size_t klen, size_t vlen, int has_exp, int own) {
-  return ID_BYTES + varint_len(((uint64_t)klen << 2) | 3) + varint_len(((uint64_t)vlen << 4) | 15) +
+  return LINK_BYTES + varint_len(((uint64_t)klen << 2) | 3) + varint_len(((uint64_t)vlen << 4) | 15) +
          klen + vlen + (has_exp ? 6 : 0) + (own ? 6 : 0);
 }
 
@@ -297,7 +304,7 @@ size_t mc_cache_entry_charge(size_t klen, size_t vlen, int has_exp, int own_ttl)
 
 static inline void decode(const uint8_t *e, meta *m) {
   uint64_t k, v;
-  size_t off = ID_BYTES + get_varint(e + ID_BYTES, &k);
+  size_t off = LINK_BYTES + get_varint(e + LINK_BYTES, &k);
   off += get_varint(e + off, &v);
   m->klen = (size_t)(k >> 2);
   m->own_ttl = (int)((k >> 1) & 1);
@@ -326,9 +333,9 @@ static inline uint64_t expiry_at(uint64_t now, uint64_t ttl) {
   return (e < now || e > STAMP_MAX) ? STAMP_MAX : e;
 }
 
-static void write_entry(uint8_t *e, uint32_t id, const put_op *op) {
-  set_block_id(e, id);
-  uint8_t *p = e + ID_BYTES;
+/* Writes everything after the links (which the caller sets). */
+static void write_entry(uint8_t *e, const put_op *op) {
+  uint8_t *p = e + LINK_BYTES;
   p += put_varint(p, ((uint64_t)op->klen << 2) | ((uint64_t)op->own << 1) | (uint64_t)op->has_exp);
   p += put_varint(p, ((uint64_t)op->vlen << 4) | op->tag);
   if (op->klen) memmove(p, op->key, op->klen);
@@ -339,7 +346,7 @@ static void write_entry(uint8_t *e, uint32_t id, const put_op *op) {
   if (op->own) put48(p, op->ttl);
 }
 
-static void fill_view(const mc_cache *c, uint32_t id, const uint8_t *e, const meta *m,
+static void fill_view(const mc_cache *c, uint32_t ref, const uint8_t *e, const meta *m,
                       mc_cache_view *out) {
   out->key = e + m->key_off;
   out->klen = m->klen;
@@ -348,7 +355,7 @@ static void fill_view(const mc_cache *c, uint32_t id, const uint8_t *e, const me
   out->tag = m->tag;
   out->expires_at = expiry_of(e, m);
   out->ttl = ttl_of(c, e, m);
-  out->ref = id;
+  out->ref = ref;
 }
 
 static inline int expired(const uint8_t *e, const meta *m, uint64_t now) {
@@ -406,7 +413,7 @@ static int arena_ensure(mc_cache *c, size_t need) {
 static void arena_forget(mc_cache *c) {
   state *s = c->s;
   s->top = ARENA_START;
-  s->victim_id = 0;
+  s->victim_ref = 0;
   s->pending_ref = s->pending_units = 0;
   memset(s->free_head, 0, sizeof s->free_head);
   memset(s->free_bits, 0, sizeof s->free_bits);
@@ -520,94 +527,13 @@ static uint32_t alloc_block(mc_cache *c, size_t units) {
   return ref;
 }
 
-/* ---- ids and nodes ------------------------------------------------------- */
-
-/* Heap mode: the node array for ids 1..cap. Small arrays come from malloc;
- * from HUGE_MIN on the array is its own mapping with huge pages (a hit reads
- * a random node, and TLB misses would dominate otherwise), grown by mremap. */
-static inline int nodes_mapped(uint64_t cap) { return (cap + 1) * sizeof(node) >= HUGE_MIN; }
-
-static int nodes_resize(mc_cache *c, uint64_t cap) {
-  size_t old_bytes = ((size_t)c->node_cap + 1) * sizeof(node);
-  size_t bytes = ((size_t)cap + 1) * sizeof(node);
-  int was = c->nodes && nodes_mapped(c->node_cap), will = nodes_mapped(cap);
-  size_t keep = (old_bytes < bytes ? old_bytes : bytes);
-  node *n;
-  if (!will) {
-    if (was) {
-      n = (node *)malloc(bytes);
-      if (n) memcpy(n, c->nodes, keep);
-      if (n) munmap(c->nodes, old_bytes);
-    } else {
-      n = (node *)realloc(c->nodes, bytes);
-    }
-    if (!n) return -1;
-  } else {
-    void *p;
-#if defined(__linux__)
-    if (was) {
-      p = mremap(c->nodes, old_bytes, bytes, MREMAP_MAYMOVE);
-    } else
-#endif
-    {
-      p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-      if (p != MAP_FAILED && c->nodes) {
-        memcpy(p, c->nodes, keep);
-        if (was) munmap(c->nodes, old_bytes);
-        else free(c->nodes);
-      }
-    }
-    if (p == MAP_FAILED) return -1;
-    advise_huge(p, bytes);
-    n = (node *)p;
-  }
-  c->nodes = n;
-  c->node_cap = (uint32_t)cap;
-  return 0;
-}
-
-static void nodes_free(mc_cache *c) {
-  if (!c->nodes) return;
-  if (nodes_mapped(c->node_cap)) munmap(c->nodes, ((size_t)c->node_cap + 1) * sizeof(node));
-  else free(c->nodes);
-  c->nodes = NULL;
-}
-
-static int nodes_grow(mc_cache *c) {
-  if (c->region || c->node_cap >= ID_MAX - 1) return -1;
-  uint64_t cap = (uint64_t)c->node_cap * 2;
-  if (cap > ID_MAX - 1) cap = ID_MAX - 1;
-  return nodes_resize(c, cap);
-}
-
-/* A free id (its node's fields are to be set by the caller), or 0. */
-static uint32_t alloc_id(mc_cache *c) {
-  state *s = c->s;
-  uint32_t id = s->free_id;
-  if (id) {
-    s->free_id = c->nodes[id].older;
-    return id;
-  }
-  if (s->node_top > c->node_cap && nodes_grow(c) != 0) return 0;
-  return s->node_top++;
-}
-
-static void free_id(mc_cache *c, uint32_t id) {
-  state *s = c->s;
-  c->nodes[id].ref = 0;
-  c->nodes[id].newer = 0;
-  c->nodes[id].older = s->free_id;
-  s->free_id = id;
-  if (s->victim_id == id) s->victim_id = 0;
-}
-
 /* ---- index --------------------------------------------------------------- */
 
 static inline uint64_t home(const mc_cache *c, uint32_t h32) { return h32 >> c->shift; }
 
 static inline int key_matches(const uint8_t *e, const void *key, size_t klen) {
   uint64_t k, v;
-  size_t off = ID_BYTES + get_varint(e + ID_BYTES, &k);
+  size_t off = LINK_BYTES + get_varint(e + LINK_BYTES, &k);
   off += get_varint(e + off, &v);
   return (k >> 2) == klen && memcmp(e + off, key, klen) == 0;
 }
@@ -714,38 +640,49 @@ static inline int index_full(const mc_cache *c, uint64_t entries) {
   return entries * 4 > (c->mask + 1) * 3;
 }
 
-/* ---- recency / insertion queue (ids in the node array) ------------------- */
+/* ---- recency / insertion queue (links in the blocks) --------------------- */
 
-static void list_unlink(mc_cache *c, uint32_t id) {
+static void list_unlink(mc_cache *c, uint32_t ref) {
   state *s = c->s;
-  node *nd = c->nodes;
-  uint32_t n = nd[id].newer, o = nd[id].older;
-  if (n) nd[n].older = o; else s->head = o;
-  if (o) nd[o].newer = n; else s->tail = n;
-  if (s->sweep == id) s->sweep = n;
-  if (s->hand == id) s->hand = n;
+  uint32_t n = newer_of(c, ref), o = older_of(c, ref);
+  if (n) set_older(c, n, o); else s->head = o;
+  if (o) set_newer(c, o, n); else s->tail = n;
+  if (s->sweep == ref) s->sweep = n;
+  if (s->hand == ref) s->hand = n;
 }
 
-static void list_push_head(mc_cache *c, uint32_t id) {
+static void list_push_head(mc_cache *c, uint32_t ref) {
   state *s = c->s;
-  node *nd = c->nodes;
-  nd[id].newer = 0;
-  nd[id].older = s->head;
-  if (s->head) nd[s->head].newer = id; else s->tail = id;
-  s->head = id;
+  set_newer(c, ref, 0);
+  set_older(c, ref, s->head);
+  if (s->head) set_newer(c, s->head, ref); else s->tail = ref;
+  s->head = ref;
+}
+
+/* The entry's block moved from ref to to (same links, same bit): point its
+ * neighbours and the state's cursors at the new place. */
+static void list_moved(mc_cache *c, uint32_t ref, uint32_t to) {
+  state *s = c->s;
+  memcpy(at(c, to), at(c, ref), LINK_BYTES);
+  uint32_t n = newer_of(c, to), o = older_of(c, to);
+  if (n) set_older(c, n, to); else s->head = to;
+  if (o) set_newer(c, o, to); else s->tail = to;
+  if (s->sweep == ref) s->sweep = to;
+  if (s->hand == ref) s->hand = to;
+  if (s->victim_ref == ref) s->victim_ref = to;
 }
 
 /* A hit under the cache's policy: LRU relinks at the head, SIEVE sets the
  * visited bit (written only when not yet set), FIFO does nothing. */
-static inline void touch(mc_cache *c, uint32_t id) {
+static inline void touch(mc_cache *c, uint32_t ref) {
   int policy = c->s->cfg.policy;
   if (policy == MC_CACHE_LRU) {
-    if (c->s->head != id) {
-      list_unlink(c, id);
-      list_push_head(c, id);
+    if (c->s->head != ref) {
+      list_unlink(c, ref);
+      list_push_head(c, ref);
     }
   } else if (policy == MC_CACHE_SIEVE) {
-    if (!(c->nodes[id].ref & VISITED)) c->nodes[id].ref |= VISITED;
+    set_visited(c, ref, 1);
   }
 }
 
@@ -814,14 +751,13 @@ static void remove_at(mc_cache *c, uint64_t pos, int reason, int keep_view) {
   state *s = c->s;
   uint32_t ref = (uint32_t)c->slots[pos];
   uint8_t *e = at(c, ref);
-  uint32_t id = block_id(e);
   meta m;
   decode(e, &m);
   if (reason && c->log_on) log_entry(c, reason, e, &m);
   remove_slot(c, pos);
   HOOK(reason == MC_CACHE_EVICT ? MC_CACHE_HOOK_EVICT : MC_CACHE_HOOK_DELETE);
-  list_unlink(c, id);
-  free_id(c, id);
+  list_unlink(c, ref);
+  if (s->victim_ref == ref) s->victim_ref = 0;
   if (reason == MC_CACHE_EVICT) s->st.evictions++;
   if (reason == MC_CACHE_EXPIRE) s->st.expirations++;
   s->st.entries--;
@@ -836,16 +772,16 @@ static void remove_at(mc_cache *c, uint64_t pos, int reason, int keep_view) {
   }
 }
 
-static uint32_t hash_of_id(const mc_cache *c, uint32_t id) {
-  if (id == c->s->victim_id) return c->s->victim_h32;
-  const uint8_t *e = at(c, ref_of(c, id));
+static uint32_t hash_of_ref(const mc_cache *c, uint32_t ref) {
+  if (ref == c->s->victim_ref) return c->s->victim_h32;
+  const uint8_t *e = at(c, ref);
   meta m;
   decode(e, &m);
   return hash32(c, e + m.key_off, m.klen);
 }
 
-static void remove_id(mc_cache *c, uint32_t id, int reason, int keep_view) {
-  remove_at(c, slot_of_ref(c, hash_of_id(c, id), ref_of(c, id)), reason, keep_view);
+static void remove_ref(mc_cache *c, uint32_t ref, int reason, int keep_view) {
+  remove_at(c, slot_of_ref(c, hash_of_ref(c, ref), ref), reason, keep_view);
 }
 
 /* SIEVE: from the hand (0 = the oldest) toward the newest, wrapping, clear
@@ -856,16 +792,16 @@ static uint32_t sieve_victim(mc_cache *c, uint32_t keep) {
   state *s = c->s;
   uint32_t h = s->hand ? s->hand : s->tail;
   for (uint64_t steps = 0; h && steps <= 2 * s->st.entries + 2; steps++) {
-    node *n = &c->nodes[h];
     if (h != keep) {
-      if (!(n->ref & VISITED)) {
+      if (!visited(c, h)) {
         s->hand = h;
         return h;
       }
-      n->ref &= ~VISITED;
+      set_visited(c, h, 0);
     }
-    s->hand = n->newer;
-    h = n->newer ? n->newer : s->tail;
+    uint32_t n = newer_of(c, h);
+    s->hand = n;
+    h = n ? n : s->tail;
   }
   return 0;
 }
@@ -874,7 +810,7 @@ static uint32_t sieve_victim(mc_cache *c, uint32_t keep) {
 static uint32_t next_victim(mc_cache *c, uint32_t keep) {
   if (c->s->cfg.policy == MC_CACHE_SIEVE) return sieve_victim(c, keep);
   uint32_t v = c->s->tail;
-  if (v && v == keep) v = c->nodes[v].newer;
+  if (v && v == keep) v = newer_of(c, v);
   return v;
 }
 
@@ -885,43 +821,43 @@ static void prepare_eviction(mc_cache *c) {
   state *s = c->s;
   uint32_t t = s->tail;
   if (!t || s->cfg.policy == MC_CACHE_SIEVE) return;
-  if (t != s->victim_id) {
-    s->victim_h32 = hash_of_id(c, t);
-    s->victim_id = t;
+  if (t != s->victim_ref) {
+    s->victim_h32 = hash_of_ref(c, t);
+    s->victim_ref = t;
   }
   __builtin_prefetch(&c->slots[home(c, s->victim_h32)]);
-  uint32_t n = c->nodes[t].newer;
-  if (n) __builtin_prefetch(at(c, ref_of(c, n)));
+  uint32_t n = newer_of(c, t);
+  if (n) __builtin_prefetch(at(c, n));
 }
 
 /* Evicts the policy's victim other than keep. Returns 0 if there was none. */
 static int evict_one(mc_cache *c, uint32_t keep, uint64_t now) {
   uint32_t v = next_victim(c, keep);
   if (!v) return 0;
-  const uint8_t *e = at(c, ref_of(c, v));
+  const uint8_t *e = at(c, v);
   meta m;
   decode(e, &m);
-  remove_id(c, v, expired(e, &m, now) ? MC_CACHE_EXPIRE : MC_CACHE_EVICT, 0);
+  remove_ref(c, v, expired(e, &m, now) ? MC_CACHE_EXPIRE : MC_CACHE_EVICT, 0);
   return 1;
 }
 
-/* Removes the expired entries among up to `budget` entries from id toward
+/* Removes the expired entries among up to `budget` entries from ref toward
  * the newest; adds their number to *removed and returns where it stopped
  * (0: past the newest). */
-static uint32_t expire_walk(mc_cache *c, uint32_t id, uint64_t now, size_t budget,
+static uint32_t expire_walk(mc_cache *c, uint32_t ref, uint64_t now, size_t budget,
                             size_t *removed) {
-  while (id && budget--) {
-    uint32_t next = c->nodes[id].newer;
-    const uint8_t *e = at(c, ref_of(c, id));
+  while (ref && budget--) {
+    uint32_t next = newer_of(c, ref);
+    const uint8_t *e = at(c, ref);
     meta m;
     decode(e, &m);
     if (expired(e, &m, now)) {
-      remove_id(c, id, MC_CACHE_EXPIRE, 0);
+      remove_ref(c, ref, MC_CACHE_EXPIRE, 0);
       (*removed)++;
     }
-    id = next;
+    ref = next;
   }
-  return id;
+  return ref;
 }
 
 /* Bounded incremental expiry: examines up to `budget` entries from the sweep
@@ -976,7 +912,6 @@ static void state_init(state *s, const mc_cache_config *cfg) {
     random_seed(s->seed);
   }
   s->top = ARENA_START;
-  s->node_top = 1;
 }
 
 int mc_cache_create(const mc_cache_config *cfg, mc_cache **out) {
@@ -986,8 +921,7 @@ int mc_cache_create(const mc_cache_config *cfg, mc_cache **out) {
   if (!c) return MC_CACHE_ENOMEM;
   c->s = &c->own;
   state_init(c->s, cfg);
-  if (nodes_resize(c, NODES_MIN) != 0 || index_alloc(c, INDEX_MIN) != 0) {
-    nodes_free(c);
+  if (index_alloc(c, INDEX_MIN) != 0) {
     free(c);
     return MC_CACHE_ENOMEM;
   }
@@ -1003,7 +937,6 @@ void mc_cache_destroy(mc_cache *c) {
   }
   arena_release(c);
   table_free(c->slots, c->mask + 1);
-  nodes_free(c);
   free(c->log);
   free(c);
 }
@@ -1017,12 +950,12 @@ int mc_cache_get(mc_cache *c, const void *key, size_t klen, uint64_t now, int fl
     if (!(flags & MC_CACHE_NO_STATS)) s->st.misses++;
     return MC_CACHE_MISS;
   }
-  uint8_t *e = at(c, (uint32_t)c->slots[pos]);
-  uint32_t id = block_id(e);
+  uint32_t ref = (uint32_t)c->slots[pos];
+  uint8_t *e = at(c, ref);
   meta m;
   decode(e, &m);
   if (m.has_exp && now > expiry_of(e, &m)) {
-    fill_view(c, id, e, &m, out);
+    fill_view(c, ref, e, &m, out);
     if (!(flags & MC_CACHE_KEEP_STALE)) {
       begin_mut(c);
       remove_at(c, pos, MC_CACHE_EXPIRE, 1);
@@ -1032,26 +965,26 @@ int mc_cache_get(mc_cache *c, const void *key, size_t klen, uint64_t now, int fl
     return (flags & MC_CACHE_ALLOW_STALE) ? MC_CACHE_STALE : MC_CACHE_MISS;
   }
   if (!(flags & MC_CACHE_PEEK)) {
-    if (s->cfg.policy == MC_CACHE_LRU && s->head != id) {
+    if (s->cfg.policy == MC_CACHE_LRU && s->head != ref) {
       begin_mut(c);
-      list_unlink(c, id);
-      list_push_head(c, id);
+      list_unlink(c, ref);
+      list_push_head(c, ref);
       end_mut(c);
     } else if (s->cfg.policy == MC_CACHE_SIEVE) {
-      touch(c, id);
+      set_visited(c, ref, 1);
     }
     if (s->cfg.update_age_on_get && m.has_exp)
       set_expiry(e, &m, expiry_at(now, ttl_of(c, e, &m)));
   }
   if (!(flags & MC_CACHE_NO_STATS)) s->st.hits++;
-  fill_view(c, id, e, &m, out);
+  fill_view(c, ref, e, &m, out);
   return MC_CACHE_HIT;
 }
 
 /* The most entries the cache may hold (0 = no bound). */
 static inline uint64_t entry_limit(const mc_cache *c) {
   uint64_t lim = c->s->cfg.max_entries;
-  if (c->region && (!lim || lim > c->node_cap)) lim = c->node_cap;
+  if (c->region && (!lim || lim > c->entry_cap)) lim = c->entry_cap;
   return lim;
 }
 
@@ -1079,14 +1012,9 @@ static int insert_new(mc_cache *c, const put_op *op) {
   if (!c->region && index_full(c, s->st.entries + 1) && index_grow(c) != 0) return MC_CACHE_ENOMEM;
   uint32_t ref = alloc_evicting(c, op->units, 0, op->now);
   if (!ref) return MC_CACHE_ENOMEM;
-  uint32_t id = alloc_id(c);
-  if (!id) {
-    push_free(c, ref, op->units);
-    return MC_CACHE_ENOMEM;
-  }
-  write_entry(at(c, ref), id, op);
-  c->nodes[id].ref = ref;
-  list_push_head(c, id);
+  write_entry(at(c, ref), op);
+  set_word(at(c, ref), 0, 0); /* not visited; list_push_head sets the links */
+  list_push_head(c, ref);
   HOOK(MC_CACHE_HOOK_SET_LINKED);
   c->slots[empty_slot(c, op->h32)] = ((uint64_t)op->h32 << 32) | ref;
   HOOK(MC_CACHE_HOOK_SET_WRITTEN);
@@ -1101,30 +1029,29 @@ static int insert_new(mc_cache *c, const put_op *op) {
 static int update_at(mc_cache *c, uint64_t pos, const put_op *op) {
   state *s = c->s;
   uint32_t ref = (uint32_t)c->slots[pos];
-  uint32_t id = block_id(at(c, ref));
   meta m;
   decode(at(c, ref), &m);
   size_t old_charge = charge_of(m.units), charge = charge_of(op->units);
-  touch(c, id);
+  touch(c, ref);
   while (s->cfg.max_bytes && s->st.bytes - old_charge + charge > s->cfg.max_bytes &&
-         evict_one(c, id, op->now)) {
+         evict_one(c, ref, op->now)) {
   }
   uint32_t target = ref;
   if (op->units != m.units) {
-    target = alloc_evicting(c, op->units, id, op->now);
+    target = alloc_evicting(c, op->units, ref, op->now);
     if (!target) {
       if (!c->region) return MC_CACHE_ENOMEM;
       /* Region too fragmented even with only this entry left: drop it and
        * insert afresh (from an empty arena). */
-      remove_id(c, id, 0, 0);
+      remove_ref(c, ref, 0, 0);
       return insert_new(c, op);
     }
     /* Evictions above may have shifted slots: find this entry's again. */
     c->slots[slot_of_ref(c, op->h32, ref)] = ((uint64_t)op->h32 << 32) | target;
-    c->nodes[id].ref = target | (c->nodes[id].ref & VISITED);
+    list_moved(c, ref, target);
     push_free(c, ref, m.units);
   }
-  write_entry(at(c, target), id, op);
+  write_entry(at(c, target), op);
   HOOK(MC_CACHE_HOOK_SET_WRITTEN);
   s->n_exp += (uint64_t)op->has_exp - (uint64_t)m.has_exp;
   s->st.bytes = s->st.bytes - old_charge + charge;
@@ -1182,18 +1109,18 @@ int mc_cache_delete(mc_cache *c, const void *key, size_t klen, uint64_t now) {
 int mc_cache_pop(mc_cache *c, uint64_t now, mc_cache_view *out) {
   begin_mut(c);
   flush_pending(c);
-  uint32_t id;
+  uint32_t ref;
   int found = 0;
-  while (!found && (id = next_victim(c, 0)) != 0) {
-    const uint8_t *e = at(c, ref_of(c, id));
+  while (!found && (ref = next_victim(c, 0)) != 0) {
+    const uint8_t *e = at(c, ref);
     meta m;
     decode(e, &m);
     if (expired(e, &m, now)) {
-      remove_id(c, id, MC_CACHE_EXPIRE, 0);
+      remove_ref(c, ref, MC_CACHE_EXPIRE, 0);
       continue;
     }
-    fill_view(c, id, e, &m, out);
-    remove_id(c, id, 0, 1);
+    fill_view(c, ref, e, &m, out);
+    remove_ref(c, ref, 0, 1);
     c->s->st.deletes++;
     found = 1;
   }
@@ -1217,11 +1144,8 @@ static void empty_all(mc_cache *c) {
       set_index_size(c, old_n);
       memset(old, 0, old_n * sizeof *old);
     }
-    nodes_resize(c, NODES_MIN); /* on failure the bigger array is kept */
   }
   s->head = s->tail = s->sweep = s->hand = 0;
-  s->node_top = 1;
-  s->free_id = 0;
   s->n_exp = 0;
   s->st.entries = 0;
   s->st.bytes = 0;
@@ -1237,27 +1161,27 @@ uint32_t mc_cache_first(const mc_cache *c, int dir) {
   return dir == MC_CACHE_OLDEST_FIRST ? c->s->tail : c->s->head;
 }
 
-uint32_t mc_cache_next(const mc_cache *c, uint32_t id, int dir) {
-  return dir == MC_CACHE_OLDEST_FIRST ? c->nodes[id].newer : c->nodes[id].older;
+uint32_t mc_cache_next(const mc_cache *c, uint32_t ref, int dir) {
+  return dir == MC_CACHE_OLDEST_FIRST ? newer_of(c, ref) : older_of(c, ref);
 }
 
-void mc_cache_view_of(const mc_cache *c, uint32_t id, mc_cache_view *out) {
-  const uint8_t *e = at(c, ref_of(c, id));
+void mc_cache_view_of(const mc_cache *c, uint32_t ref, mc_cache_view *out) {
+  const uint8_t *e = at(c, ref);
   meta m;
   decode(e, &m);
-  fill_view(c, id, e, &m, out);
+  fill_view(c, ref, e, &m, out);
 }
 
 uint32_t mc_cache_find(const mc_cache *c, const void *key, size_t klen) {
   uint64_t pos;
   if (!find_slot(c, key, klen, hash32(c, key, klen), &pos)) return 0;
-  return block_id(at(c, (uint32_t)c->slots[pos]));
+  return (uint32_t)c->slots[pos];
 }
 
 void mc_cache_get_stats(const mc_cache *c, mc_cache_stats *out) {
   *out = c->s->st;
   out->arena_bytes = c->s->top - ARENA_START;
-  out->index_bytes = (c->mask + 1) * sizeof(uint64_t) + ((uint64_t)c->node_cap + 1) * sizeof(node);
+  out->index_bytes = (c->mask + 1) * sizeof(uint64_t);
   out->total_bytes = c->region ? c->region_size
                                : sizeof *c + c->s->top + out->index_bytes + c->log_cap;
 }
@@ -1270,7 +1194,7 @@ const mc_cache_config *mc_cache_config_of(const mc_cache *c) { return &c->s->cfg
 
 /* ---- region mode --------------------------------------------------------- */
 
-/* Region: [region_hdr + cfg/seed copy][state][slots][nodes][arena], each
+/* Region: [region_hdr + cfg/seed copy][state][slots][arena], each
  * part 64-byte aligned; every position is an offset from the region start. */
 typedef struct {
   region_hdr h;
@@ -1292,7 +1216,7 @@ static int region_layout(const mc_cache_config *cfg, region_hdr *h) {
   uint64_t cap = cfg->max_bytes / MC_CACHE_MIN_CHARGE;
   if (cfg->max_entries && cfg->max_entries < cap) cap = cfg->max_entries;
   if (cap < 1) cap = 1;
-  if (cap > ID_MAX - 1) return MC_CACHE_EINVAL;
+  if (cap > CAP_MAX) return MC_CACHE_EINVAL;
   uint64_t nslots = INDEX_MIN;
   while (nslots * 3 < cap * 4 + 4) nslots *= 2; /* load stays under 3/4 */
   memset(h, 0, sizeof *h);
@@ -1300,7 +1224,7 @@ static int region_layout(const mc_cache_config *cfg, region_hdr *h) {
   h->version = MC_CACHE_REGION_VERSION;
   h->hdr_bytes = (uint32_t)sizeof(region_head);
   h->nslots = nslots;
-  h->node_cap = cap;
+  h->entry_cap = cap;
   /* max_bytes plus 1/8 slack against fragmentation (freed blocks are not
    * merged), so a full region rarely evicts beyond its byte bound. */
   uint64_t arena = cfg->max_bytes + cfg->max_bytes / 8;
@@ -1308,8 +1232,7 @@ static int region_layout(const mc_cache_config *cfg, region_hdr *h) {
   h->arena_cap = ARENA_START + ((arena + UNIT - 1) & ~(uint64_t)(UNIT - 1));
   h->off_state = ALIGN64(sizeof(region_head));
   h->off_slots = h->off_state + ALIGN64(sizeof(state));
-  h->off_nodes = h->off_slots + nslots * sizeof(uint64_t);
-  h->off_arena = ALIGN64(h->off_nodes + (cap + 1) * sizeof(node));
+  h->off_arena = ALIGN64(h->off_slots + nslots * sizeof(uint64_t));
   h->size = ALIGN64(h->off_arena + h->arena_cap);
   return 0;
 }
@@ -1323,10 +1246,9 @@ size_t mc_cache_region_size(const mc_cache_config *cfg) {
 static void handle_bind(mc_cache *c, uint8_t *mem, const region_hdr *h) {
   c->s = (state *)(void *)(mem + h->off_state);
   c->slots = (uint64_t *)(void *)(mem + h->off_slots);
-  c->nodes = (node *)(void *)(mem + h->off_nodes);
   c->base = mem + h->off_arena;
   set_index_size(c, h->nslots);
-  c->node_cap = (uint32_t)h->node_cap;
+  c->entry_cap = (uint32_t)h->entry_cap;
   c->arena_cap = (size_t)h->arena_cap;
   c->region = 1;
   c->region_size = (size_t)h->size;
@@ -1405,7 +1327,8 @@ void mc_cache_reset(mc_cache *c) {
 
 typedef struct {
   const mc_cache *c;
-  uint8_t *mark;                /* one bit per arena unit */
+  uint8_t *mark;                /* one bit per arena unit: used */
+  uint8_t *start;               /* one bit per arena unit: an entry starts here */
   uint64_t top_units, marked;
 } vctx;
 
@@ -1435,7 +1358,7 @@ static int varint_checked(const uint8_t *e, size_t avail, size_t *off, uint64_t 
 static int decode_checked(const vctx *v, uint32_t ref, meta *m) {
   if ((uint64_t)ref * UNIT < ARENA_START || ref >= v->top_units) return -1;
   const uint8_t *e = at(v->c, ref);
-  size_t avail = (size_t)(v->top_units - ref) * UNIT, off = ID_BYTES;
+  size_t avail = (size_t)(v->top_units - ref) * UNIT, off = LINK_BYTES;
   uint64_t k, l;
   if (varint_checked(e, avail, &off, &k) || varint_checked(e, avail, &off, &l)) return -1;
   if ((k >> 2) > MC_CACHE_MAX_ENTRY || (l >> 4) > MC_CACHE_MAX_ENTRY) return -1;
@@ -1444,48 +1367,55 @@ static int decode_checked(const vctx *v, uint32_t ref, meta *m) {
   return 0;
 }
 
-static inline int live(const mc_cache *c, uint64_t id) {
-  return id >= 1 && id < c->s->node_top && (c->nodes[id].ref & REF_MASK) != 0;
-}
+static inline int bit(const uint8_t *map, uint64_t u) { return (map[u >> 3] >> (u & 7)) & 1; }
 
-/* Nodes and blocks: counts, bytes, expiring entries; visited bits only under
- * SIEVE. */
-static int verify_nodes(vctx *v) {
+/* Queue: from head to tail, newer/older links agree; every block on it
+ * decodes inside the arena, overlaps no other, and is marked as an entry
+ * start; counts, bytes and expiring entries match the state; visited bits
+ * only under SIEVE; the cursors point at entries. */
+static int verify_queue(vctx *v) {
   const mc_cache *c = v->c;
   const state *s = c->s;
   uint64_t n = 0, bytes = 0, n_exp = 0;
-  for (uint32_t id = 1; id < s->node_top; id++) {
-    const node *nd = &c->nodes[id];
-    if (!(nd->ref & REF_MASK)) {
-      if (nd->ref) return -1;
-      continue;
-    }
-    if ((nd->ref & VISITED) && s->cfg.policy != MC_CACHE_SIEVE) return -1;
+  uint32_t prev = 0, ref = s->head;
+  while (ref) {
     meta m;
-    if (decode_checked(v, nd->ref & REF_MASK, &m) || mark_units(v, nd->ref & REF_MASK, m.units))
-      return -1;
-    if (block_id(at(c, nd->ref & REF_MASK)) != id) return -1;
-    n++;
+    if (++n > s->st.entries || decode_checked(v, ref, &m) || mark_units(v, ref, m.units)) return -1;
+    uint32_t w0 = word_at(at(c, ref), 0);
+    if ((w0 & REF_MASK) != prev) return -1;
+    if ((w0 & VISITED) && s->cfg.policy != MC_CACHE_SIEVE) return -1;
+    v->start[ref >> 3] |= (uint8_t)(1u << (ref & 7));
     bytes += charge_of(m.units);
     n_exp += (uint64_t)m.has_exp;
+    prev = ref;
+    ref = older_of(c, ref);
   }
-  if (n != s->st.entries || bytes != s->st.bytes || n_exp != s->n_exp) return -1;
+  if (prev != s->tail || n != s->st.entries || bytes != s->st.bytes || n_exp != s->n_exp)
+    return -1;
   if (s->cfg.max_bytes && bytes > s->cfg.max_bytes) return -1;
+  uint32_t cur[3] = {s->sweep, s->hand, s->victim_ref};
+  for (int i = 0; i < 3; i++)
+    if (cur[i] && (cur[i] >= v->top_units || !bit(v->start, cur[i]))) return -1;
+  if (s->victim_ref) {
+    const uint8_t *e = at(c, s->victim_ref);
+    meta m;
+    decode(e, &m);
+    if (hash32(c, e + m.key_off, m.klen) != s->victim_h32) return -1;
+  }
   return 0;
 }
 
-/* Index: one slot per live entry, each reachable from its home, holding its
- * key's hash, and the first slot of its key. */
-static int verify_index(const vctx *v) {
+/* Index: exactly one slot per entry on the queue, each reachable from its
+ * home, holding its key's hash, and the first slot of its key. */
+static int verify_index(vctx *v) {
   const mc_cache *c = v->c;
   uint64_t nslots = c->mask + 1, used = 0;
   for (uint64_t i = 0; i < nslots; i++) {
     uint64_t sl = c->slots[i];
     if (!sl) continue;
     uint32_t ref = (uint32_t)sl;
-    if ((uint64_t)ref * UNIT < ARENA_START || ref >= v->top_units) return -1;
-    uint32_t id = block_id(at(c, ref));
-    if (!live(c, id) || ref_of(c, id) != ref) return -1;
+    if (ref >= v->top_units || !bit(v->start, ref)) return -1; /* not an entry, or twice */
+    v->start[ref >> 3] &= (uint8_t)~(1u << (ref & 7));
     used++;
   }
   if (used != c->s->st.entries || used >= nslots) return -1;
@@ -1502,36 +1432,6 @@ static int verify_index(const vctx *v) {
     uint64_t pos;
     if (!find_slot(c, e + m.key_off, m.klen, h32, &pos) || pos != i) return -1;
   }
-  return 0;
-}
-
-/* Queue: newer/older links agree from head to tail over every live entry;
- * cursors point at live entries. */
-static int verify_queue(const vctx *v) {
-  const mc_cache *c = v->c;
-  const state *s = c->s;
-  uint64_t steps = 0;
-  uint32_t prev = 0, id = s->head;
-  while (id) {
-    if (!live(c, id) || c->nodes[id].newer != prev || ++steps > s->st.entries) return -1;
-    prev = id;
-    id = c->nodes[id].older;
-  }
-  if (prev != s->tail || steps != s->st.entries) return -1;
-  if ((s->sweep && !live(c, s->sweep)) || (s->hand && !live(c, s->hand))) return -1;
-  if (s->victim_id) {
-    if (!live(c, s->victim_id)) return -1;
-    const uint8_t *e = at(c, ref_of(c, s->victim_id));
-    meta m;
-    decode(e, &m);
-    if (hash32(c, e + m.key_off, m.klen) != s->victim_h32) return -1;
-  }
-  /* free ids: exactly the handed-out ids that are not live */
-  uint64_t nfree = 0;
-  for (uint32_t f = s->free_id; f; f = c->nodes[f].older) {
-    if (f >= s->node_top || c->nodes[f].ref || ++nfree > s->node_top) return -1;
-  }
-  if (nfree + s->st.entries != (uint64_t)s->node_top - 1) return -1;
   return 0;
 }
 
@@ -1572,14 +1472,22 @@ int mc_cache_verify(const mc_cache *c) {
   if (!config_ok(&s->cfg) || !s->cfg.sweep_per_write) return MC_CACHE_ECORRUPT;
   if (s->top < ARENA_START || (s->top > ARENA_START && s->top > c->arena_cap) || s->top % UNIT)
     return MC_CACHE_ECORRUPT;
-  if (s->node_top < 1 || s->node_top > (uint64_t)c->node_cap + 1) return MC_CACHE_ECORRUPT;
-  if (s->st.entries >= s->node_top || s->st.entries > c->mask) return MC_CACHE_ECORRUPT;
+  if (s->st.entries > c->mask || (c->region && s->st.entries > c->entry_cap))
+    return MC_CACHE_ECORRUPT;
   if (s->cfg.max_entries && s->st.entries > s->cfg.max_entries) return MC_CACHE_ECORRUPT;
   if (s->pending_ref > REF_MASK) return MC_CACHE_ECORRUPT;
-  vctx v = {c, NULL, s->top / UNIT, 0};
-  v.mark = (uint8_t *)calloc((size_t)(v.top_units + 7) / 8 + 1, 1);
-  if (!v.mark) return MC_CACHE_ENOMEM;
-  int r = verify_nodes(&v) || verify_index(&v) || verify_queue(&v) || verify_arena(&v);
+  vctx v = {c, NULL, NULL, s->top / UNIT, 0};
+  size_t map_bytes = (size_t)(v.top_units + 7) / 8 + 1;
+  v.mark = (uint8_t *)calloc(map_bytes, 1);
+  v.start = (uint8_t *)calloc(map_bytes, 1);
+  if (!v.mark || !v.start) {
+    free(v.mark);
+    free(v.start);
+    return MC_CACHE_ENOMEM;
+  }
+  /* the queue first: it marks the entries the index is checked against */
+  int r = verify_queue(&v) || verify_index(&v) || verify_arena(&v);
   free(v.mark);
+  free(v.start);
   return r ? MC_CACHE_ECORRUPT : 0;
 }

@@ -1,35 +1,34 @@
-/* Off-heap cache core: one open-addressing hash index, a dense per-entry
- * node array and an entry arena.
+/* Off-heap cache core: one open-addressing hash index and an entry arena.
  *
  * Layout and invariants
- * - All cache state lives in a pointer-free `state` struct plus three arrays
- *   (index slots, nodes, arena) addressed by integer offsets. A process-local
- *   handle (mc_cache) holds their base addresses. In heap mode the handle owns
- *   them and they grow; in region mode (below) they sit in one caller-provided
+ * - All cache state lives in a pointer-free `state` struct plus two arrays
+ *   (index slots, arena) addressed by integer offsets. A process-local handle
+ *   (mc_cache) holds their base addresses. In heap mode the handle owns them
+ *   and they grow; in region mode (below) they sit in one caller-provided
  *   fixed-size memory region, which several processes may map at different
  *   addresses.
- * - Every entry has a dense id (1..cap; 0 = none) and a 12-byte node:
- *   { ref, newer, older }. ref is the entry's arena block (offset / 8; bit 31
- *   is SIEVE's visited bit), newer/older are ids on the recency queue
- *   (head = newest). A hit relinks in the small node array, never in the
- *   arena. Free ids are chained through `older`.
- * - The index is a power-of-two array of 64-bit slots: (hash32 << 32) | ref
- *   (the entry's block), 0 = empty. A hit goes slot -> block (whose first
- *   word is the entry's id) -> node: the node is not on the path to the key
- *   and value, only to the relink. A slot's home is the top bits of hash32; linear probing with
+ * - An entry is its arena block, named by its ref (offset / 8; 31 bits; 0 =
+ *   none). Refs are what iteration cursors and view.ref hold; a set that
+ *   changes an entry's size may move it to another ref.
+ * - The index is a power-of-two array of 64-bit slots: (hash32 << 32) | ref,
+ *   0 = empty. A slot's home is the top bits of hash32; linear probing with
  *   backward-shift deletion, so there are no tombstones. The fragment in the
  *   slot is compared before the entry is touched; growing the index never
- *   touches entries.
- * - Entry block: [id u32][varint klen<<2|own_ttl<<1|has_exp][varint vlen<<4|tag]
+ *   touches entries. A hit is slot -> block: the block holds the key, the
+ *   value and the entry's queue links, so an LRU relink adds only the two
+ *   neighbours' first lines and a SIEVE hit adds nothing.
+ * - Entry block: [newer u32 | visited << 31][older u32]
+ *   [varint klen<<2|own_ttl<<1|has_exp][varint vlen<<4|tag]
  *   [key][value][expires_at 48-bit if has_exp][ttl 48-bit if own_ttl],
- *   rounded up to 8 bytes (at least 8).
+ *   rounded up to 8 bytes (at least 16). newer/older are the refs of the
+ *   neighbours on the recency queue (head = newest).
  * - Policies: LRU moves an entry to the head on get/set; FIFO only links new
  *   entries; SIEVE links new entries at the head, a hit sets the visited bit,
  *   and eviction moves a hand from the oldest toward the newest, clearing
  *   visited bits and evicting the first unvisited entry (the hand wraps to the
  *   oldest). Iteration order: recency (LRU) or insertion (FIFO, SIEVE).
  * - Charged bytes of an entry (mc_cache_entry_charge) = block size +
- *   MC_CACHE_INDEX_CHARGE (its share of the index and its node).
+ *   MC_CACHE_INDEX_CHARGE (its share of the index).
  *   stats.bytes is the sum over live entries; max_bytes bounds it exactly.
  * - Hashing is keyed with 128 random bits per cache (SipHash-1-3 for keys up
  *   to 64 bytes; longer keys: a keyed 4-lane multiply-mix over 32-byte
@@ -46,7 +45,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MC_CACHE_INDEX_CHARGE 24u     /* 8-byte slot at mean load 2/3 + 12-byte node */
+#define MC_CACHE_INDEX_CHARGE 16u     /* the 8-byte index slot at its mean load (1/2) */
 #define MC_CACHE_MAX_ENTRY (1u << 30) /* largest block: key + value + header */
 #define MC_CACHE_TTL_MAX ((uint64_t)1 << 46) /* ms; about 2,200 years */
 
@@ -110,7 +109,7 @@ typedef struct mc_cache_stats {
   uint64_t hits, misses, sets, deletes, evictions, expirations;
   uint64_t entries, bytes;
   uint64_t arena_bytes;    /* arena bytes handed out (live + free blocks) */
-  uint64_t index_bytes;    /* index table and node array */
+  uint64_t index_bytes;    /* index table */
   uint64_t total_bytes;    /* every byte of memory this cache owns */
 } mc_cache_stats;
 
@@ -187,8 +186,8 @@ void mc_cache_log_reset(mc_cache *c);
  * Every operation of this header works on a region handle as on a heap
  * cache. Locking between processes is the caller's job. */
 
-#define MC_CACHE_REGION_VERSION 2u
-#define MC_CACHE_MIN_CHARGE (8u + MC_CACHE_INDEX_CHARGE) /* smallest entry */
+#define MC_CACHE_REGION_VERSION 3u
+#define MC_CACHE_MIN_CHARGE (16u + MC_CACHE_INDEX_CHARGE) /* smallest entry */
 
 /* Bytes a region for cfg needs, or 0 if cfg is invalid for region mode. */
 size_t mc_cache_region_size(const mc_cache_config *cfg);
@@ -217,8 +216,8 @@ int mc_cache_is_region(const mc_cache *c);
 int mc_cache_mutating(const mc_cache *c);
 
 /* Full structural check, bounded and safe on any content of the state:
- * index <-> nodes <-> blocks <-> recency queue <-> counts and bytes <-> free
- * id chain; SIEVE's hand and the sweep cursor point at live entries. Returns
+ * recency queue <-> blocks <-> index <-> counts and bytes <-> free lists
+ * tiling the arena; SIEVE's hand and the sweep cursor point at live entries. Returns
  * 0 or MC_CACHE_ECORRUPT. Never crashes, never loops forever. */
 int mc_cache_verify(const mc_cache *c);
 
@@ -232,8 +231,8 @@ void mc_cache_reset(mc_cache *c);
 enum {
   MC_CACHE_HOOK_SET_LINKED = 1,   /* set: new entry linked on the queue, not yet in the index */
   MC_CACHE_HOOK_SET_WRITTEN = 2,  /* set: entry written, counters not yet updated */
-  MC_CACHE_HOOK_EVICT = 3,        /* eviction: slot removed, node not yet unlinked */
-  MC_CACHE_HOOK_DELETE = 4,       /* delete/pop: slot removed, node not yet unlinked */
+  MC_CACHE_HOOK_EVICT = 3,        /* eviction: slot removed, entry not yet unlinked */
+  MC_CACHE_HOOK_DELETE = 4,       /* delete/pop: slot removed, entry not yet unlinked */
 };
 void mc_cache_set_test_hook(void (*fn)(int point));
 

@@ -7,9 +7,9 @@ const v8 = require('node:v8');
 const { LRUCache } = require('../..');
 const { rng } = require('./helpers/rng');
 
-// ---- the documented byte charge (docs/cache-core.md): block ([id][varints][key][value]) + 24 -------------
-// (block: the two length varints, key, value, rounded up to 8 bytes; 24: the
-// entry's 8-byte index slot at its mean load and its 12-byte recency node)
+// ---- the documented byte charge (docs/cache-core.md): block ([links][varints][key][value]) + 16 ----------
+// (block: the 8 bytes of queue links, the two length varints, key, value,
+// rounded up to 8 bytes; 16: the entry's 8-byte index slot at its mean load)
 const varintLen = (v) => { let n = 1; while (v >= 0x80) { v = Math.floor(v / 128); n++; } return n; };
 const isLatin1 = (s) => { for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 255) return false; return true; };
 const strBytes = (s) => (isLatin1(s) ? s.length : 2 * s.length);
@@ -31,8 +31,8 @@ function unitsOf(bytes) {
 function charge(k, v) {
   const kl = keyBytes(k);
   const vl = valueBytes(v);
-  const raw = 4 + varintLen(kl * 4 + 3) + varintLen(vl * 16 + 15) + kl + vl;
-  return unitsOf(raw) * 8 + 24;
+  const raw = 8 + varintLen(kl * 4 + 3) + varintLen(vl * 16 + 15) + kl + vl;
+  return unitsOf(raw) * 8 + 16;
 }
 
 // ---- the model -------------------------------------------------------------
