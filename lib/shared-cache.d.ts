@@ -12,6 +12,7 @@ export interface SharedCacheOptions {
   max?: number;
   /** Default time to live in ms (0 = none). */
   ttl?: number;
+  /** Eviction policy (default 'sieve': a hit only sets a bit, so gets read without the lock). */
   policy?: 'lru' | 'fifo' | 'sieve';
   /** Independent locks/partitions (default 16, at most 1024). */
   shards?: number;

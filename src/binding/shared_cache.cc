@@ -85,21 +85,63 @@ static bool LockKey(napi_env env, napi_value hv, napi_value kv, Key *k, Locked *
 
 // ---- hot paths (raw Node-API) ----------------------------------------------
 
+// A value read out of the segment: its bytes live here, not in shared memory,
+// so the JS value is made after the shard's lock is released (making it may
+// run V8's GC, which must never happen while another process waits).
+struct ValueCopy {
+  uint8_t stack[1024];
+  uint8_t *heap = nullptr;
+  uint8_t *data = stack;
+  mc_cache_copy c{};
+  ~ValueCopy() { free(heap); }
+  bool Take(const mc_cache_view &v) {
+    if (v.vlen > sizeof stack) {
+      heap = (uint8_t *)malloc(v.vlen);
+      if (!heap) return false;
+      data = heap;
+    }
+    if (v.vlen) memcpy(data, v.val, v.vlen);
+    c.vlen = v.vlen;
+    c.tag = v.tag;
+    return true;
+  }
+};
+
+// Looks key up: lock-free when the shard's policy allows it (mc_shm_read),
+// else under the lock. Returns MC_CACHE_HIT or MC_CACHE_MISS, or -1 with an
+// exception pending.
+static int GetCopy(napi_env env, mc_shm *s, const Key &k, ValueCopy *out) {
+  uint32_t shard = mc_shm_shard_of(s, k.data, k.len);
+  int r = mc_shm_read(s, shard, k.data, k.len, NowMs(env, mc_shm_cache(s, shard)), out->stack,
+                      sizeof out->stack, &out->c);
+  if (r != MC_CACHE_RETRY) return r;
+  Locked l;
+  if (!l.Lock(env, s, k)) return -1;
+  mc_cache_view v;
+  if (mc_cache_get(l.c, k.data, k.len, NowMs(env, l.c), 0, &v) != MC_CACHE_HIT) return MC_CACHE_MISS;
+  if (!out->Take(v)) {
+    ThrowStatus(env, MC_CACHE_ENOMEM);
+    return -1;
+  }
+  return MC_CACHE_HIT;
+}
+
 // sharedGet(h, key) -> value | undefined; a serialized object comes back as
 // [Buffer] for lib/shared-cache.js to deserialize.
 static napi_value SharedGet(napi_env env, napi_callback_info info) {
   MC_ARGS(2);
+  mc_shm *s;
   Key k;
-  Locked l;
-  if (!LockKey(env, argv[0], argv[1], &k, &l)) return NULL;
-  mc_cache_view v;
-  if (mc_cache_get(l.c, k.data, k.len, NowMs(env, l.c), 0, &v) != MC_CACHE_HIT)
-    return Undefined(env);
-  napi_value r = ValueOut(env, v.val, v.vlen, v.tag, true);
-  if (!r || v.tag != VAL_SERIAL) return r;
+  if (!OpenWithKey(env, argv[0], argv[1], &s, &k)) return NULL;
+  ValueCopy vc;
+  int r = GetCopy(env, s, k, &vc);
+  if (r < 0) return NULL;
+  if (r != MC_CACHE_HIT) return Undefined(env);
+  napi_value val = ValueOut(env, vc.data, vc.c.vlen, vc.c.tag, true);
+  if (!val || vc.c.tag != VAL_SERIAL) return val;
   napi_value arr;
   MC_CALL(napi_create_array_with_length(env, 1, &arr));
-  MC_CALL(napi_set_element(env, arr, 0, r));
+  MC_CALL(napi_set_element(env, arr, 0, val));
   return arr;
 }
 
@@ -250,25 +292,26 @@ static Napi::Value SharedStats(const Napi::CallbackInfo &info) {
   mc_cache_stats tot;
   memset(&tot, 0, sizeof tot);
   Napi::Array shards = Napi::Array::New(env, n);
-  uint64_t acq = 0, cont = 0, wait = 0, rec = 0, resets = 0;
+  uint64_t acq = 0, cont = 0, wait = 0, rec = 0, resets = 0, lockfree = 0;
   EachShard(env, s, [&](uint32_t i, mc_cache *c) {
     mc_cache_stats st;
     mc_cache_get_stats(c, &st);
-    tot.hits += st.hits, tot.misses += st.misses, tot.sets += st.sets;
-    tot.deletes += st.deletes, tot.evictions += st.evictions;
-    tot.expirations += st.expirations, tot.entries += st.entries, tot.bytes += st.bytes;
     mc_shm_lock_stats ls;
     mc_shm_lock_stats_of(s, i, &ls);
+    tot.hits += st.hits + ls.read_hits, tot.misses += st.misses + ls.read_misses;
+    tot.sets += st.sets, tot.deletes += st.deletes, tot.evictions += st.evictions;
+    tot.expirations += st.expirations, tot.entries += st.entries, tot.bytes += st.bytes;
     Napi::Object o = Napi::Object::New(env);
     o.Set("entries", (double)st.entries);
     o.Set("lockAcquisitions", (double)ls.acquisitions);
     o.Set("lockContended", (double)ls.contended);
+    o.Set("lockFreeReads", (double)(ls.read_hits + ls.read_misses));
     o.Set("lockWaitMs", (double)ls.wait_ns / 1e6);
     o.Set("recoveries", (double)ls.recoveries);
     o.Set("resets", (double)ls.resets);
     shards.Set(i, o);
     acq += ls.acquisitions, cont += ls.contended, wait += ls.wait_ns;
-    rec += ls.recoveries, resets += ls.resets;
+    rec += ls.recoveries, resets += ls.resets, lockfree += ls.read_hits + ls.read_misses;
   });
   Napi::Object r = Napi::Object::New(env);
   r.Set("hits", (double)tot.hits);
@@ -282,6 +325,7 @@ static Napi::Value SharedStats(const Napi::CallbackInfo &info) {
   r.Set("segmentBytes", (double)mc_shm_segment_size(s));
   r.Set("lockAcquisitions", (double)acq);
   r.Set("lockContended", (double)cont);
+  r.Set("lockFreeReads", (double)lockfree);
   r.Set("lockWaitMs", (double)wait / 1e6);
   r.Set("recoveries", (double)rec);
   r.Set("resets", (double)resets);

@@ -1302,6 +1302,74 @@ void mc_cache_region_detach(mc_cache *c) {
   free(c);
 }
 
+/* ---- lock-free reads ------------------------------------------------------ */
+
+/* A varint at e[*off], every byte inside [0, avail). */
+static int varint_in(const uint8_t *e, size_t avail, size_t *off, uint64_t *out) {
+  uint64_t r = 0;
+  for (int sh = 0; sh < 63; sh += 7) {
+    if (*off >= avail) return -1;
+    uint8_t b = e[(*off)++];
+    r |= (uint64_t)(b & 0x7f) << sh;
+    if (!(b & 0x80)) {
+      *out = r;
+      return 0;
+    }
+  }
+  return -1;
+}
+
+/* The entry at ref if it holds key, checked against the arena's bounds:
+ * 1 = it does (*m filled), 0 = another key, -1 = not a sane block. */
+static int racy_match(const mc_cache *c, uint32_t ref, size_t bound, const void *key,
+                      size_t klen, meta *m) {
+  size_t at_b = (size_t)ref * UNIT;
+  if (at_b < ARENA_START || at_b + 16 > bound) return -1;
+  const uint8_t *e = at(c, ref);
+  size_t avail = bound - at_b, off = LINK_BYTES;
+  uint64_t k, v;
+  if (varint_in(e, avail, &off, &k) || varint_in(e, avail, &off, &v)) return -1;
+  m->klen = (size_t)(k >> 2);
+  m->own_ttl = (int)((k >> 1) & 1);
+  m->has_exp = (int)(k & 1);
+  m->vlen = (size_t)(v >> 4);
+  m->tag = (unsigned)(v & 15);
+  m->key_off = off;
+  if (m->klen > avail || m->vlen > avail ||
+      off + m->klen + m->vlen + (m->has_exp ? 6 : 0) + (m->own_ttl ? 6 : 0) > avail)
+    return -1;
+  return m->klen == klen && memcmp(e + off, key, klen) == 0;
+}
+
+int mc_cache_read_copy(const mc_cache *c, const void *key, size_t klen, uint64_t now,
+                       void *buf, size_t cap, mc_cache_copy *out) {
+  const state *s = c->s;
+  if (!c->region || s->cfg.policy == MC_CACHE_LRU) return MC_CACHE_RETRY;
+  uint64_t top = __atomic_load_n(&s->top, __ATOMIC_RELAXED);
+  size_t bound = top < c->arena_cap ? (size_t)top : c->arena_cap;
+  uint32_t h32 = hash32(c, key, klen);
+  uint64_t i = home(c, h32);
+  for (uint64_t probes = 0; probes <= c->mask; probes++, i = (i + 1) & c->mask) {
+    uint64_t sl = __atomic_load_n(&c->slots[i], __ATOMIC_RELAXED);
+    if (!sl) return MC_CACHE_MISS;
+    if ((uint32_t)(sl >> 32) != h32) continue;
+    meta m;
+    uint32_t ref = (uint32_t)sl;
+    int r = racy_match(c, ref, bound, key, klen, &m);
+    if (r < 0) return MC_CACHE_RETRY;
+    if (!r) continue;
+    const uint8_t *e = at(c, ref);
+    if (s->cfg.policy == MC_CACHE_SIEVE && !(word_at(e, 0) & VISITED)) return MC_CACHE_RETRY;
+    if (m.has_exp && (now > expiry_of(e, &m) || s->cfg.update_age_on_get)) return MC_CACHE_RETRY;
+    if (m.vlen > cap) return MC_CACHE_RETRY;
+    memcpy(buf, e + m.key_off + m.klen, m.vlen);
+    out->vlen = m.vlen;
+    out->tag = m.tag;
+    return MC_CACHE_HIT;
+  }
+  return MC_CACHE_RETRY;
+}
+
 int mc_cache_is_region(const mc_cache *c) { return c->region; }
 int mc_cache_mutating(const mc_cache *c) { return c->s->mutating != 0; }
 
@@ -1343,24 +1411,13 @@ static int mark_units(vctx *v, uint64_t ref, uint64_t units) {
   return 0;
 }
 
-static int varint_checked(const uint8_t *e, size_t avail, size_t *off, uint64_t *out) {
-  uint64_t r = 0;
-  for (int sh = 0; sh < 63; sh += 7) {
-    if (*off >= avail) return -1;
-    uint8_t b = e[(*off)++];
-    r |= (uint64_t)(b & 0x7f) << sh;
-    if (!(b & 0x80)) { *out = r; return 0; }
-  }
-  return -1;
-}
-
 /* decode() with every read bounds-checked against the arena's top. */
 static int decode_checked(const vctx *v, uint32_t ref, meta *m) {
   if ((uint64_t)ref * UNIT < ARENA_START || ref >= v->top_units) return -1;
   const uint8_t *e = at(v->c, ref);
   size_t avail = (size_t)(v->top_units - ref) * UNIT, off = LINK_BYTES;
   uint64_t k, l;
-  if (varint_checked(e, avail, &off, &k) || varint_checked(e, avail, &off, &l)) return -1;
+  if (varint_in(e, avail, &off, &k) || varint_in(e, avail, &off, &l)) return -1;
   if ((k >> 2) > MC_CACHE_MAX_ENTRY || (l >> 4) > MC_CACHE_MAX_ENTRY) return -1;
   decode(e, m);
   if (m->key_off != off || ref + m->units > v->top_units) return -1;

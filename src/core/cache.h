@@ -207,6 +207,25 @@ int mc_cache_region_attach(void *mem, size_t size, mc_cache **out);
 /* Frees the handle only; the region is left as it is. */
 void mc_cache_region_detach(mc_cache *c);
 
+/* ---- lock-free reads (region mode) ---------------------------------------
+ * For a reader that does not hold the region's lock while a writer in another
+ * process may be changing it (a seqlock: the caller reads the writers'
+ * sequence counter before and after, and uses the result only if it did not
+ * change). Never writes; bounded; never reads outside the region whatever
+ * its content, so a torn state costs a retry, never a fault or a loop.
+ * Copies the value into buf (cap bytes). Returns MC_CACHE_HIT (*out set) or
+ * MC_CACHE_MISS, or MC_CACHE_RETRY when the read needs a write or the lock:
+ * policy LRU (a hit relinks), SIEVE on an entry not yet marked visited, an
+ * expired entry, update_age_on_get, a value longer than cap, or something
+ * inconsistent met on the way. Counts nothing in the stats. */
+#define MC_CACHE_RETRY 3
+typedef struct mc_cache_copy {
+  size_t vlen;
+  unsigned tag;
+} mc_cache_copy;
+int mc_cache_read_copy(const mc_cache *c, const void *key, size_t klen, uint64_t now,
+                       void *buf, size_t cap, mc_cache_copy *out);
+
 /* 1 if c is a region handle. */
 int mc_cache_is_region(const mc_cache *c);
 

@@ -47,6 +47,11 @@ typedef struct {
   pthread_mutex_t mu;
   /* Written under mu only; read with relaxed atomics by stats. */
   _Atomic uint64_t acquisitions, contended, wait_ns, recoveries, resets;
+  /* Lock-free reads, added in batches by each process. */
+  _Atomic uint64_t read_hits, read_misses;
+  /* Seqlock: odd while a lock holder may be changing the shard (a holder
+   * that died leaves it odd until the next holder releases). */
+  _Atomic uint32_t seq;
 } shard_ctl;
 
 #define HEADER_SIZE ALIGN64(sizeof(shm_header))
@@ -58,6 +63,7 @@ struct mc_shm {
   shm_header *h;
   int created;
   int pid_slot;            /* index in h->pids, or -1 when the table was full */
+  uint32_t *pending;       /* per shard: lock-free hits, misses not yet added */
   mc_cache *caches[];      /* one handle per shard */
 };
 
@@ -179,6 +185,11 @@ static mc_shm *new_handle(uint8_t *base, size_t size, int created) {
   shm_header *h = (shm_header *)(void *)base;
   mc_shm *s = (mc_shm *)calloc(1, sizeof *s + h->shards * sizeof(mc_cache *));
   if (!s) return NULL;
+  s->pending = (uint32_t *)calloc(2 * (size_t)h->shards, sizeof(uint32_t));
+  if (!s->pending) {
+    free(s);
+    return NULL;
+  }
   s->base = base;
   s->size = size;
   s->h = h;
@@ -212,6 +223,7 @@ static int attach_shards(mc_shm *s) {
 static void free_handle(mc_shm *s) {
   for (uint32_t i = 0; i < s->h->shards; i++)
     if (s->caches[i]) mc_cache_region_detach(s->caches[i]);
+  free(s->pending);
   free(s);
 }
 
@@ -293,7 +305,7 @@ static int open_existing(int fd, const mc_shm_options *o, mc_shm **out, const ch
 
 static int create_new(int fd, const mc_shm_options *in, mc_shm **out, int *err) {
   mc_shm_options o = *in;
-  if (o.policy < 0) o.policy = MC_CACHE_LRU;
+  if (o.policy < 0) o.policy = MC_CACHE_SIEVE; /* a hit writes nothing: reads need no lock */
   if (!o.ttl_set) o.ttl_ms = 0;
   uint32_t shards = o.shards ? o.shards : DEFAULT_SHARDS;
   if (shards > MC_SHM_MAX_SHARDS || o.policy > MC_CACHE_SIEVE || o.max_bytes == 0 ||
@@ -372,12 +384,22 @@ int mc_shm_open(const char *name, int is_path, const mc_shm_options *opt,
   return MC_SHM_ENOTREADY;
 }
 
+/* Adds this process's pending lock-free read counts to shard i's counters. */
+static void flush_reads(mc_shm *s, uint32_t i) {
+  shard_ctl *ctl = ctl_of(s, i);
+  uint32_t *p = &s->pending[2 * (size_t)i];
+  if (p[0]) atomic_fetch_add_explicit(&ctl->read_hits, p[0], memory_order_relaxed);
+  if (p[1]) atomic_fetch_add_explicit(&ctl->read_misses, p[1], memory_order_relaxed);
+  p[0] = p[1] = 0;
+}
+
 void mc_shm_close(mc_shm *s) {
   if (!s) return;
   if (s->pid_slot >= 0) {
     int32_t me = (int32_t)getpid();
     atomic_compare_exchange_strong(&s->h->pids[s->pid_slot], &me, 0);
   }
+  for (uint32_t i = 0; i < s->h->shards; i++) flush_reads(s, i);
   uint8_t *base = s->base;
   size_t size = s->size;
   free_handle(s);
@@ -440,14 +462,18 @@ mc_cache *mc_shm_lock(mc_shm *s, uint32_t i, int *err) {
     r = pthread_mutex_lock(&ctl->mu);
     waited = now_ns() - t0;
   }
+  if (r != 0 && r != EOWNERDEAD) {
+    if (err) *err = MC_SHM_ELOCK;
+    return NULL;
+  }
+  /* odd before any change: lock-free readers that see it, or that read
+   * before it and check after, take the lock instead */
+  atomic_store_explicit(&ctl->seq, atomic_load_explicit(&ctl->seq, memory_order_relaxed) | 1u,
+                        memory_order_relaxed);
+  atomic_thread_fence(memory_order_release);
   if (r == EOWNERDEAD) {
     recover(s, i);
     pthread_mutex_consistent(&ctl->mu);
-    r = 0;
-  }
-  if (r != 0) {
-    if (err) *err = MC_SHM_ELOCK;
-    return NULL;
   }
   BUMP(ctl->acquisitions, 1);
   if (contended) {
@@ -457,15 +483,44 @@ mc_cache *mc_shm_lock(mc_shm *s, uint32_t i, int *err) {
   return s->caches[i];
 }
 
-void mc_shm_unlock(mc_shm *s, uint32_t i) { pthread_mutex_unlock(&ctl_of(s, i)->mu); }
+void mc_shm_unlock(mc_shm *s, uint32_t i) {
+  shard_ctl *ctl = ctl_of(s, i);
+  /* the next even value, after every write of this holder */
+  uint32_t q = atomic_load_explicit(&ctl->seq, memory_order_relaxed);
+  atomic_store_explicit(&ctl->seq, (q | 1u) + 1u, memory_order_release);
+  pthread_mutex_unlock(&ctl->mu);
+}
 
-void mc_shm_lock_stats_of(const mc_shm *s, uint32_t i, mc_shm_lock_stats *out) {
+int mc_shm_read(mc_shm *s, uint32_t i, const void *key, size_t klen, uint64_t now, void *buf,
+                size_t cap, mc_cache_copy *out) {
+  shard_ctl *ctl = ctl_of(s, i);
+  for (int attempt = 0; attempt < 2; attempt++) {
+    uint32_t before = atomic_load_explicit(&ctl->seq, memory_order_acquire);
+    if (before & 1u) return MC_CACHE_RETRY;
+    int r = mc_cache_read_copy(s->caches[i], key, klen, now, buf, cap, out);
+    atomic_thread_fence(memory_order_acquire);
+    if (atomic_load_explicit(&ctl->seq, memory_order_relaxed) != before) continue;
+    if (r == MC_CACHE_HIT || r == MC_CACHE_MISS) {
+      uint32_t *p = &s->pending[2 * (size_t)i + (r == MC_CACHE_MISS)];
+      if (++*p >= MC_SHM_READ_FLUSH) flush_reads(s, i);
+    }
+    return r;
+  }
+  return MC_CACHE_RETRY;
+}
+
+const mc_cache *mc_shm_cache(const mc_shm *s, uint32_t i) { return s->caches[i]; }
+
+void mc_shm_lock_stats_of(mc_shm *s, uint32_t i, mc_shm_lock_stats *out) {
+  flush_reads(s, i);
   shard_ctl *ctl = ctl_of(s, i);
   out->acquisitions = atomic_load_explicit(&ctl->acquisitions, memory_order_relaxed);
   out->contended = atomic_load_explicit(&ctl->contended, memory_order_relaxed);
   out->wait_ns = atomic_load_explicit(&ctl->wait_ns, memory_order_relaxed);
   out->recoveries = atomic_load_explicit(&ctl->recoveries, memory_order_relaxed);
   out->resets = atomic_load_explicit(&ctl->resets, memory_order_relaxed);
+  out->read_hits = atomic_load_explicit(&ctl->read_hits, memory_order_relaxed);
+  out->read_misses = atomic_load_explicit(&ctl->read_misses, memory_order_relaxed);
 }
 
 uint32_t mc_shm_attached(mc_shm *s) {
@@ -565,9 +620,15 @@ mc_cache *mc_shm_lock(mc_shm *s, uint32_t i, int *err) {
   return 0;
 }
 void mc_shm_unlock(mc_shm *s, uint32_t i) { (void)s, (void)i; }
-void mc_shm_lock_stats_of(const mc_shm *s, uint32_t i, mc_shm_lock_stats *out) {
+void mc_shm_lock_stats_of(mc_shm *s, uint32_t i, mc_shm_lock_stats *out) {
   (void)s, (void)i, (void)out;
 }
+int mc_shm_read(mc_shm *s, uint32_t i, const void *key, size_t klen, uint64_t now, void *buf,
+                size_t cap, mc_cache_copy *out) {
+  (void)s, (void)i, (void)key, (void)klen, (void)now, (void)buf, (void)cap, (void)out;
+  return MC_CACHE_RETRY;
+}
+const mc_cache *mc_shm_cache(const mc_shm *s, uint32_t i) { (void)s, (void)i; return 0; }
 uint32_t mc_shm_attached(mc_shm *s) { (void)s; return 0; }
 int mc_shm_verify(mc_shm *s) { (void)s; return MC_SHM_ENOROBUST; }
 const char *mc_shm_strerror(int code) {

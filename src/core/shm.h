@@ -15,7 +15,12 @@
  * page (posix_fallocate: a full /dev/shm is ENOSPC now, never SIGBUS later),
  * formats, then publishes state READY. Openers wait for READY (bounded).
  *
- * Crash safety: every operation on a shard runs under its robust mutex. When
+ * Reads: with policies FIFO and SIEVE, a get first tries a lock-free read
+ * (mc_shm_read: a seqlock, no shared write) and takes the lock only when
+ * that read cannot finish (a SIEVE bit to set, an expired entry, a writer
+ * active); LRU gets always lock (a hit relinks).
+ *
+ * Crash safety: every change to a shard runs under its robust mutex. When
  * the holder died (EOWNERDEAD) the next locker verifies the shard's cache
  * (mc_cache_verify); if the check fails the shard is emptied
  * (mc_cache_reset); the mutex is then made consistent and the recovery is
@@ -31,7 +36,7 @@
 #include "core/cache.h"
 
 #define MC_SHM_MAGIC 0x4853544C434D454DULL /* "MEMCTLSH" little-endian */
-#define MC_SHM_LAYOUT_VERSION 1u
+#define MC_SHM_LAYOUT_VERSION 2u
 #define MC_SHM_MAX_SHARDS 1024u
 #define MC_SHM_MAX_PIDS 256u       /* attached-process table */
 #define MC_SHM_NAME_MAX 200u       /* bytes of a segment name */
@@ -76,6 +81,8 @@ typedef struct mc_shm_lock_stats {
   uint64_t wait_ns;       /* time spent waiting on contended acquisitions */
   uint64_t recoveries;    /* holder died: recovered (EOWNERDEAD) */
   uint64_t resets;        /* of which the shard failed verify and was emptied */
+  uint64_t read_hits;     /* lock-free reads (mc_shm_read) that hit */
+  uint64_t read_misses;   /* lock-free reads that found no entry */
 } mc_shm_lock_stats;
 
 /* Opens (creating if absent, unless no_create) the segment. `name` is a
@@ -105,7 +112,23 @@ uint32_t mc_shm_shard_of(const mc_shm *s, const void *key, size_t klen);
 mc_cache *mc_shm_lock(mc_shm *s, uint32_t i, int *err);
 void mc_shm_unlock(mc_shm *s, uint32_t i);
 
-void mc_shm_lock_stats_of(const mc_shm *s, uint32_t i, mc_shm_lock_stats *out);
+/* Lock-free read of key in shard i (a seqlock over mc_cache_read_copy): the
+ * shard's writers bump its sequence counter to odd when they take the lock
+ * and to the next even value when they release it; a read counts only if the
+ * counter was even and unchanged around it (one retry). Returns MC_CACHE_HIT
+ * (value copied into buf, *out set), MC_CACHE_MISS, or MC_CACHE_RETRY: the
+ * caller then takes the lock and uses mc_cache_get. Hits and misses are
+ * counted per process and added to the shard's shared counters every
+ * MC_SHM_READ_FLUSH reads (and by mc_shm_lock_stats_of and mc_shm_close), so
+ * no read writes a shared line. */
+#define MC_SHM_READ_FLUSH 64u
+int mc_shm_read(mc_shm *s, uint32_t i, const void *key, size_t klen, uint64_t now, void *buf,
+                size_t cap, mc_cache_copy *out);
+/* Shard i's cache handle without its lock: only for reads that tolerate a
+ * concurrent writer (mc_cache_uses_ttl to choose a clock). */
+const mc_cache *mc_shm_cache(const mc_shm *s, uint32_t i);
+
+void mc_shm_lock_stats_of(mc_shm *s, uint32_t i, mc_shm_lock_stats *out);
 
 /* Live processes in the attached table (each pid counted once; pids that no
  * longer exist are dropped). A pid reused by an unrelated process after the

@@ -868,6 +868,93 @@ static void *region_new(const mc_cache_config *cfg, size_t *size) {
   return mem;
 }
 
+/* mc_cache_read_copy: what a lock-free read may answer, and when it must
+ * defer to the locked path. */
+static void test_region_read_copy_rules(void **state) {
+  (void)state;
+  for (int policy = MC_CACHE_LRU; policy <= MC_CACHE_SIEVE; policy++) {
+    mc_cache_config cfg = region_cfg(policy, 0, 64 * 1024);
+    size_t size;
+    void *mem = region_new(&cfg, &size);
+    mc_cache *c;
+    assert_int_equal(mc_cache_region_attach(mem, size, &c), MC_CACHE_OK);
+    char buf[64];
+    mc_cache_copy cp;
+    assert_int_equal(mc_cache_set(c, "k", 1, "value", 5, 3, MC_CACHE_TTL_DEFAULT, 1), 0);
+    assert_int_equal(mc_cache_set(c, "short", 5, "0123456789", 10, 0, 50, 1), 0);
+    int r = mc_cache_read_copy(c, "k", 1, 1, buf, sizeof buf, &cp);
+    if (policy == MC_CACHE_LRU) {
+      assert_int_equal(r, MC_CACHE_RETRY); /* a hit relinks: never lock-free */
+    } else {
+      if (policy == MC_CACHE_SIEVE) {
+        assert_int_equal(r, MC_CACHE_RETRY); /* the visited bit must be set first */
+        mc_cache_view v;
+        assert_int_equal(mc_cache_get(c, "k", 1, 1, 0, &v), MC_CACHE_HIT);
+        r = mc_cache_read_copy(c, "k", 1, 1, buf, sizeof buf, &cp);
+      }
+      assert_int_equal(r, MC_CACHE_HIT);
+      assert_int_equal(cp.vlen, 5);
+      assert_int_equal(cp.tag, 3);
+      assert_memory_equal(buf, "value", 5);
+      assert_int_equal(mc_cache_read_copy(c, "nope", 4, 1, buf, sizeof buf, &cp), MC_CACHE_MISS);
+      assert_int_equal(mc_cache_read_copy(c, "k", 1, 1, buf, 4, &cp), MC_CACHE_RETRY); /* too long */
+      mc_cache_view v;
+      assert_int_equal(mc_cache_get(c, "short", 5, 2, 0, &v), MC_CACHE_HIT);
+      assert_int_equal(mc_cache_read_copy(c, "short", 5, 2, buf, sizeof buf, &cp), MC_CACHE_HIT);
+      /* expired: the locked path removes it */
+      assert_int_equal(mc_cache_read_copy(c, "short", 5, 100, buf, sizeof buf, &cp), MC_CACHE_RETRY);
+    }
+    mc_cache_stats st;
+    mc_cache_get_stats(c, &st);
+    assert_int_equal(mc_cache_verify(c), 0);
+    mc_cache_region_detach(c);
+    free(mem);
+  }
+  /* a heap cache has no lock-free reads */
+  mc_cache *h = make(MC_CACHE_FIFO, 0, 0, 0);
+  char buf[8];
+  mc_cache_copy cp;
+  assert_int_equal(mc_cache_read_copy(h, "k", 1, 1, buf, sizeof buf, &cp), MC_CACHE_RETRY);
+  mc_cache_destroy(h);
+}
+
+/* A lock-free read meets whatever a writer in another process left half
+ * done: over random garbage in the state, the index and the arena it must
+ * stay inside the region (ASan) and return. */
+static void test_region_read_copy_on_garbage(void **state) {
+  (void)state;
+  mc_cache_config cfg = region_cfg(MC_CACHE_SIEVE, 0, 32 * 1024);
+  size_t size;
+  void *mem = region_new(&cfg, &size);
+  mc_cache *c;
+  assert_int_equal(mc_cache_region_attach(mem, size, &c), MC_CACHE_OK);
+  char k[16], buf[256];
+  for (int i = 0; i < 200; i++) {
+    snprintf(k, sizeof k, "k%d", i);
+    mc_cache_set(c, k, strlen(k), buf, (size_t)(i % 50), 0, MC_CACHE_TTL_DEFAULT, 1);
+    mc_cache_view v;
+    mc_cache_get(c, k, strlen(k), 1, 0, &v);
+  }
+  uint64_t x = 0x2545F4914F6CDD1DULL;
+  size_t head = 512; /* keep the immutable head: attach checked it */
+  for (int round = 0; round < 2000; round++) {
+    for (int j = 0; j < 64; j++) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      size_t off = head + (size_t)(x % (size - head));
+      ((uint8_t *)mem)[off] = (uint8_t)(x >> 40);
+    }
+    for (int i = 0; i < 20; i++) {
+      snprintf(k, sizeof k, "k%d", (int)((x >> 8) % 250) + i);
+      mc_cache_copy cp;
+      int r = mc_cache_read_copy(c, k, strlen(k), 1, buf, sizeof buf, &cp);
+      assert_true(r == MC_CACHE_HIT || r == MC_CACHE_MISS || r == MC_CACHE_RETRY);
+      if (r == MC_CACHE_HIT) assert_true(cp.vlen <= sizeof buf);
+    }
+  }
+  mc_cache_region_detach(c);
+  free(mem);
+}
+
 static void test_region_basic_operations(void **state) {
   mc_cache_config cfg = region_cfg(MC_CACHE_LRU, 0, 64 * 1024);
   cfg.ttl_ms = 100;
@@ -1214,6 +1301,8 @@ int main(void) {
       cmocka_unit_test(test_sieve_visited_hand_wrap),
       cmocka_unit_test(test_sieve_keeps_hot_set_through_scans),
       cmocka_unit_test(test_region_basic_operations),
+      cmocka_unit_test(test_region_read_copy_rules),
+      cmocka_unit_test(test_region_read_copy_on_garbage),
       cmocka_unit_test(test_region_config_and_sizes),
       cmocka_unit_test(test_region_bad_regions_are_errors),
       cmocka_unit_test(test_region_verify_and_reset_on_garbage),

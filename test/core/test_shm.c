@@ -74,6 +74,103 @@ static int fetch(mc_shm *s, const char *k, char *out, size_t cap) {
   return hit;
 }
 
+/* A self-checking value for key i: [i u32][n u32][n filler bytes][sum u32]. */
+static size_t make_value(uint8_t *out, uint32_t i, uint32_t n) {
+  memcpy(out, &i, 4);
+  memcpy(out + 4, &n, 4);
+  for (uint32_t j = 0; j < n; j++) out[8 + j] = (uint8_t)(i * 31 + j * 7);
+  uint32_t sum = 0;
+  for (uint32_t j = 0; j < 8 + n; j++) sum = sum * 16777619u ^ out[j];
+  memcpy(out + 8 + n, &sum, 4);
+  return 12 + n;
+}
+
+static int value_ok(const uint8_t *v, size_t len, uint32_t want_i) {
+  uint32_t i, n, sum = 0, got;
+  if (len < 12) return 0;
+  memcpy(&i, v, 4);
+  memcpy(&n, v + 4, 4);
+  if (i != want_i || len != 12 + (size_t)n) return 0;
+  for (uint32_t j = 0; j < 8 + n; j++) sum = sum * 16777619u ^ v[j];
+  memcpy(&got, v + 8 + n, 4);
+  return got == sum;
+}
+
+/* Lock-free reads (mc_shm_read) in this process while a forked writer sets
+ * values of changing sizes (entries move, evict, get deleted) as fast as it
+ * can: every hit must be a whole, current-shape value of its key. */
+static void test_lock_free_reads_against_a_writer(void **state) {
+  (void)state;
+  char name[64];
+  uniq(name, sizeof name);
+  mc_shm_options o = opts(256 * 1024, 2);
+  mc_shm *s = open_ok(name, &o);
+  pid_t child = fork();
+  assert_true(child >= 0);
+  if (child == 0) {
+    mc_shm *w = NULL;
+    int e;
+    const char *bad;
+    if (mc_shm_open(name, 0, &o, &w, &e, &bad) != MC_SHM_OK) _exit(2);
+    uint8_t v[600];
+    uint64_t x = 88172645463325252ULL;
+    for (;;) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      uint32_t i = (uint32_t)(x % 3000);
+      char k[16];
+      snprintf(k, sizeof k, "key%u", i);
+      uint32_t sh = mc_shm_shard_of(w, k, strlen(k));
+      int err;
+      mc_cache *c = mc_shm_lock(w, sh, &err);
+      if (!c) _exit(3);
+      if ((x >> 20) % 8 == 0) {
+        mc_cache_delete(c, k, strlen(k), 1);
+      } else {
+        size_t len = make_value(v, i, (uint32_t)((x >> 24) % 500));
+        mc_cache_set(c, k, strlen(k), v, len, 0, MC_CACHE_TTL_DEFAULT, 1);
+        mc_cache_view view;
+        mc_cache_get(c, k, strlen(k), 1, 0, &view); /* SIEVE: mark it visited */
+      }
+      mc_shm_unlock(w, sh);
+    }
+  }
+  uint8_t buf[1024];
+  uint64_t hits = 0, retries = 0, bad_values = 0;
+  uint64_t x = 0x9E3779B97F4A7C15ULL;
+  for (int n = 0; n < 2000000; n++) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    uint32_t i = (uint32_t)(x % 3000);
+    char k[16];
+    snprintf(k, sizeof k, "key%u", i);
+    uint32_t sh = mc_shm_shard_of(s, k, strlen(k));
+    mc_cache_copy cp;
+    int r = mc_shm_read(s, sh, k, strlen(k), 1, buf, sizeof buf, &cp);
+    if (r == MC_CACHE_HIT) {
+      hits++;
+      if (!value_ok(buf, cp.vlen, i)) bad_values++;
+    } else if (r == MC_CACHE_RETRY) {
+      retries++;
+    }
+  }
+  kill(child, SIGKILL);
+  int status;
+  waitpid(child, &status, 0);
+  assert_true(WIFSIGNALED(status)); /* the writer ran until killed */
+  assert_int_equal(bad_values, 0);
+  assert_true(hits > 1000);
+  mc_shm_lock_stats ls, total = {0};
+  for (uint32_t i = 0; i < mc_shm_shard_count(s); i++) {
+    mc_shm_lock_stats_of(s, i, &ls);
+    total.read_hits += ls.read_hits;
+  }
+  assert_int_equal(total.read_hits, hits);
+  /* the writer may have died holding a lock: the next locker recovers */
+  assert_int_equal(mc_shm_verify(s), MC_SHM_OK);
+  mc_shm_close(s);
+  mc_shm_unlink(name, 0, NULL);
+  (void)retries;
+}
+
 static void test_create_open_share(void **state) {
   (void)state;
   char name[64];
@@ -88,7 +185,7 @@ static void test_create_open_share(void **state) {
   mc_shm_options_of(b, &got);
   assert_int_equal(got.max_bytes, 4 * MiB);
   assert_int_equal(got.shards, 4);
-  assert_int_equal(got.policy, MC_CACHE_LRU);
+  assert_int_equal(got.policy, MC_CACHE_SIEVE);
   char key[32], val[64], out[64];
   for (int i = 0; i < 200; i++) {
     snprintf(key, sizeof key, "k%d", i);
@@ -396,6 +493,7 @@ int main(void) {
       cmocka_unit_test(test_creator_died_while_formatting),
       cmocka_unit_test(test_child_killed_holding_lock),
       cmocka_unit_test(test_killed_inside_mutations),
+      cmocka_unit_test(test_lock_free_reads_against_a_writer),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
