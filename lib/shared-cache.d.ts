@@ -23,8 +23,12 @@ export interface SharedCacheShardStats {
   lockAcquisitions: number;
   lockContended: number;
   lockWaitMs: number;
+  /** Gets answered without the lock (hits and misses; other processes' in batches of 64). */
+  lockFreeReads: number;
   recoveries: number;
+  repairs: number;
   resets: number;
+  lostEntries: number;
 }
 
 export interface SharedCacheStats {
@@ -40,10 +44,16 @@ export interface SharedCacheStats {
   lockAcquisitions: number;
   lockContended: number;
   lockWaitMs: number;
+  /** Gets answered without the lock (hits and misses; other processes' in batches of 64). */
+  lockFreeReads: number;
   /** Times a process found a shard lock whose holder had died, and recovered it. */
   recoveries: number;
-  /** Of those, the times the shard failed verification and was emptied. */
+  /** Of those, the times the holder had died inside a change and the shard was rebuilt. */
+  repairs: number;
+  /** Of the repairs, the times the rebuilt shard failed verification and was emptied. */
   resets: number;
+  /** Entries dropped by repairs (the one being written) and resets. */
+  lostEntries: number;
   attachedProcesses: number;
   shards: SharedCacheShardStats[];
 }

@@ -292,7 +292,7 @@ static Napi::Value SharedStats(const Napi::CallbackInfo &info) {
   mc_cache_stats tot;
   memset(&tot, 0, sizeof tot);
   Napi::Array shards = Napi::Array::New(env, n);
-  uint64_t acq = 0, cont = 0, wait = 0, rec = 0, resets = 0, lockfree = 0;
+  uint64_t acq = 0, cont = 0, wait = 0, rec = 0, repairs = 0, resets = 0, lost = 0, lockfree = 0;
   EachShard(env, s, [&](uint32_t i, mc_cache *c) {
     mc_cache_stats st;
     mc_cache_get_stats(c, &st);
@@ -308,10 +308,13 @@ static Napi::Value SharedStats(const Napi::CallbackInfo &info) {
     o.Set("lockFreeReads", (double)(ls.read_hits + ls.read_misses));
     o.Set("lockWaitMs", (double)ls.wait_ns / 1e6);
     o.Set("recoveries", (double)ls.recoveries);
+    o.Set("repairs", (double)ls.repairs);
     o.Set("resets", (double)ls.resets);
+    o.Set("lostEntries", (double)ls.lost);
     shards.Set(i, o);
     acq += ls.acquisitions, cont += ls.contended, wait += ls.wait_ns;
-    rec += ls.recoveries, resets += ls.resets, lockfree += ls.read_hits + ls.read_misses;
+    rec += ls.recoveries, repairs += ls.repairs, resets += ls.resets, lost += ls.lost;
+    lockfree += ls.read_hits + ls.read_misses;
   });
   Napi::Object r = Napi::Object::New(env);
   r.Set("hits", (double)tot.hits);
@@ -328,7 +331,9 @@ static Napi::Value SharedStats(const Napi::CallbackInfo &info) {
   r.Set("lockFreeReads", (double)lockfree);
   r.Set("lockWaitMs", (double)wait / 1e6);
   r.Set("recoveries", (double)rec);
+  r.Set("repairs", (double)repairs);
   r.Set("resets", (double)resets);
+  r.Set("lostEntries", (double)lost);
   r.Set("attachedProcesses", (double)mc_shm_attached(s));
   r.Set("shards", shards);
   return r;

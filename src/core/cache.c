@@ -48,6 +48,9 @@ typedef struct {
    * view returned stays readable. */
   uint32_t pending_ref, pending_units;
   uint32_t mutating;
+  /* The block a set is writing (valid while mutating): a writer that dies
+   * leaves it half written, so repair drops it. */
+  uint32_t writing_ref;
   uint32_t pad[3];
   mc_cache_stats st;
 } state;
@@ -104,6 +107,8 @@ void mc_cache_set_test_hook(void (*fn)(int point)) { test_hook = fn; }
 /* The mutating flag must be in memory before the first store of a mutation
  * and cleared only after the last (a SIGKILL may land between any two). */
 static inline void begin_mut(mc_cache *c) {
+  c->s->writing_ref = 0;
+  atomic_signal_fence(memory_order_seq_cst);
   c->s->mutating = 1;
   atomic_signal_fence(memory_order_seq_cst);
 }
@@ -340,6 +345,7 @@ static void write_entry(uint8_t *e, const put_op *op) {
   p += put_varint(p, ((uint64_t)op->vlen << 4) | op->tag);
   if (op->klen) memmove(p, op->key, op->klen);
   p += op->klen;
+  HOOK(MC_CACHE_HOOK_SET_VALUE);
   if (op->vlen) memmove(p, op->val, op->vlen);
   p += op->vlen;
   if (op->has_exp) { put48(p, op->exp); p += 6; }
@@ -1012,6 +1018,7 @@ static int insert_new(mc_cache *c, const put_op *op) {
   if (!c->region && index_full(c, s->st.entries + 1) && index_grow(c) != 0) return MC_CACHE_ENOMEM;
   uint32_t ref = alloc_evicting(c, op->units, 0, op->now);
   if (!ref) return MC_CACHE_ENOMEM;
+  s->writing_ref = ref;
   write_entry(at(c, ref), op);
   set_word(at(c, ref), 0, 0); /* not visited; list_push_head sets the links */
   list_push_head(c, ref);
@@ -1047,10 +1054,12 @@ static int update_at(mc_cache *c, uint64_t pos, const put_op *op) {
       return insert_new(c, op);
     }
     /* Evictions above may have shifted slots: find this entry's again. */
+    s->writing_ref = target;
     c->slots[slot_of_ref(c, op->h32, ref)] = ((uint64_t)op->h32 << 32) | target;
     list_moved(c, ref, target);
     push_free(c, ref, m.units);
   }
+  s->writing_ref = target;
   write_entry(at(c, target), op);
   HOOK(MC_CACHE_HOOK_SET_WRITTEN);
   s->n_exp += (uint64_t)op->has_exp - (uint64_t)m.has_exp;
@@ -1373,17 +1382,25 @@ int mc_cache_read_copy(const mc_cache *c, const void *key, size_t klen, uint64_t
 int mc_cache_is_region(const mc_cache *c) { return c->region; }
 int mc_cache_mutating(const mc_cache *c) { return c->s->mutating != 0; }
 
+/* Region mode: the config and seed again from the immutable head (a damaged
+ * state may hold garbage there). */
+static void restore_config(mc_cache *c) {
+  state *s = c->s;
+  if (!c->region) return;
+  const region_head *rh =
+      (const region_head *)(const void *)((const uint8_t *)s - ALIGN64(sizeof(region_head)));
+  s->cfg = rh->cfg;
+  s->seed[0] = rh->seed[0];
+  s->seed[1] = rh->seed[1];
+}
+
 void mc_cache_reset(mc_cache *c) {
   state *s = c->s;
   if (c->region) {
-    /* The state may be garbage: restore it from the immutable head. */
-    const region_head *rh = (const region_head *)(const void *)((const uint8_t *)s -
-                                                                ALIGN64(sizeof(region_head)));
+    /* The state may be garbage: only the counters are kept. */
     mc_cache_stats st = s->st;
     memset(s, 0, sizeof *s);
-    s->cfg = rh->cfg;
-    s->seed[0] = rh->seed[0];
-    s->seed[1] = rh->seed[1];
+    restore_config(c);
     s->st = st;
   }
   s->mutating = 1;
@@ -1547,4 +1564,179 @@ int mc_cache_verify(const mc_cache *c) {
   free(v.mark);
   free(v.start);
   return r ? MC_CACHE_ECORRUPT : 0;
+}
+
+/* ---- repair -------------------------------------------------------------- */
+
+typedef struct {
+  uint32_t ref, h32;
+} survivor;
+
+static int units_unmarked(const vctx *v, uint64_t ref, uint64_t units) {
+  for (uint64_t u = ref; u < ref + units; u++)
+    if (v->mark[u >> 3] & (1u << (u & 7))) return 0;
+  return 1;
+}
+
+/* The entries the index names that are whole: their block decodes inside
+ * the arena, its key hashes to the slot's hash, it overlaps no block kept
+ * before, and it is not the block an interrupted set was writing. Marks
+ * their units and their start bits. Returns how many were put in out. */
+static size_t collect_survivors(vctx *v, survivor *out) {
+  const mc_cache *c = v->c;
+  const state *s = c->s;
+  size_t n = 0;
+  for (uint64_t i = 0; i <= c->mask; i++) {
+    uint64_t sl = c->slots[i];
+    if (!sl) continue;
+    uint32_t ref = (uint32_t)sl, h32 = (uint32_t)(sl >> 32);
+    meta m;
+    if (s->mutating && ref == s->writing_ref) continue;
+    if (decode_checked(v, ref, &m) || !units_unmarked(v, ref, m.units)) continue;
+    const uint8_t *e = at(c, ref);
+    if (hash32(c, e + m.key_off, m.klen) != h32) continue;
+    mark_units(v, ref, m.units);
+    v->start[ref >> 3] |= (uint8_t)(1u << (ref & 7));
+    out[n].ref = ref;
+    out[n].h32 = h32;
+    n++;
+  }
+  return n;
+}
+
+/* Orders the survivors newest first: those the old queue still reaches from
+ * its head keep their order; the rest (their links were being changed) go
+ * before them. The walk follows links that may be garbage, so it only picks
+ * refs whose start bit is set (and clears it), and is bounded. */
+static void order_survivors(vctx *v, const survivor *all, size_t n, survivor *out) {
+  const mc_cache *c = v->c;
+  size_t walked = 0;
+  uint32_t ref = c->s->head;
+  for (uint64_t steps = 0; ref && ref < v->top_units && steps < v->top_units; steps++) {
+    if (v->start[ref >> 3] & (1u << (ref & 7))) {
+      v->start[ref >> 3] &= (uint8_t)~(1u << (ref & 7));
+      out[n - 1 - walked++].ref = ref; /* placed from the back, fixed below */
+    }
+    if ((uint64_t)ref * UNIT + LINK_BYTES > (uint64_t)v->top_units * UNIT) break;
+    ref = older_of(c, ref);
+  }
+  /* out[n - walked .. n) holds the walk reversed: turn it newest first */
+  for (size_t a = n - walked, b = n - 1; a < b; a++, b--) {
+    survivor t = out[a];
+    out[a] = out[b];
+    out[b] = t;
+  }
+  size_t front = 0;
+  for (size_t i = 0; i < n; i++) {
+    uint32_t r = all[i].ref;
+    if (v->start[r >> 3] & (1u << (r & 7))) out[front++] = all[i];
+  }
+  /* the walked ones need their hashes back */
+  for (size_t i = front; i < n; i++) {
+    const uint8_t *e = at(c, out[i].ref);
+    meta m;
+    decode(e, &m);
+    out[i].h32 = hash32(c, e + m.key_off, m.klen);
+  }
+}
+
+/* Frees every unit of [ARENA_START, top) that no survivor holds, in pieces
+ * whose sizes are block classes. */
+static void free_gaps(mc_cache *c, const vctx *v) {
+  uint64_t u = ARENA_START / UNIT;
+  while (u < v->top_units) {
+    if (v->mark[u >> 3] & (1u << (u & 7))) {
+      u++;
+      continue;
+    }
+    uint64_t end = u;
+    while (end < v->top_units && !(v->mark[end >> 3] & (1u << (end & 7)))) end++;
+    while (u < end) {
+      uint64_t g = end - u, piece = g;
+      if (g > MAX_CLASS) {
+        unsigned b = 63 - (unsigned)__builtin_clzll((unsigned long long)g);
+        piece = g & ~(((uint64_t)1 << (b - 3)) - 1); /* a multiple of its class step */
+      }
+      push_free(c, (uint32_t)u, (size_t)piece);
+      u += piece;
+    }
+  }
+}
+
+/* Links the survivors newest first and indexes them; a second entry for a
+ * key already indexed (only damage makes one) is left out. Returns how many
+ * were kept; their units stay marked, dropped ones are unmarked. */
+static size_t relink_survivors(mc_cache *c, vctx *v, const survivor *order, size_t n) {
+  state *s = c->s;
+  uint32_t prev = 0;
+  size_t kept = 0;
+  for (size_t i = 0; i < n; i++) {
+    uint32_t ref = order[i].ref;
+    uint8_t *e = at(c, ref);
+    meta m;
+    decode(e, &m);
+    uint64_t pos;
+    if (find_slot(c, e + m.key_off, m.klen, order[i].h32, &pos)) {
+      for (uint64_t u = ref; u < ref + m.units; u++) v->mark[u >> 3] &= (uint8_t)~(1u << (u & 7));
+      continue;
+    }
+    c->slots[pos] = ((uint64_t)order[i].h32 << 32) | ref;
+    set_word(e, 0, prev); /* SIEVE bits cleared */
+    set_word(e, 1, 0);
+    if (prev) set_older(c, prev, ref); else s->head = ref;
+    prev = ref;
+    s->st.entries++;
+    s->st.bytes += charge_of(m.units);
+    s->n_exp += (uint64_t)m.has_exp;
+    kept++;
+  }
+  s->tail = prev;
+  return kept;
+}
+
+long mc_cache_repair(mc_cache *c, uint64_t *dropped) {
+  state *s = c->s;
+  uint64_t had = s->st.entries;
+  if (dropped) *dropped = 0;
+  restore_config(c);
+  if (s->top < ARENA_START || s->top > c->arena_cap || s->top % UNIT) {
+    mc_cache_reset(c);
+    if (dropped) *dropped = had;
+    return -1;
+  }
+  vctx v = {c, NULL, NULL, s->top / UNIT, 0};
+  size_t map_bytes = (size_t)(v.top_units + 7) / 8 + 1;
+  size_t cap = (size_t)(c->mask + 1 < v.top_units ? c->mask + 1 : v.top_units);
+  v.mark = (uint8_t *)calloc(map_bytes, 1);
+  v.start = (uint8_t *)calloc(map_bytes, 1);
+  survivor *all = (survivor *)malloc((cap + 1) * sizeof *all);
+  survivor *order = (survivor *)malloc((cap + 1) * sizeof *order);
+  long kept = -1;
+  if (v.mark && v.start && all && order) {
+    size_t n = collect_survivors(&v, all);
+    order_survivors(&v, all, n, order);
+    s->mutating = 1;
+    memset(c->slots, 0, (size_t)(c->mask + 1) * sizeof(uint64_t));
+    s->head = s->tail = s->sweep = s->hand = s->victim_ref = 0;
+    s->pending_ref = s->pending_units = 0;
+    s->writing_ref = 0;
+    s->n_exp = s->st.entries = s->st.bytes = 0;
+    memset(s->free_head, 0, sizeof s->free_head);
+    memset(s->free_bits, 0, sizeof s->free_bits);
+    memset(s->large_free, 0, sizeof s->large_free);
+    kept = (long)relink_survivors(c, &v, order, n);
+    free_gaps(c, &v);
+    s->mutating = 0;
+  }
+  free(v.mark);
+  free(v.start);
+  free(all);
+  free(order);
+  if (kept < 0 || mc_cache_verify(c) != 0) {
+    mc_cache_reset(c);
+    if (dropped) *dropped = had;
+    return -1;
+  }
+  if (dropped) *dropped = had > (uint64_t)kept ? had - (uint64_t)kept : 0;
+  return kept;
 }

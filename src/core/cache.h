@@ -244,6 +244,19 @@ int mc_cache_verify(const mc_cache *c);
  * counters kept; config and seed kept). Safe on a corrupt state. */
 void mc_cache_reset(mc_cache *c);
 
+/* Rebuilds the cache from what survived a writer that died inside a
+ * mutation (or any damage): the entries are those the index names whose
+ * blocks decode inside the arena, hash to their slot, overlap no other and
+ * are not the block a set was writing; they keep their queue order where
+ * the queue can still be walked (others go to the newest end). Index, queue,
+ * free lists, counts and bytes are rebuilt, SIEVE bits cleared, the
+ * mutating flag cleared. So an interrupted set loses that entry, an
+ * interrupted delete or eviction completes, and nothing else is lost.
+ * Returns the number of entries kept, or -1 if it had to empty the cache
+ * instead (no memory for its work arrays, or the rebuilt state failed
+ * mc_cache_verify). Safe on any content of the state. */
+long mc_cache_repair(mc_cache *c, uint64_t *dropped);
+
 /* Test-only: fn(point) is called at these points inside mutations, so a test
  * can stop or kill the process there deterministically. NULL disables it.
  * Process-wide. */
@@ -252,6 +265,7 @@ enum {
   MC_CACHE_HOOK_SET_WRITTEN = 2,  /* set: entry written, counters not yet updated */
   MC_CACHE_HOOK_EVICT = 3,        /* eviction: slot removed, entry not yet unlinked */
   MC_CACHE_HOOK_DELETE = 4,       /* delete/pop: slot removed, entry not yet unlinked */
+  MC_CACHE_HOOK_SET_VALUE = 5,    /* set: header and key written, value not yet */
 };
 void mc_cache_set_test_hook(void (*fn)(int point));
 

@@ -47,6 +47,7 @@ typedef struct {
   pthread_mutex_t mu;
   /* Written under mu only; read with relaxed atomics by stats. */
   _Atomic uint64_t acquisitions, contended, wait_ns, recoveries, resets;
+  _Atomic uint64_t repairs, lost;
   /* Lock-free reads, added in batches by each process. */
   _Atomic uint64_t read_hits, read_misses;
   /* Seqlock: odd while a lock holder may be changing the shard (a holder
@@ -445,10 +446,11 @@ static void recover(mc_shm *s, uint32_t i) {
   shard_ctl *ctl = ctl_of(s, i);
   mc_cache *c = s->caches[i];
   BUMP(ctl->recoveries, 1);
-  if (mc_cache_verify(c) != 0) {
-    mc_cache_reset(c);
-    BUMP(ctl->resets, 1);
-  }
+  if (!mc_cache_mutating(c) && mc_cache_verify(c) == 0) return; /* died outside a change */
+  uint64_t lost = 0;
+  BUMP(ctl->repairs, 1);
+  if (mc_cache_repair(c, &lost) < 0) BUMP(ctl->resets, 1);
+  BUMP(ctl->lost, lost);
 }
 
 mc_cache *mc_shm_lock(mc_shm *s, uint32_t i, int *err) {
@@ -519,6 +521,8 @@ void mc_shm_lock_stats_of(mc_shm *s, uint32_t i, mc_shm_lock_stats *out) {
   out->wait_ns = atomic_load_explicit(&ctl->wait_ns, memory_order_relaxed);
   out->recoveries = atomic_load_explicit(&ctl->recoveries, memory_order_relaxed);
   out->resets = atomic_load_explicit(&ctl->resets, memory_order_relaxed);
+  out->repairs = atomic_load_explicit(&ctl->repairs, memory_order_relaxed);
+  out->lost = atomic_load_explicit(&ctl->lost, memory_order_relaxed);
   out->read_hits = atomic_load_explicit(&ctl->read_hits, memory_order_relaxed);
   out->read_misses = atomic_load_explicit(&ctl->read_misses, memory_order_relaxed);
 }

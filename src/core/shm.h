@@ -21,12 +21,14 @@
  * active); LRU gets always lock (a hit relinks).
  *
  * Crash safety: every change to a shard runs under its robust mutex. When
- * the holder died (EOWNERDEAD) the next locker verifies the shard's cache
- * (mc_cache_verify); if the check fails the shard is emptied
- * (mc_cache_reset); the mutex is then made consistent and the recovery is
- * counted. So a crash loses at most the entries of one shard (only when the
- * dead process was inside a mutation that left it inconsistent), never leaves
- * a shard locked, and never lets a reader see a half-written entry. */
+ * the holder died (EOWNERDEAD) the next locker checks whether it died inside
+ * a change (the core's mutating flag, or a failed mc_cache_verify); if so it
+ * rebuilds the shard with mc_cache_repair, which keeps every whole entry and
+ * drops the one being written (an interrupted delete or eviction completes);
+ * only if the rebuilt shard fails verify is it emptied. The mutex is then
+ * made consistent and the recovery counted. So a crash loses at most the
+ * entry it was writing, never leaves a shard locked, and never lets a reader
+ * see a half-written entry. */
 #ifndef MEMCTL_SHM_H
 #define MEMCTL_SHM_H
 
@@ -80,7 +82,9 @@ typedef struct mc_shm_lock_stats {
   uint64_t contended;     /* of which the first trylock failed */
   uint64_t wait_ns;       /* time spent waiting on contended acquisitions */
   uint64_t recoveries;    /* holder died: recovered (EOWNERDEAD) */
-  uint64_t resets;        /* of which the shard failed verify and was emptied */
+  uint64_t repairs;       /* of which the holder died inside a change: rebuilt */
+  uint64_t resets;        /* of which the rebuild failed and the shard was emptied */
+  uint64_t lost;          /* entries dropped by repairs and resets */
   uint64_t read_hits;     /* lock-free reads (mc_shm_read) that hit */
   uint64_t read_misses;   /* lock-free reads that found no entry */
 } mc_shm_lock_stats;
