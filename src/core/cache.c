@@ -1621,7 +1621,7 @@ static void order_survivors(vctx *v, const survivor *all, size_t n, survivor *ou
     ref = older_of(c, ref);
   }
   /* out[n - walked .. n) holds the walk reversed: turn it newest first */
-  for (size_t a = n - walked, b = n - 1; a < b; a++, b--) {
+  for (size_t a = n - walked, b = n - 1; walked > 1 && a < b; a++, b--) {
     survivor t = out[a];
     out[a] = out[b];
     out[b] = t;
@@ -1699,7 +1699,7 @@ long mc_cache_repair(mc_cache *c, uint64_t *dropped) {
   uint64_t had = s->st.entries;
   if (dropped) *dropped = 0;
   restore_config(c);
-  if (s->top < ARENA_START || s->top > c->arena_cap || s->top % UNIT) {
+  if (s->top < ARENA_START || (s->top > ARENA_START && s->top > c->arena_cap) || s->top % UNIT) {
     mc_cache_reset(c);
     if (dropped) *dropped = had;
     return -1;

@@ -93,6 +93,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       default:
         if (arg == 0) mc_cache_clear(c);
         mc_cache_log_reset(c);
+        if (arg == 1 || arg == 2) {
+          /* repair of an intact cache keeps every entry */
+          uint64_t before = mc_cache_size(c), dropped = 1;
+          CHECK(mc_cache_repair(c, &dropped) == (long)before && dropped == 0);
+        } else if (mem) {
+          /* a lock-free read agrees with a peek */
+          static uint8_t buf[5000];
+          mc_cache_copy cp;
+          int r = mc_cache_read_copy(c, key, kl, now, buf, sizeof buf, &cp);
+          if (r != MC_CACHE_RETRY) {
+            int p = mc_cache_get(c, key, kl, now, MC_CACHE_PEEK | MC_CACHE_NO_STATS | MC_CACHE_KEEP_STALE, &v);
+            CHECK((r == MC_CACHE_HIT) == (p == MC_CACHE_HIT));
+            if (r == MC_CACHE_HIT) CHECK(cp.vlen == v.vlen && cp.tag == v.tag && memcmp(buf, v.val, v.vlen) == 0);
+          }
+        }
         break;
     }
     check(c, now);
