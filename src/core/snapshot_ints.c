@@ -82,59 +82,21 @@ static inline uint32_t to_ordinal(const mc_snap_parser *p, uint64_t to) {
   return (uint32_t)(((unsigned __int128)to * p->magic) >> 64);
 }
 
-/* Rows are collected in p->rowbuf and stored whole: one check per row
- * instead of a switch per value. */
-static mc_snap_status flush_node(mc_snap_parser *p) {
-  mc_snap *s = p->s;
-  uint64_t row = p->row;
-  const uint64_t *r = p->rowbuf;
-  if (row >= p->ncap) {
-    if (p->decl_nodes >= 0 && row >= (uint64_t)p->decl_nodes)
-      return mc_snap_fail(p, MC_SNAP_EBADINDEX, "more nodes than snapshot.node_count (%lld)", (long long)p->decl_nodes);
-    if (!grow_rows(p, 1)) return mc_snap_fail_alloc(p);
-  }
-  uint64_t type = r[p->ncol[0]], name = r[p->ncol[1]], id = r[p->ncol[2]], ec = r[p->ncol[4]];
-  if ((name | id | ec) >> 32)
-    return mc_snap_fail(p, MC_SNAP_EBADINDEX, "node %llu: a field value is above 2^32-1", (unsigned long long)row);
-  if (type >= s->ntypes)
-    return mc_snap_fail(p, MC_SNAP_EBADINDEX, "node %llu: type %llu is not in meta.node_types", (unsigned long long)row, (unsigned long long)type);
-  s->ntype[row] = (uint8_t)type;
-  s->nname[row] = (uint32_t)name;
-  s->nid[row] = (uint32_t)id;
-  s->nself[row] = r[p->ncol[3]];
-  s->first_edge[row] = (uint32_t)ec;
-  p->row = row + 1;
+/* Room for row p->row of the nodes (nodes = 1) or edges: never more rows
+ * than the header declares, and the columns grow when full. */
+static inline mc_snap_status room_for_row(mc_snap_parser *p, int nodes) {
+  if (p->row < (nodes ? p->ncap : p->ecap)) return MC_SNAP_OK;
+  int64_t decl = nodes ? p->decl_nodes : p->decl_edges;
+  if (decl >= 0 && p->row >= (uint64_t)decl)
+    return mc_snap_fail(p, MC_SNAP_EBADINDEX, "more %s than snapshot.%s_count (%lld)", nodes ? "nodes" : "edges",
+                        nodes ? "node" : "edge", (long long)decl);
+  if (!grow_rows(p, nodes)) return mc_snap_fail_alloc(p);
   return MC_SNAP_OK;
 }
 
-static mc_snap_status flush_edge(mc_snap_parser *p) {
-  mc_snap *s = p->s;
-  uint64_t row = p->row;
-  const uint64_t *r = p->rowbuf;
-  if (row >= p->ecap) {
-    if (p->decl_edges >= 0 && row >= (uint64_t)p->decl_edges)
-      return mc_snap_fail(p, MC_SNAP_EBADINDEX, "more edges than snapshot.edge_count (%lld)", (long long)p->decl_edges);
-    if (!grow_rows(p, 0)) return mc_snap_fail_alloc(p);
-  }
-  uint64_t type = r[p->ecol[0]], name = r[p->ecol[1]], to = r[p->ecol[2]];
-  if ((name | to) >> 32)
-    return mc_snap_fail(p, MC_SNAP_EBADINDEX, "edge %llu: a field value is above 2^32-1", (unsigned long long)row);
-  if (type >= s->etypes)
-    return mc_snap_fail(p, MC_SNAP_EBADINDEX, "edge %llu: type %llu is not in meta.edge_types", (unsigned long long)row, (unsigned long long)type);
-  uint32_t q = to_ordinal(p, to);
-  if ((uint64_t)q * p->nf != to)
-    return mc_snap_fail(p, MC_SNAP_EBADINDEX, "edge %llu: to_node %llu is not a multiple of the node field count %u",
-                (unsigned long long)row, (unsigned long long)to, p->nf);
-  s->etype[row] = (uint8_t)type;
-  s->ename[row] = (uint32_t)name;
-  s->edge_to[row] = q;
-  p->row = row + 1;
-  return MC_SNAP_OK;
-}
-
-/* The common case of flush_node/flush_edge, inlined into the fast loop:
- * returns 0 when the row needs the full path (growth, or an error to
- * report), which then checks everything again. */
+/* Store a whole row. Inlined into the fast loop, they return 0 when the row
+ * needs the full path (flush_node/flush_edge: growth, or an error to
+ * report), which checks everything again and then stores through them. */
 static inline int store_node_fast(mc_snap_parser *p, const uint64_t *r) {
   mc_snap *s = p->s;
   uint64_t row = p->row;
@@ -161,6 +123,40 @@ static inline int store_edge_fast(mc_snap_parser *p, const uint64_t *r) {
   s->edge_to[row] = q;
   p->row = row + 1;
   return 1;
+}
+
+/* Rows are collected in p->rowbuf and stored whole: one check per row
+ * instead of a switch per value. */
+static mc_snap_status flush_node(mc_snap_parser *p) {
+  mc_snap *s = p->s;
+  uint64_t row = p->row;
+  const uint64_t *r = p->rowbuf;
+  if (room_for_row(p, 1) != MC_SNAP_OK) return p->status;
+  uint64_t type = r[p->ncol[0]], name = r[p->ncol[1]], id = r[p->ncol[2]], ec = r[p->ncol[4]];
+  if ((name | id | ec) >> 32)
+    return mc_snap_fail(p, MC_SNAP_EBADINDEX, "node %llu: a field value is above 2^32-1", (unsigned long long)row);
+  if (type >= s->ntypes)
+    return mc_snap_fail(p, MC_SNAP_EBADINDEX, "node %llu: type %llu is not in meta.node_types", (unsigned long long)row, (unsigned long long)type);
+  store_node_fast(p, r);  /* every check it makes has passed: it stores */
+  return MC_SNAP_OK;
+}
+
+static mc_snap_status flush_edge(mc_snap_parser *p) {
+  mc_snap *s = p->s;
+  uint64_t row = p->row;
+  const uint64_t *r = p->rowbuf;
+  if (room_for_row(p, 0) != MC_SNAP_OK) return p->status;
+  uint64_t type = r[p->ecol[0]], name = r[p->ecol[1]], to = r[p->ecol[2]];
+  if ((name | to) >> 32)
+    return mc_snap_fail(p, MC_SNAP_EBADINDEX, "edge %llu: a field value is above 2^32-1", (unsigned long long)row);
+  if (type >= s->etypes)
+    return mc_snap_fail(p, MC_SNAP_EBADINDEX, "edge %llu: type %llu is not in meta.edge_types", (unsigned long long)row, (unsigned long long)type);
+  uint32_t q = to_ordinal(p, to);
+  if ((uint64_t)q * p->nf != to)
+    return mc_snap_fail(p, MC_SNAP_EBADINDEX, "edge %llu: to_node %llu is not a multiple of the node field count %u",
+                (unsigned long long)row, (unsigned long long)to, p->nf);
+  store_edge_fast(p, r);  /* every check it makes has passed: it stores */
+  return MC_SNAP_OK;
 }
 
 static inline mc_snap_status push_value(mc_snap_parser *p, uint64_t v) {
