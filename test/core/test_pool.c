@@ -14,17 +14,23 @@
 static uint64_t fake_now;
 static uint64_t fake_clock(void *arg) { return fake_now; }
 
-static mc_pool *make_pool(size_t max_bytes) {
+/* A pool on the fake clock (reset to 1) whose classes up to slice_max are
+ * slab slots. */
+static mc_pool *make_sliced_pool(size_t max_bytes, size_t slice_max) {
   mc_pool_config cfg = {0};
   cfg.max_bytes = max_bytes;
   cfg.decay_ms = 1000;
   cfg.use_mmap = 1;
-  cfg.slice_max = MC_POOL_SMALL_MAX;
+  cfg.slice_max = slice_max;
   cfg.clock_ms = fake_clock;
   fake_now = 1;
   mc_pool *p = mc_pool_create(&cfg);
   assert_non_null(p);
   return p;
+}
+
+static mc_pool *make_pool(size_t max_bytes) {
+  return make_sliced_pool(max_bytes, MC_POOL_SMALL_MAX);
 }
 
 static mc_pool_stats stats(mc_pool *p) {
@@ -498,15 +504,7 @@ static void check_intact(const live_alloc *a) {
 
 static void random_sequence(size_t slice_max) {
   const size_t max = 24 * MiB;
-  mc_pool *p = make_pool(max);
-  mc_pool_destroy(p);
-  mc_pool_config cfg = {0};
-  cfg.max_bytes = max;
-  cfg.decay_ms = 1000;
-  cfg.use_mmap = 1;
-  cfg.slice_max = slice_max;
-  cfg.clock_ms = fake_clock;
-  p = mc_pool_create(&cfg);
+  mc_pool *p = make_sliced_pool(max, slice_max);
   enum { CAP = 4096 };
   live_alloc *live = calloc(CAP, sizeof *live);
   uint64_t *stale = calloc(CAP, sizeof *stale);
