@@ -4,6 +4,19 @@
 
 #include <string.h>
 
+/* Resizes column col from old_n to new_n bytes, or returns 0 from the
+ * calling function (the column unchanged) when the memory is refused. */
+#define GROW_COLUMN(a, col, old_n, new_n)                                 \
+  do {                                                                    \
+    void *grown_ = mc_snap_acct_realloc((a), (col), (old_n), (new_n));    \
+    if (!grown_) return 0;                                                \
+    (col) = grown_;                                                       \
+  } while (0)
+
+/* Grows the node (nodes = 1) or edge columns by half plus 1024 rows, up to
+ * 2^32-2 rows; 0 when that is no growth or the memory is refused. Invariant:
+ * every column of the section holds p->ncap (p->ecap) rows, first_edge one
+ * more. */
 static int grow_rows(mc_snap_parser *p, int nodes) {
   mc_snap *s = p->s;
   uint64_t cap = nodes ? p->ncap : p->ecap;
@@ -12,26 +25,16 @@ static int grow_rows(mc_snap_parser *p, int nodes) {
   if (ncap <= cap) return 0;
   mc_snap_acct *a = &s->acct;
   if (nodes) {
-    void *t = mc_snap_acct_realloc(a, s->ntype, cap, ncap);
-    if (!t) return 0;
-    s->ntype = t;
-    if (!(t = mc_snap_acct_realloc(a, s->nname, cap * 4, ncap * 4))) return 0;
-    s->nname = t;
-    if (!(t = mc_snap_acct_realloc(a, s->nid, cap * 4, ncap * 4))) return 0;
-    s->nid = t;
-    if (!(t = mc_snap_acct_realloc(a, s->nself, cap * 8, ncap * 8))) return 0;
-    s->nself = t;
-    if (!(t = mc_snap_acct_realloc(a, s->first_edge, cap ? (cap + 1) * 4 : 0, (ncap + 1) * 4))) return 0;
-    s->first_edge = t;
+    GROW_COLUMN(a, s->ntype, cap, ncap);
+    GROW_COLUMN(a, s->nname, cap * 4, ncap * 4);
+    GROW_COLUMN(a, s->nid, cap * 4, ncap * 4);
+    GROW_COLUMN(a, s->nself, cap * 8, ncap * 8);
+    GROW_COLUMN(a, s->first_edge, cap ? (cap + 1) * 4 : 0, (ncap + 1) * 4);
     p->ncap = ncap;
   } else {
-    void *t = mc_snap_acct_realloc(a, s->etype, cap, ncap);
-    if (!t) return 0;
-    s->etype = t;
-    if (!(t = mc_snap_acct_realloc(a, s->ename, cap * 4, ncap * 4))) return 0;
-    s->ename = t;
-    if (!(t = mc_snap_acct_realloc(a, s->edge_to, cap * 4, ncap * 4))) return 0;
-    s->edge_to = t;
+    GROW_COLUMN(a, s->etype, cap, ncap);
+    GROW_COLUMN(a, s->ename, cap * 4, ncap * 4);
+    GROW_COLUMN(a, s->edge_to, cap * 4, ncap * 4);
     p->ecap = ncap;
   }
   return 1;
