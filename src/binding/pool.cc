@@ -5,23 +5,21 @@
 //     it, so the JS object reads as length 0 before the region is reused.
 //   - a SLAB is one ArrayBuffer over 64 KiB; small allocations are views of
 //     it (lib/pool.js).  A slice cannot be detached alone.
-// Every such ArrayBuffer carries a Ticket, its finalizer's argument: when
-// the ArrayBuffer is collected while its allocation is still live, that is a
-// leak; the core returns the memory and the ticket queues a leak record,
-// which JS drains through a thread-safe function (so no JS runs inside a
-// finalizer).  The native side only holds weak references to ArrayBuffers:
-// it never keeps pool memory reachable.
+// Every such ArrayBuffer carries a core ticket (mc_pool_ticket), its
+// finalizer's argument: when the ArrayBuffer is collected while its
+// allocation is still live, the core counts the leak, returns the memory and
+// calls RecordLeak, which queues a record that JS drains through a
+// thread-safe function (so no JS runs inside a finalizer).  The native side
+// only holds weak references to ArrayBuffers (kept on the ticket): it never
+// keeps pool memory reachable.
 //
-// Lifetime: a PoolBinding is referenced by its Handle, by every live Ticket
-// and by its thread-safe function.  close() releases the memory at once
-// (detaching every ArrayBuffer still alive); losing the Handle without
-// close() (GC of the Pool, environment teardown) orphans the binding: its
-// memory stays valid for the buffers still alive and the core is destroyed
-// when the last ticket goes.
+// Lifetime is the core's (src/core/pool.h, "lifetime" and "tickets"): the
+// pool counts the Handle, every live ticket and the thread-safe function;
+// close() and losing the Handle without close() (orphan) are core states.
+// Whichever call drops the last reference returns 1 and the PoolBinding is
+// deleted with it.
 #include "binding/common.h"
 
-#include <stdlib.h>
-#include <string.h>
 
 #include <vector>
 
@@ -35,29 +33,16 @@ static const char kPoolKind[] = "Pool";
 
 enum LeakMode { LEAK_OFF = 0, LEAK_SIMPLE = 1, LEAK_PARANOID = 2 };
 
-struct PoolBinding;
-
 // Layout of the scratch Float64Array shared with lib/pool.js (exported as
 // POOL_SCRATCH): where an allocation leaves its tag and byte offset.
 enum { SCRATCH_TAG, SCRATCH_OFFSET, SCRATCH_LENGTH };
 
-struct Ticket {
-  PoolBinding *b;
-  uint32_t id;     // region id
-  uint32_t gen;    // region incarnation
-  bool dead;       // freed explicitly (or pool closed): finalizer is a no-op
-  bool external;   // memory reported with napi_adjust_external_memory
-  size_t bytes;    // bytes reported for this ArrayBuffer
-  napi_ref ref;    // weak reference to the ArrayBuffer
-};
-
+// The Node-side data of a pool (the core's owner, mc_pool_owner).  A ticket's
+// owner fields hold the weak reference to its ArrayBuffer and the bytes
+// reported for it with napi_adjust_external_memory.
 struct PoolBinding {
   mc_pool *core;
   napi_env env;
-  int refs;              // Handle + live tickets + thread-safe function
-  bool closing;          // set by close() before the handle is destroyed
-  bool released;         // core memory given back (close or orphan end)
-  bool orphan;           // handle gone without close()
   bool external_ok;      // false: V8-owned memory (no external buffers)
   bool notify_pending;
   int leak_mode;
@@ -68,12 +53,11 @@ struct PoolBinding {
   std::vector<double> leaks;  // pending leak records: size, tag
 };
 
-// ---- lifetime ---------------------------------------------------------------
+// ---- Node-side references ------------------------------------------------------
 
-static void BindingUnref(PoolBinding *b) {
-  if (--b->refs > 0) return;
-  if (b->core) mc_pool_destroy(b->core);
-  delete b;
+// Deletes b when the core says its last reference went (ret == 1).
+static void DeleteIfLast(PoolBinding *b, int ret) {
+  if (ret) delete b;
 }
 
 static void AdjustExternal(napi_env env, PoolBinding *b, int64_t delta) {
@@ -91,7 +75,7 @@ static void ReleaseTsfn(PoolBinding *b) {
 static void TsfnFinalize(napi_env env, void *data, void *hint) {
   PoolBinding *b = (PoolBinding *)data;
   b->tsfn = NULL;
-  BindingUnref(b);
+  DeleteIfLast(b, mc_pool_release(b->core));
 }
 
 static void NotifyLeaks(PoolBinding *b) {
@@ -103,59 +87,45 @@ static void NotifyLeaks(PoolBinding *b) {
 
 static void RecordLeak(void *arg, size_t size, uint64_t tag) {
   PoolBinding *b = (PoolBinding *)arg;
-  if (b->orphan) return;  // nobody left to tell; the leak is still counted
   b->leaks.push_back((double)size);
   b->leaks.push_back((double)tag);
 }
 
-static Ticket *NewTicket(PoolBinding *b, mc_pool_region *r) {
-  Ticket *t = (Ticket *)calloc(1, sizeof(Ticket));
-  if (!t) return NULL;
-  t->b = b;
-  t->id = mc_pool_region_id(r);
-  t->gen = mc_pool_region_gen(r);
-  b->refs++;
-  return t;
-}
-
-static void DropTicket(napi_env env, Ticket *t) {
-  if (t->ref) napi_delete_reference(env, t->ref);
-  t->ref = NULL;
-  if (t->external && t->bytes) AdjustExternal(env, t->b, -(int64_t)t->bytes);
-  t->bytes = 0;
+// Drops what the binding holds for a ticket's ArrayBuffer: the weak
+// reference and the external bytes reported for it.
+static void DropTicketRefs(napi_env env, PoolBinding *b, mc_pool_ticket *t) {
+  napi_ref ref = (napi_ref)mc_pool_ticket_ref(t);
+  if (ref) napi_delete_reference(env, ref);
+  mc_pool_ticket_set_ref(t, NULL);
+  size_t bytes = mc_pool_ticket_bytes(t);
+  if (bytes) AdjustExternal(env, b, -(int64_t)bytes);
+  mc_pool_ticket_set_bytes(t, 0);
 }
 
 // The ArrayBuffer of a ticket was collected (or, for external memory, its
 // backing store released after a detach).
-static void TicketFinalize(napi_env env, Ticket *t) {
-  PoolBinding *b = t->b;
-  if (!t->dead && !b->released) {
-    mc_pool_region *r = mc_pool_region_get(b->core, t->id);
-    if (r && mc_pool_region_user(r) == t) mc_pool_region_set_user(r, NULL);
-    mc_pool_region_collected(b->core, t->id, t->gen, b->leak_mode != LEAK_OFF,
-                             RecordLeak, b);
-    NotifyLeaks(b);
-  }
-  DropTicket(env, t);
-  free(t);
-  BindingUnref(b);
+static void TicketFinalize(napi_env env, mc_pool_ticket *t) {
+  PoolBinding *b = (PoolBinding *)mc_pool_owner(mc_pool_ticket_pool(t));
+  mc_pool_ticket_collected(t, b->leak_mode != LEAK_OFF, RecordLeak, b);
+  NotifyLeaks(b);
+  DropTicketRefs(env, b, t);
+  DeleteIfLast(b, mc_pool_ticket_free(t));
 }
 
 static void ExternalFinalize(napi_env env, void *data, void *hint) {
-  TicketFinalize(env, (Ticket *)hint);
+  TicketFinalize(env, (mc_pool_ticket *)hint);
 }
 
 static void ObjectFinalize(napi_env env, void *data, void *hint) {
-  TicketFinalize(env, (Ticket *)data);
+  TicketFinalize(env, (mc_pool_ticket *)data);
 }
 
 // Makes the ArrayBuffer over r (size bytes) and its ticket.  Without external
 // buffers, the memory is V8's and becomes the region's base.  Returns NULL with a
 // pending exception.
 static napi_value MakeArrayBuffer(napi_env env, PoolBinding *b,
-                                  mc_pool_region *r, size_t size,
-                                  Ticket **out) {
-  Ticket *t = NewTicket(b, r);
+                                  mc_pool_region *r, size_t size) {
+  mc_pool_ticket *t = mc_pool_ticket_new(b->core, r);
   if (!t) return ThrowRaw(env, "Error", "ERR_MEMCTL_NO_MEMORY", "out of memory");
   napi_value ab = NULL;
   napi_status st;
@@ -164,7 +134,6 @@ static napi_value MakeArrayBuffer(napi_env env, PoolBinding *b,
     st = napi_create_external_arraybuffer(env, mc_pool_region_base(r), size, ExternalFinalize,
                                           t, &ab);
     finalized = st == napi_ok;
-    t->external = true;
   } else {
     void *data = NULL;
     st = napi_create_arraybuffer(env, size, &data, &ab);
@@ -174,14 +143,13 @@ static napi_value MakeArrayBuffer(napi_env env, PoolBinding *b,
       finalized = st == napi_ok;
     }
   }
-  if (st == napi_ok) st = napi_create_reference(env, ab, 0, &t->ref);
+  napi_ref ref = NULL;
+  if (st == napi_ok) st = napi_create_reference(env, ab, 0, &ref);
   if (st != napi_ok) {
-    if (finalized) {
-      t->dead = true;  // the caller releases the region itself
-    } else {
-      b->refs--;
-      free(t);
-    }
+    // The caller releases the region itself; a dead ticket's finalizer (when
+    // one was attached) only frees the ticket.
+    mc_pool_region_disown(r);
+    if (!finalized) mc_pool_ticket_free(t);  // not the last: the Handle holds one
     if (st == napi_no_external_buffers_allowed)
       return ThrowRaw(env, "Error", "ERR_MEMCTL_POOL_NO_EXTERNAL",
                       "this runtime forbids external buffers");
@@ -192,12 +160,11 @@ static napi_value MakeArrayBuffer(napi_env env, PoolBinding *b,
   // with no call here, and reporting them again doubled the mark-compacts
   // with many live buffers).  What it cannot see is the class rounding the
   // buffer also holds: that is reported, and taken back on free/finalize.
-  if (t->external && mc_pool_region_size(r) > size) {
-    t->bytes = mc_pool_region_size(r) - size;
-    AdjustExternal(env, b, (int64_t)t->bytes);
+  mc_pool_ticket_set_ref(t, ref);
+  if (b->external_ok && mc_pool_region_size(r) > size) {
+    mc_pool_ticket_set_bytes(t, mc_pool_region_size(r) - size);
+    AdjustExternal(env, b, (int64_t)mc_pool_ticket_bytes(t));
   }
-  mc_pool_region_set_user(r, t);
-  *out = t;
   return ab;
 }
 
@@ -220,32 +187,34 @@ static bool ArgSize(napi_env env, napi_value v, size_t *out) {
 
 // ---- create / close -------------------------------------------------------------
 
-// The Handle is gone: by close() (memory already released), or by GC of the
-// Pool / environment teardown (orphan: buffers still alive keep the memory).
-static void HandleDestroy(void *obj) {
-  PoolBinding *b = (PoolBinding *)obj;
-  if (!b->closing) {
-    b->orphan = true;
-    b->leaks.clear();
-    mc_pool_trim(b->core);  // idle memory has no user left
-    ReleaseTsfn(b);
-    if (b->scratch_ref) napi_delete_reference(b->env, b->scratch_ref);
-    b->scratch_ref = NULL;
-  }
-  BindingUnref(b);
+// Drops the binding's own JS references: the thread-safe function, the
+// scratch array and any leak records not drained (close(), or the Handle
+// gone without it).  Safe to call twice.
+static void ReleaseJsRefs(PoolBinding *b) {
+  b->leaks.clear();
+  ReleaseTsfn(b);
+  if (b->scratch_ref) napi_delete_reference(b->env, b->scratch_ref);
+  b->scratch_ref = NULL;
 }
 
-// Detaches the ArrayBuffer of every region that still has one (close()).
-static void DetachRegion(void *arg, mc_pool_region *r) {
+// The Handle is gone: by close() (memory already released), or by GC of the
+// Pool / environment teardown (the core orphans the pool: buffers still
+// alive keep the memory).
+static void HandleDestroy(void *obj) {
+  PoolBinding *b = (PoolBinding *)obj;
+  ReleaseJsRefs(b);
+  DeleteIfLast(b, mc_pool_handle_gone(b->core));
+}
+
+// close(): the core hands over every ticket still on a region (already dead):
+// its ArrayBuffer is detached and the binding's references dropped.
+static void DetachTicket(void *arg, mc_pool_ticket *t) {
   napi_env env = (napi_env)arg;
-  Ticket *t = (Ticket *)mc_pool_region_user(r);
-  if (!t) return;
+  napi_ref ref = (napi_ref)mc_pool_ticket_ref(t);
   napi_value ab = NULL;
-  if (t->ref && napi_get_reference_value(env, t->ref, &ab) == napi_ok && ab)
+  if (ref && napi_get_reference_value(env, ref, &ab) == napi_ok && ab)
     napi_detach_arraybuffer(env, ab);
-  t->dead = true;
-  DropTicket(env, t);
-  mc_pool_region_set_user(r, NULL);
+  DropTicketRefs(env, (PoolBinding *)mc_pool_owner(mc_pool_ticket_pool(t)), t);
 }
 
 static bool ExternalBuffersAllowed(napi_env env) {
@@ -283,8 +252,8 @@ static napi_value PoolCreate(napi_env env, napi_callback_info info) {
 
   PoolBinding *b = new PoolBinding();
   b->core = core;
+  mc_pool_set_owner(core, b);
   b->env = env;
-  b->refs = 1;
   b->leak_mode = leak_mode;
   b->external_ok = external_ok;
 
@@ -292,7 +261,7 @@ static napi_value PoolCreate(napi_env env, napi_callback_info info) {
   void *data;
   if (napi_create_arraybuffer(env, SCRATCH_LENGTH * sizeof(double), &data, &scratch) != napi_ok ||
       napi_create_reference(env, scratch, 1, &b->scratch_ref) != napi_ok) {
-    BindingUnref(b);
+    DeleteIfLast(b, mc_pool_release(core));
     return ThrowLastError(env);
   }
   b->scratch = (double *)data;
@@ -300,10 +269,10 @@ static napi_value PoolCreate(napi_env env, napi_callback_info info) {
   if (napi_create_threadsafe_function(env, argv[5], NULL, name, 0, 1, b,
                                       TsfnFinalize, b, NULL, &b->tsfn) != napi_ok) {
     napi_delete_reference(env, b->scratch_ref);
-    BindingUnref(b);
+    DeleteIfLast(b, mc_pool_release(core));
     return ThrowLastError(env);
   }
-  b->refs++;  // held by the thread-safe function until TsfnFinalize
+  mc_pool_retain(core);  // held by the thread-safe function until TsfnFinalize
   napi_unref_threadsafe_function(env, b->tsfn);
   handle = NewHandle(env, b, HandleDestroy, kPoolKind);
   napi_create_array_with_length(env, 4, &result);
@@ -314,14 +283,6 @@ static napi_value PoolCreate(napi_env env, napi_callback_info info) {
   return result;
 }
 
-static void ReleaseCore(napi_env env, PoolBinding *b) {
-  mc_pool_each_region(b->core, DetachRegion, env);
-  if (b->external) AdjustExternal(env, b, -b->external);
-  mc_pool_destroy(b->core);
-  b->core = NULL;
-  b->released = true;
-}
-
 // poolClose(handle) -> true if it was open
 static napi_value PoolClose(napi_env env, napi_callback_info info) {
   MC_ARGS(1);
@@ -329,11 +290,9 @@ static napi_value PoolClose(napi_env env, napi_callback_info info) {
   if (!h) return NULL;
   if (!h->obj) return Bool(env, false);
   PoolBinding *b = (PoolBinding *)h->obj;
-  ReleaseCore(env, b);
-  ReleaseTsfn(b);
-  if (b->scratch_ref) napi_delete_reference(env, b->scratch_ref);
-  b->scratch_ref = NULL;
-  b->closing = true;
+  mc_pool_close(b->core, DetachTicket, env);
+  if (b->external) AdjustExternal(env, b, -b->external);
+  ReleaseJsRefs(b);
   HandleClose(env, h);
   return Bool(env, true);
 }
@@ -359,8 +318,9 @@ static napi_value PoolAllocSmall(napi_env env, napi_callback_info info) {
     mc_pool_region *r = mc_pool_slab_current(b->core, size);
     napi_value ab = NULL;
     if (r) {
-      Ticket *t = (Ticket *)mc_pool_region_user(r);
-      if (t && t->ref) napi_get_reference_value(env, t->ref, &ab);
+      mc_pool_ticket *t = mc_pool_region_ticket(r);
+      napi_ref ref = t ? (napi_ref)mc_pool_ticket_ref(t) : NULL;
+      if (ref) napi_get_reference_value(env, ref, &ab);
       if (!ab) {  // collected; its finalizer has not run yet
         mc_pool_slab_dying(b->core, r);
         continue;
@@ -370,8 +330,7 @@ static napi_value PoolAllocSmall(napi_env env, napi_callback_info info) {
       int st = mc_pool_slab_next(b->core, size, &r, &created);
       if (st < 0) return Num(env, st);
       if (!created) continue;  // now current: check its ArrayBuffer above
-      Ticket *t;
-      ab = MakeArrayBuffer(env, b, r, mc_pool_region_size(r), &t);
+      ab = MakeArrayBuffer(env, b, r, mc_pool_region_size(r));
       if (!ab) {
         mc_pool_slab_dying(b->core, r);
         mc_pool_region_collected(b->core, mc_pool_region_id(r), mc_pool_region_gen(r), 0, NULL, NULL);
@@ -398,8 +357,7 @@ static napi_value PoolAllocLarge(napi_env env, napi_callback_info info) {
   mc_pool_region *r;
   int st = mc_pool_large_alloc(b->core, size, &r);
   if (st < 0) return Num(env, st);
-  Ticket *t;
-  napi_value ab = MakeArrayBuffer(env, b, r, size, &t);
+  napi_value ab = MakeArrayBuffer(env, b, r, size);
   if (!ab) {
     mc_pool_large_free(b->core, r);
     return NULL;
@@ -433,12 +391,8 @@ static napi_value PoolFree(napi_env env, napi_callback_info info) {
     if (!detached)
       return ThrowRaw(env, "Error", "ERR_MEMCTL_POOL_DETACH_FAILED",
                       "the buffer's ArrayBuffer could not be detached");
-    Ticket *t = (Ticket *)mc_pool_region_user(r);
-    if (t) {
-      t->dead = true;
-      DropTicket(env, t);
-      mc_pool_region_set_user(r, NULL);
-    }
+    mc_pool_ticket *t = mc_pool_region_disown(r);
+    if (t) DropTicketRefs(env, b, t);
   }
   mc_pool_free_tag(b->core, tag, NULL);
   return Num(env, 0);

@@ -18,7 +18,7 @@ struct mc_pool_region {
   uint8_t reserved;      /* counted in pool->reserved (may hold resident pages) */
   uint8_t mapped;        /* base came from mmap (else the owner supplied it) */
   uint64_t idle_since;   /* ms: when it became cached / empty (0: not idle) */
-  void *user;            /* owner's data (the binding keeps a JS reference) */
+  mc_pool_ticket *ticket; /* the owner's object over the region, or NULL */
   size_t req;            /* large: requested bytes of the live allocation */
   /* slab only */
   uint32_t slot_size, nslots, nlive, nfree;
@@ -44,6 +44,20 @@ struct mc_pool {
   mc_pool_class_stats cls[MC_POOL_NCLASSES];
   mc_pool_stats st;
   uint32_t next_gen;          /* incarnations are unique pool-wide */
+  /* lifetime (pool.h, "lifetime") */
+  int refs;                   /* the handle + tickets + mc_pool_retain */
+  uint8_t closed;             /* memory unmapped by mc_pool_close */
+  uint8_t orphan;             /* the handle went without close */
+  void *owner;
+};
+
+struct mc_pool_ticket {
+  mc_pool *pool;
+  uint32_t id;    /* region id */
+  uint32_t gen;   /* region incarnation */
+  uint8_t dead;   /* detached: freed explicitly or pool closed */
+  void *ref;      /* owner field: its reference to the object */
+  size_t bytes;   /* owner field: bytes it accounted for the object */
 };
 
 /* ---- size classes ---------------------------------------------------------- */
@@ -122,6 +136,7 @@ mc_pool *mc_pool_create(const mc_pool_config *cfg) {
                                      ? MC_POOL_SLICE_LIMIT
                                      : cfg->slice_max);
   p->st.max_bytes = cfg->max_bytes;
+  p->refs = 1;  /* the owner's handle */
   for (int i = 0; i < MC_POOL_NCLASSES; i++) mc_list_init(&p->cached[i]);
   for (int i = 0; i < MC_POOL_NCLASSES; i++) mc_list_init(&p->usable[i]);
   for (uint64_t n = 1; n <= MC_POOL_SMALL_MAX / UNIT_SMALL; n++) {
@@ -283,10 +298,14 @@ static void region_destroy(mc_pool *p, mc_pool_region *r) {
   region_free_meta(r);
 }
 
-void mc_pool_destroy(mc_pool *p) {
-  if (!p) return;
+static void destroy_regions(mc_pool *p) {
   for (uint32_t i = 0; i < p->next_id; i++)
     if (p->regions[i]) region_destroy(p, p->regions[i]);
+}
+
+void mc_pool_destroy(mc_pool *p) {
+  if (!p) return;
+  destroy_regions(p);
   free(p->regions);
   free(p->free_ids);
   free(p);
@@ -302,11 +321,6 @@ mc_pool_region *mc_pool_find_base(mc_pool *p, const void *base) {
   return NULL;
 }
 
-void mc_pool_each_region(mc_pool *p, void (*fn)(void *, mc_pool_region *),
-                         void *arg) {
-  for (uint32_t i = 0; i < p->next_id; i++)
-    if (p->regions[i]) fn(arg, p->regions[i]);
-}
 
 /* ---- accounting ------------------------------------------------------------ */
 
@@ -604,5 +618,83 @@ size_t mc_pool_region_size(const mc_pool_region *r) { return r->size; }
 int mc_pool_region_is_large(const mc_pool_region *r) { return r->kind == MC_POOL_LARGE; }
 uint32_t mc_pool_region_id(const mc_pool_region *r) { return r->id; }
 uint32_t mc_pool_region_gen(const mc_pool_region *r) { return r->gen; }
-void *mc_pool_region_user(const mc_pool_region *r) { return r->user; }
-void mc_pool_region_set_user(mc_pool_region *r, void *user) { r->user = user; }
+mc_pool_ticket *mc_pool_region_ticket(const mc_pool_region *r) { return r->ticket; }
+
+/* ---- lifetime ---------------------------------------------------------------- */
+
+void mc_pool_retain(mc_pool *p) { p->refs++; }
+
+int mc_pool_release(mc_pool *p) {
+  if (--p->refs > 0) return 0;
+  mc_pool_destroy(p);
+  return 1;
+}
+
+void mc_pool_close(mc_pool *p, void (*fn)(void *arg, mc_pool_ticket *t),
+                   void *arg) {
+  for (uint32_t i = 0; i < p->next_id; i++) {
+    mc_pool_ticket *t = p->regions[i] ? mc_pool_region_disown(p->regions[i]) : NULL;
+    if (t && fn) fn(arg, t);
+  }
+  destroy_regions(p);
+  p->closed = 1;
+}
+
+int mc_pool_is_closed(const mc_pool *p) { return p->closed; }
+
+int mc_pool_handle_gone(mc_pool *p) {
+  if (!p->closed) {
+    p->orphan = 1;
+    mc_pool_trim(p);  /* idle memory has no user left */
+  }
+  return mc_pool_release(p);
+}
+
+void mc_pool_set_owner(mc_pool *p, void *owner) { p->owner = owner; }
+void *mc_pool_owner(const mc_pool *p) { return p->owner; }
+
+/* ---- tickets ----------------------------------------------------------------- */
+
+mc_pool_ticket *mc_pool_ticket_new(mc_pool *p, mc_pool_region *r) {
+  mc_pool_ticket *t = calloc(1, sizeof *t);
+  if (!t) return NULL;
+  t->pool = p;
+  t->id = r->id;
+  t->gen = r->gen;
+  r->ticket = t;
+  p->refs++;
+  return t;
+}
+
+mc_pool_ticket *mc_pool_region_disown(mc_pool_region *r) {
+  mc_pool_ticket *t = r->ticket;
+  if (!t) return NULL;
+  t->dead = 1;
+  r->ticket = NULL;
+  return t;
+}
+
+size_t mc_pool_ticket_collected(mc_pool_ticket *t, int count_leaks,
+                                mc_pool_leak_fn leak, void *arg) {
+  mc_pool *p = t->pool;
+  if (t->dead || p->closed) return 0;
+  /* The region may be a later incarnation with a ticket of its own. */
+  mc_pool_region *r = mc_pool_region_get(p, t->id);
+  if (r && r->ticket == t) r->ticket = NULL;
+  t->dead = 1;
+  return mc_pool_region_collected(p, t->id, t->gen, count_leaks,
+                                  p->orphan ? NULL : leak, arg);
+}
+
+int mc_pool_ticket_free(mc_pool_ticket *t) {
+  mc_pool *p = t->pool;
+  free(t);
+  return mc_pool_release(p);
+}
+
+mc_pool *mc_pool_ticket_pool(const mc_pool_ticket *t) { return t->pool; }
+int mc_pool_ticket_is_dead(const mc_pool_ticket *t) { return t->dead; }
+void *mc_pool_ticket_ref(const mc_pool_ticket *t) { return t->ref; }
+void mc_pool_ticket_set_ref(mc_pool_ticket *t, void *ref) { t->ref = ref; }
+size_t mc_pool_ticket_bytes(const mc_pool_ticket *t) { return t->bytes; }
+void mc_pool_ticket_set_bytes(mc_pool_ticket *t, size_t bytes) { t->bytes = bytes; }

@@ -26,6 +26,11 @@
  * slots are freed, so a slab is unmapped only when its owner says the region
  * is collected (mc_pool_region_collected) or at mc_pool_destroy().
  *
+ * The owner's objects over regions (the binding's ArrayBuffers) each carry a
+ * ticket (see "tickets" below), and the pool counts its references (the
+ * owner's handle, every ticket), so it outlives close() for as long as an
+ * object over its memory may still be finalized.
+ *
  * Single-threaded: one pool belongs to one JavaScript environment. */
 #ifndef MEMCTL_POOL_H
 #define MEMCTL_POOL_H
@@ -63,9 +68,12 @@ enum {
 typedef struct mc_pool mc_pool;
 
 /* A region is owned by the pool; the owner reads it through the accessors
- * below and attaches its own data (the binding: the JS object over the
- * region's memory) with mc_pool_region_set_user. */
+ * below.  The owner's object over the region's memory is represented by the
+ * region's ticket (mc_pool_region_ticket). */
 typedef struct mc_pool_region mc_pool_region;
+
+/* The pool's record of one owner object over one region (see "tickets"). */
+typedef struct mc_pool_ticket mc_pool_ticket;
 
 typedef struct mc_pool_config {
   size_t max_bytes;
@@ -98,8 +106,10 @@ typedef struct mc_pool_stats {
   size_t live, regions, slabs;
 } mc_pool_stats;
 
+/* The new pool holds one reference, its owner's handle's (see "lifetime"). */
 mc_pool *mc_pool_create(const mc_pool_config *cfg);
-/* Unmaps every mapped region.  The caller guarantees no view remains. */
+/* Unmaps every mapped region and frees the pool, whatever its references.
+ * The caller guarantees no view and no ticket remains. */
 void mc_pool_destroy(mc_pool *p);
 
 /* Size classes.  mc_pool_class_of returns the class index (or -1 when size
@@ -128,8 +138,8 @@ size_t mc_pool_region_size(const mc_pool_region *r); /* bytes (class size, page-
 int mc_pool_region_is_large(const mc_pool_region *r);
 uint32_t mc_pool_region_id(const mc_pool_region *r);
 uint32_t mc_pool_region_gen(const mc_pool_region *r); /* incarnation; large: the allocation's gen */
-void *mc_pool_region_user(const mc_pool_region *r);
-void mc_pool_region_set_user(mc_pool_region *r, void *user);
+/* The ticket of the owner's object over r, or NULL. */
+mc_pool_ticket *mc_pool_region_ticket(const mc_pool_region *r);
 
 /* ---- large allocations ---------------------------------------------------
  * Reuses a cached region of the class or maps a new one (evicting cached
@@ -186,8 +196,72 @@ void mc_pool_stats_get(const mc_pool *p, mc_pool_stats *out);
 size_t mc_pool_class_stats_get(const mc_pool *p, mc_pool_class_stats *rows,
                                size_t n);
 
-/* Iterates over the regions (for the owner's cleanup). */
-void mc_pool_each_region(mc_pool *p, void (*fn)(void *arg, mc_pool_region *r),
-                         void *arg);
+/* ---- lifetime: references, close, orphan -----------------------------------
+ * A pool counts its references: one for its owner's handle (taken by
+ * mc_pool_create), one per ticket, and any the owner takes with
+ * mc_pool_retain (the binding: its thread-safe function).  The pool is
+ * destroyed when the last goes; the calls that drop one return 1 then, and
+ * the owner frees its own data.
+ *
+ * Three states:
+ *   open     - every call works.
+ *   closed   - mc_pool_close: every ticket on a region was marked dead and
+ *              handed to the owner, and all memory is unmapped.  Only ticket
+ *              calls and dropping references remain valid.
+ *   orphaned - the handle went without close (mc_pool_handle_gone): idle
+ *              memory is trimmed, live memory stays valid for the objects
+ *              still over it, and leaks are counted but no longer reported
+ *              to a leak callback (nobody is left to tell). */
+void mc_pool_retain(mc_pool *p);
+/* Drops a reference; returns 1 when it was the last (the pool is destroyed). */
+int mc_pool_release(mc_pool *p);
+/* Marks every ticket on a region dead, detaches it and hands it to fn (the
+ * owner detaches its object and drops its own references), then unmaps all
+ * memory.  The handle's reference is not dropped here. */
+void mc_pool_close(mc_pool *p, void (*fn)(void *arg, mc_pool_ticket *t),
+                   void *arg);
+int mc_pool_is_closed(const mc_pool *p);
+/* The owner's handle is gone: orphans an open pool, then drops the handle's
+ * reference; returns as mc_pool_release. */
+int mc_pool_handle_gone(mc_pool *p);
+/* The owner's data for the pool (the binding: its PoolBinding). */
+void mc_pool_set_owner(mc_pool *p, void *owner);
+void *mc_pool_owner(const mc_pool *p);
+
+/* ---- tickets ------------------------------------------------------------------
+ * A ticket stands for one owner object over one region (an ArrayBuffer over a
+ * large allocation or over a whole slab).  Invariants:
+ *   - a region has at most one ticket, and a ticket is on at most one region
+ *     (the one whose id and gen it records) until it is detached;
+ *   - a ticket is detached from its region and marked dead when the region is
+ *     freed explicitly (mc_pool_region_disown) or the pool is closed; a dead
+ *     ticket's collection touches no memory;
+ *   - a live ticket's collection means its object is gone while the region
+ *     may still hold allocations: those are leaks (mc_pool_region_collected);
+ *   - every ticket holds a pool reference until mc_pool_ticket_free.
+ * The owner keeps two fields of its own on a ticket: a reference to its object
+ * and a count of bytes it accounted for the object elsewhere. */
+/* Makes r's ticket (r must have none) and takes a pool reference; NULL when
+ * out of memory. */
+mc_pool_ticket *mc_pool_ticket_new(mc_pool *p, mc_pool_region *r);
+/* r is freed explicitly (or its object could not be made): detaches its
+ * ticket and marks it dead.  Returns the ticket (NULL if none) so the owner
+ * can drop its references; the owner still frees it on finalization. */
+mc_pool_ticket *mc_pool_region_disown(mc_pool_region *r);
+/* The ticket's object was collected.  A live ticket of an open pool is
+ * detached and its region collected: each allocation still live is a leak,
+ * counted when count_leaks, reported through leak (may be NULL) unless the
+ * pool is orphaned.  Returns the number of leaks; 0 for a dead ticket. */
+size_t mc_pool_ticket_collected(mc_pool_ticket *t, int count_leaks,
+                                mc_pool_leak_fn leak, void *arg);
+/* Frees the ticket and drops its pool reference; returns 1 when that
+ * destroyed the pool. */
+int mc_pool_ticket_free(mc_pool_ticket *t);
+mc_pool *mc_pool_ticket_pool(const mc_pool_ticket *t);
+int mc_pool_ticket_is_dead(const mc_pool_ticket *t);
+void *mc_pool_ticket_ref(const mc_pool_ticket *t);
+void mc_pool_ticket_set_ref(mc_pool_ticket *t, void *ref);
+size_t mc_pool_ticket_bytes(const mc_pool_ticket *t);
+void mc_pool_ticket_set_bytes(mc_pool_ticket *t, size_t bytes);
 
 #endif

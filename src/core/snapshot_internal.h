@@ -1,7 +1,9 @@
 /* Internal layout of a parsed snapshot, shared by the files of the snapshot
  * core. Not part of the API (that is snapshot.h). The files:
- *   snapshot.c          the streaming state machine: accounting, chunks in,
- *                       columns and strings out, validation, read access
+ *   snapshot.c          accounting, the top-level state machine, validation,
+ *                       read access; its scanners are snapshot_raw.c,
+ *                       snapshot_header.c, snapshot_ints.c and
+ *                       snapshot_strings.c (see snapshot_parser.h)
  *   snapshot_meta.c     the "snapshot" header as a tiny JSON tree
  *   snapshot_classes.c  class building and the name index
  *   snapshot_graph.c    dominators, retained sizes, diff, leaks, paths

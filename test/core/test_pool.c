@@ -14,17 +14,23 @@
 static uint64_t fake_now;
 static uint64_t fake_clock(void *arg) { return fake_now; }
 
-static mc_pool *make_pool(size_t max_bytes) {
+/* A pool on the fake clock (reset to 1) whose classes up to slice_max are
+ * slab slots. */
+static mc_pool *make_sliced_pool(size_t max_bytes, size_t slice_max) {
   mc_pool_config cfg = {0};
   cfg.max_bytes = max_bytes;
   cfg.decay_ms = 1000;
   cfg.use_mmap = 1;
-  cfg.slice_max = MC_POOL_SMALL_MAX;
+  cfg.slice_max = slice_max;
   cfg.clock_ms = fake_clock;
   fake_now = 1;
   mc_pool *p = mc_pool_create(&cfg);
   assert_non_null(p);
   return p;
+}
+
+static mc_pool *make_pool(size_t max_bytes) {
+  return make_sliced_pool(max_bytes, MC_POOL_SMALL_MAX);
 }
 
 static mc_pool_stats stats(mc_pool *p) {
@@ -370,6 +376,107 @@ static void test_collected_regions_report_leaks(void **state) {
   mc_pool_destroy(p);
 }
 
+/* ---- lifetime and tickets ------------------------------------------------------ */
+
+static int handed_over;
+static void count_handed_over(void *arg, mc_pool_ticket *t) {
+  assert_true(mc_pool_ticket_is_dead(t));
+  assert_ptr_equal(mc_pool_ticket_pool(t), arg);
+  handed_over++;
+}
+
+static void test_tickets_keep_the_pool_alive_after_close(void **state) {
+  mc_pool *p = make_pool(64 * MiB);
+  mc_pool_region *big, *slab;
+  uint64_t tag;
+  int st;
+  assert_int_equal(mc_pool_large_alloc(p, MiB, &big), MC_POOL_OK);
+  small_alloc(p, 10, &tag, &st);
+  assert_int_equal(mc_pool_lookup(p, tag, &slab, NULL), MC_POOL_OK);
+  mc_pool_ticket *tb = mc_pool_ticket_new(p, big);
+  mc_pool_ticket *ts = mc_pool_ticket_new(p, slab);
+  assert_ptr_equal(mc_pool_region_ticket(big), tb);
+  assert_ptr_equal(mc_pool_region_ticket(slab), ts);
+  mc_pool_retain(p);  /* like the binding's thread-safe function */
+  handed_over = 0;
+  mc_pool_close(p, count_handed_over, p);
+  assert_int_equal(handed_over, 2);
+  assert_true(mc_pool_is_closed(p));
+  assert_int_equal(stats(p).mapped, 0);
+  assert_int_equal(stats(p).reserved, 0);
+  /* Closed: tickets finalize without touching memory, nothing leaks. */
+  assert_int_equal(mc_pool_ticket_collected(ts, 1, count_leak, NULL), 0);
+  assert_int_equal(stats(p).leaks, 0);
+  assert_int_equal(mc_pool_handle_gone(p), 0);
+  assert_int_equal(mc_pool_ticket_free(ts), 0);
+  assert_int_equal(mc_pool_release(p), 0);
+  assert_int_equal(mc_pool_ticket_free(tb), 1);  /* the last reference */
+}
+
+static void test_collected_ticket_reports_its_region_leaks(void **state) {
+  mc_pool *p = make_pool(64 * MiB);
+  mc_pool_region *big;
+  assert_int_equal(mc_pool_large_alloc(p, MiB, &big), MC_POOL_OK);
+  mc_pool_ticket *t = mc_pool_ticket_new(p, big);
+  mc_pool_ticket_set_ref(t, &t);
+  mc_pool_ticket_set_bytes(t, 7);
+  assert_ptr_equal(mc_pool_ticket_ref(t), &t);
+  assert_int_equal(mc_pool_ticket_bytes(t), 7);
+  size_t leaked = 0;
+  assert_int_equal(mc_pool_ticket_collected(t, 1, count_leak, &leaked), 1);
+  assert_int_equal(leaked, MiB);
+  assert_null(mc_pool_region_ticket(big));
+  assert_true(mc_pool_ticket_is_dead(t));
+  /* A second finalization of the same ticket is a no-op. */
+  assert_int_equal(mc_pool_ticket_collected(t, 1, count_leak, &leaked), 0);
+  assert_int_equal(stats(p).leaks, 1);
+  assert_int_equal(stats(p).live, 0);
+  assert_int_equal(mc_pool_ticket_free(t), 0);
+  assert_int_equal(mc_pool_handle_gone(p), 1);
+}
+
+static void test_disowned_ticket_leaves_the_next_incarnation_alone(void **state) {
+  mc_pool *p = make_pool(64 * MiB);
+  mc_pool_region *r, *again;
+  assert_int_equal(mc_pool_large_alloc(p, MiB, &r), MC_POOL_OK);
+  uint64_t tag = mc_pool_tag(mc_pool_region_id(r), 0, mc_pool_region_gen(r));
+  mc_pool_ticket *old = mc_pool_ticket_new(p, r);
+  /* free(): the ticket is detached and dead, the region cached for reuse. */
+  assert_ptr_equal(mc_pool_region_disown(r), old);
+  assert_null(mc_pool_region_disown(r));
+  assert_int_equal(mc_pool_free_tag(p, tag, NULL), MC_POOL_OK);
+  assert_int_equal(mc_pool_large_alloc(p, MiB, &again), MC_POOL_OK);
+  assert_ptr_equal(again, r);  /* the same region, a new incarnation */
+  mc_pool_ticket *cur = mc_pool_ticket_new(p, again);
+  /* The old ArrayBuffer's finalizer runs late: nothing happens to the new one. */
+  size_t leaked = 0;
+  assert_int_equal(mc_pool_ticket_collected(old, 1, count_leak, &leaked), 0);
+  assert_int_equal(mc_pool_ticket_free(old), 0);
+  assert_ptr_equal(mc_pool_region_ticket(again), cur);
+  assert_int_equal(stats(p).live, 1);
+  assert_int_equal(mc_pool_ticket_collected(cur, 1, count_leak, &leaked), 1);
+  assert_int_equal(mc_pool_ticket_free(cur), 0);
+  mc_pool_destroy(p);
+}
+
+static void test_orphaned_pool_counts_leaks_without_reporting(void **state) {
+  mc_pool *p = make_pool(64 * MiB);
+  mc_pool_region *big, *idle;
+  assert_int_equal(mc_pool_large_alloc(p, MiB, &big), MC_POOL_OK);
+  assert_int_equal(mc_pool_large_alloc(p, 2 * MiB, &idle), MC_POOL_OK);
+  mc_pool_large_free(p, idle);  /* cached: idle memory */
+  assert_int_equal(stats(p).reserved, 3 * MiB);
+  mc_pool_ticket *t = mc_pool_ticket_new(p, big);
+  assert_int_equal(mc_pool_handle_gone(p), 0);  /* the ticket keeps it */
+  assert_false(mc_pool_is_closed(p));
+  assert_int_equal(stats(p).reserved, MiB);  /* idle memory trimmed */
+  size_t leaked = 0;
+  assert_int_equal(mc_pool_ticket_collected(t, 1, count_leak, &leaked), 1);
+  assert_int_equal(leaked, 0);  /* counted, not reported */
+  assert_int_equal(stats(p).leaks, 1);
+  assert_int_equal(mc_pool_ticket_free(t), 1);
+}
+
 /* ---- random sequences against a model ----------------------------------------------------- */
 
 typedef struct live_alloc {
@@ -397,15 +504,7 @@ static void check_intact(const live_alloc *a) {
 
 static void random_sequence(size_t slice_max) {
   const size_t max = 24 * MiB;
-  mc_pool *p = make_pool(max);
-  mc_pool_destroy(p);
-  mc_pool_config cfg = {0};
-  cfg.max_bytes = max;
-  cfg.decay_ms = 1000;
-  cfg.use_mmap = 1;
-  cfg.slice_max = slice_max;
-  cfg.clock_ms = fake_clock;
-  p = mc_pool_create(&cfg);
+  mc_pool *p = make_sliced_pool(max, slice_max);
   enum { CAP = 4096 };
   live_alloc *live = calloc(CAP, sizeof *live);
   uint64_t *stale = calloc(CAP, sizeof *stale);
@@ -514,6 +613,10 @@ int main(void) {
       cmocka_unit_test(test_trim_releases_idle_memory),
       cmocka_unit_test(test_decay_releases_only_old_idle_memory),
       cmocka_unit_test(test_collected_regions_report_leaks),
+      cmocka_unit_test(test_tickets_keep_the_pool_alive_after_close),
+      cmocka_unit_test(test_collected_ticket_reports_its_region_leaks),
+      cmocka_unit_test(test_disowned_ticket_leaves_the_next_incarnation_alone),
+      cmocka_unit_test(test_orphaned_pool_counts_leaks_without_reporting),
       cmocka_unit_test(test_random_sequence_matches_model),
       cmocka_unit_test(test_random_sequence_with_medium_slabs),
       cmocka_unit_test(test_random_sequence_without_slabs),

@@ -48,21 +48,46 @@ static mc_shm *open_ok(const char *name, const mc_shm_options *o) {
   return s;
 }
 
-static void put(mc_shm *s, const char *k, const char *v) {
-  uint32_t i = mc_shm_shard_of(s, k, strlen(k));
+/* Creates a segment under a fresh name (written to name). */
+static mc_shm *new_segment(char *name, size_t n, uint64_t max_bytes, uint32_t shards) {
+  uniq(name, n);
+  mc_shm_options o = opts(max_bytes, shards);
+  return open_ok(name, &o);
+}
+
+/* Attaches to an existing segment with the segment's own options (a child's
+ * open); NULL on failure. */
+static mc_shm *attach(const char *name) {
+  mc_shm_options none = opts(0, 0);
+  mc_shm *c = NULL;
+  return mc_shm_open(name, 0, &none, &c, NULL, NULL) == MC_SHM_OK ? c : NULL;
+}
+
+static void close_and_unlink(mc_shm *s, const char *name) {
+  mc_shm_close(s);
+  mc_shm_unlink(name, 0, NULL);
+}
+
+/* Locks the shard of key k; its number in *i. */
+static mc_cache *lock_key(mc_shm *s, const char *k, uint32_t *i) {
+  *i = mc_shm_shard_of(s, k, strlen(k));
   int err;
-  mc_cache *c = mc_shm_lock(s, i, &err);
+  mc_cache *c = mc_shm_lock(s, *i, &err);
   assert_non_null(c);
+  return c;
+}
+
+static void put(mc_shm *s, const char *k, const char *v) {
+  uint32_t i;
+  mc_cache *c = lock_key(s, k, &i);
   assert_int_equal(mc_cache_set(c, k, strlen(k), v, strlen(v), 0, MC_CACHE_TTL_DEFAULT, 1), 0);
   mc_shm_unlock(s, i);
 }
 
 /* 1 and the value in out if present. */
 static int fetch(mc_shm *s, const char *k, char *out, size_t cap) {
-  uint32_t i = mc_shm_shard_of(s, k, strlen(k));
-  int err;
-  mc_cache *c = mc_shm_lock(s, i, &err);
-  assert_non_null(c);
+  uint32_t i;
+  mc_cache *c = lock_key(s, k, &i);
   mc_cache_view v;
   int hit = mc_cache_get(c, k, strlen(k), 1, 0, &v) == MC_CACHE_HIT;
   if (hit) {
@@ -174,9 +199,7 @@ static void test_lock_free_reads_against_a_writer(void **state) {
 static void test_create_open_share(void **state) {
   (void)state;
   char name[64];
-  uniq(name, sizeof name);
-  mc_shm_options o = opts(4 * MiB, 4);
-  mc_shm *a = open_ok(name, &o);
+  mc_shm *a = new_segment(name, sizeof name, 4 * MiB, 4);
   assert_true(mc_shm_created(a));
   mc_shm_options none = opts(0, 0);
   mc_shm *b = open_ok(name, &none);  /* omitted options: the segment's */
@@ -209,9 +232,7 @@ static void test_create_open_share(void **state) {
 static void test_contradicting_options_name_the_option(void **state) {
   (void)state;
   char name[64];
-  uniq(name, sizeof name);
-  mc_shm_options o = opts(2 * MiB, 2);
-  mc_shm *a = open_ok(name, &o);
+  mc_shm *a = new_segment(name, sizeof name, 2 * MiB, 2);
   struct { mc_shm_options o; const char *bad; } cases[5];
   for (int i = 0; i < 5; i++) cases[i].o = opts(0, 0);
   cases[0].o.max_bytes = 3 * MiB, cases[0].bad = "maxBytes";
@@ -226,8 +247,7 @@ static void test_contradicting_options_name_the_option(void **state) {
     assert_null(s);
     assert_string_equal(bad, cases[i].bad);
   }
-  mc_shm_close(a);
-  mc_shm_unlink(name, 0, NULL);
+  close_and_unlink(a, name);
 }
 
 static void test_open_only_and_bad_names(void **state) {
@@ -292,29 +312,42 @@ static int open_path(const char *path, mc_shm **s) {
   return mc_shm_open(path, 1, &o, s, NULL, NULL);
 }
 
+/* A fresh segment file at path (any old file removed) holding one entry. */
 static void make_file_segment(const char *path) {
   mc_shm_options o = opts(MiB, 2);
   mc_shm *s = NULL;
+  unlink(path);
   assert_int_equal(mc_shm_open(path, 1, &o, &s, NULL, NULL), MC_SHM_OK);
   put(s, "a", "1");
   mc_shm_close(s);
 }
 
-static void test_truncated_segment(void **state) {
-  (void)state;
-  char path[128];
-  tmp_path(path, sizeof path);
+/* A new segment file under a fresh name in path; returns its size. */
+static off_t new_file_segment(char *path, size_t n) {
+  tmp_path(path, n);
   make_file_segment(path);
   struct stat st;
   assert_int_equal(stat(path, &st), 0);
+  return st.st_size;
+}
+
+/* Opening path fails with code and hands back no segment. */
+static void expect_open_fails(const char *path, int code) {
   mc_shm *s = NULL;
-  assert_int_equal(truncate(path, st.st_size / 2), 0);
-  assert_int_equal(open_path(path, &s), MC_SHM_ETRUNCATED);
-  assert_int_equal(truncate(path, 100), 0);  /* smaller than the header */
-  assert_int_equal(open_path(path, &s), MC_SHM_ETRUNCATED);
-  assert_int_equal(truncate(path, 0), 0);
-  assert_int_equal(open_path(path, &s), MC_SHM_ETRUNCATED);
+  assert_int_equal(open_path(path, &s), code);
   assert_null(s);
+}
+
+static void test_truncated_segment(void **state) {
+  (void)state;
+  char path[128];
+  off_t size = new_file_segment(path, sizeof path);
+  assert_int_equal(truncate(path, size / 2), 0);
+  expect_open_fails(path, MC_SHM_ETRUNCATED);
+  assert_int_equal(truncate(path, 100), 0);  /* smaller than the header */
+  expect_open_fails(path, MC_SHM_ETRUNCATED);
+  assert_int_equal(truncate(path, 0), 0);
+  expect_open_fails(path, MC_SHM_ETRUNCATED);
   unlink(path);
 }
 
@@ -328,41 +361,31 @@ static void patch(const char *path, off_t off, const void *bytes, size_t n) {
 static void test_stale_layout_version(void **state) {
   (void)state;
   char path[128];
-  tmp_path(path, sizeof path);
-  make_file_segment(path);
+  new_file_segment(path, sizeof path);
   uint32_t old = MC_SHM_LAYOUT_VERSION - 1;
   patch(path, 8, &old, 4);  /* version follows the 8-byte magic */
-  mc_shm *s = NULL;
-  assert_int_equal(open_path(path, &s), MC_SHM_EVERSION);
-  assert_null(s);
+  expect_open_fails(path, MC_SHM_EVERSION);
   unlink(path);
 }
 
 static void test_garbage_segment(void **state) {
   (void)state;
   char path[128];
-  tmp_path(path, sizeof path);
-  make_file_segment(path);
-  struct stat st;
-  assert_int_equal(stat(path, &st), 0);
+  off_t size = new_file_segment(path, sizeof path);
   srand(7);
-  uint8_t *junk = malloc((size_t)st.st_size);
-  for (off_t i = 0; i < st.st_size; i++) junk[i] = (uint8_t)rand();
-  patch(path, 0, junk, (size_t)st.st_size);
-  mc_shm *s = NULL;
-  assert_int_equal(open_path(path, &s), MC_SHM_ECORRUPT);
+  uint8_t *junk = malloc((size_t)size);
+  for (off_t i = 0; i < size; i++) junk[i] = (uint8_t)rand();
+  patch(path, 0, junk, (size_t)size);
+  expect_open_fails(path, MC_SHM_ECORRUPT);
   /* A valid header over garbage shards: the core's region check refuses it. */
-  unlink(path);
   make_file_segment(path);
-  patch(path, 1152, junk, (size_t)st.st_size - 1152);  /* everything after the header */
-  assert_int_equal(open_path(path, &s), MC_SHM_ECORRUPT);
+  patch(path, 1152, junk, (size_t)size - 1152);  /* everything after the header */
+  expect_open_fails(path, MC_SHM_ECORRUPT);
   /* A header whose sizes lie. */
-  unlink(path);
   make_file_segment(path);
   uint32_t shards = 100000;
   patch(path, 28, &shards, 4);  /* shards: after magic, version, state, total_size, creator_pid */
-  assert_int_equal(open_path(path, &s), MC_SHM_ECORRUPT);
-  assert_null(s);
+  expect_open_fails(path, MC_SHM_ECORRUPT);
   free(junk);
   unlink(path);
 }
@@ -370,8 +393,7 @@ static void test_garbage_segment(void **state) {
 static void test_creator_died_while_formatting(void **state) {
   (void)state;
   char path[128];
-  tmp_path(path, sizeof path);
-  make_file_segment(path);
+  new_file_segment(path, sizeof path);
   pid_t child = fork();
   if (child == 0) _exit(0);
   waitpid(child, NULL, 0);
@@ -379,11 +401,10 @@ static void test_creator_died_while_formatting(void **state) {
   int32_t dead = (int32_t)child;
   patch(path, 12, &formatting, 4);
   patch(path, 24, &dead, 4);
-  mc_shm *s = NULL;
-  assert_int_equal(open_path(path, &s), MC_SHM_ESTALE);
+  expect_open_fails(path, MC_SHM_ESTALE);
   int32_t me = (int32_t)getpid();  /* alive but never finishing: a timeout */
   patch(path, 24, &me, 4);
-  assert_int_equal(open_path(path, &s), MC_SHM_ENOTREADY);
+  expect_open_fails(path, MC_SHM_ENOTREADY);
   unlink(path);
 }
 
@@ -392,18 +413,15 @@ static void test_creator_died_while_formatting(void **state) {
 static void test_child_killed_holding_lock(void **state) {
   (void)state;
   char name[64];
-  uniq(name, sizeof name);
-  mc_shm_options o = opts(MiB, 2);
-  mc_shm *s = open_ok(name, &o);
+  mc_shm *s = new_segment(name, sizeof name, MiB, 2);
   put(s, "kept", "yes");
   uint32_t shard = mc_shm_shard_of(s, "kept", 4);
   int fds[2];
   assert_int_equal(pipe(fds), 0);
   pid_t child = fork();
   if (child == 0) {
-    mc_shm_options none = opts(0, 0);
-    mc_shm *c = NULL;
-    if (mc_shm_open(name, 0, &none, &c, NULL, NULL)) _exit(2);
+    mc_shm *c = attach(name);
+    if (!c) _exit(2);
     int err;
     if (!mc_shm_lock(c, shard, &err)) _exit(3);
     if (write(fds[1], "L", 1) != 1) _exit(4);
@@ -428,8 +446,7 @@ static void test_child_killed_holding_lock(void **state) {
   assert_int_equal(mc_shm_verify(s), MC_SHM_OK);
   close(fds[0]);
   close(fds[1]);
-  mc_shm_close(s);
-  mc_shm_unlink(name, 0, NULL);
+  close_and_unlink(s, name);
 }
 
 /* A child writes until the core's hook stops it at its n-th mutation point;
@@ -437,9 +454,7 @@ static void test_child_killed_holding_lock(void **state) {
 static void test_killed_inside_mutations(void **state) {
   (void)state;
   char name[64];
-  uniq(name, sizeof name);
-  mc_shm_options o = opts(64 * 1024, 1);  /* small: sets evict */
-  mc_shm *s = open_ok(name, &o);
+  mc_shm *s = new_segment(name, sizeof name, 64 * 1024, 1);  /* small: sets evict */
   uint64_t recovered = 0;
   for (int round = 1; round <= 40; round++) {
     pid_t child = fork();
@@ -448,9 +463,8 @@ static void test_killed_inside_mutations(void **state) {
       snprintf(n, sizeof n, "%d", 1 + (round * 37) % 50);
       setenv("MEMCTL_TEST_STOP_AT", n, 1);
       if (!mc_shm_install_test_hook_from_env()) _exit(2);
-      mc_shm_options none = opts(0, 0);
-      mc_shm *c = NULL;
-      if (mc_shm_open(name, 0, &none, &c, NULL, NULL)) _exit(3);
+      mc_shm *c = attach(name);
+      if (!c) _exit(3);
       char k[32], v[200];
       memset(v, 'x', sizeof v);
       for (int i = 0;; i++) {
@@ -477,8 +491,7 @@ static void test_killed_inside_mutations(void **state) {
     mc_shm_lock_stats_of(s, 0, &ls);
     assert_int_equal(ls.recoveries, ++recovered);
   }
-  mc_shm_close(s);
-  mc_shm_unlink(name, 0, NULL);
+  close_and_unlink(s, name);
 }
 
 int main(void) {

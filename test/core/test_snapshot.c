@@ -744,6 +744,25 @@ static void test_bad_inputs_have_codes(void **state) {
   }
 }
 
+/* More rows than the header declares: caught while streaming, and named. */
+static void test_rows_past_the_declared_count_are_named(void **state) {
+  (void)state;
+  static const struct { const char *text; const char *msg; } cases[] = {
+    { META ",\"node_count\":1,\"edge_count\":1},\"nodes\":[0,0,1,0,1,1,1,3,8,0],\"edges\":[1,1,5],\"strings\":[\"\",\"Foo\"]}",
+      "more nodes than snapshot.node_count (1)" },
+    { META ",\"node_count\":2,\"edge_count\":0},\"nodes\":[0,0,1,0,1,1,1,3,8,0],\"edges\":[1,1,5],\"strings\":[\"\",\"Foo\"]}",
+      "more edges than snapshot.edge_count (0)" },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    mc_snap *s = NULL;
+    char msg[256];
+    const char *text = cases[i].text;
+    assert_int_equal(parse_chunks(text, strlen(text), 7, 0, &s, msg, sizeof msg), MC_SNAP_EBADINDEX);
+    assert_null(s);
+    assert_string_equal(msg, cases[i].msg);
+  }
+}
+
 static void test_every_truncation_is_reported(void **state) {
   (void)state;
   size_t len;
@@ -797,6 +816,7 @@ int main(void) {
     cmocka_unit_test(test_leaks_from_three_snapshots),
     cmocka_unit_test(test_diff_and_leaks_match_set_arithmetic),
     cmocka_unit_test(test_bad_inputs_have_codes),
+    cmocka_unit_test(test_rows_past_the_declared_count_are_named),
     cmocka_unit_test(test_every_truncation_is_reported),
     cmocka_unit_test(test_memory_cap_and_failed_parser),
   };

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.."
 secs=${MEMCTL_FUZZ_SECONDS:-20}
 out=test/fuzz/build/snapshot
 mkdir -p "$out/seeds" "$out/corpus"
-srcs="src/core/snapshot.c src/core/snapshot_meta.c src/core/snapshot_classes.c src/core/snapshot_graph.c"
+srcs="src/core/snapshot.c src/core/snapshot_raw.c src/core/snapshot_header.c src/core/snapshot_ints.c src/core/snapshot_strings.c src/core/snapshot_meta.c src/core/snapshot_classes.c src/core/snapshot_graph.c"
 san="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 
 cc -std=c11 -D_GNU_SOURCE -O1 -Isrc -Itest/core test/fuzz/snapshot_seeds.c -o "$out/make-seeds"

@@ -107,27 +107,35 @@ function tscPath() {
   return path.join(path.dirname(pkgFile), typeof bin === 'string' ? bin : bin.tsc);
 }
 
-// Returns { ok, output, source }.
-function checkExports() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memctl-exports-'));
+// Type-checks one TypeScript source (strict, nodenext) as `name` in a new
+// directory made by mkdtemp(prefix), removed afterwards. The prefix decides
+// where modules resolve from. Returns { ok, output }.
+function typecheckSource(prefix, name, source) {
+  const dir = fs.mkdtempSync(prefix);
   try {
-    const source = generate();
-    fs.writeFileSync(path.join(dir, 'exports-check.ts'), source);
+    fs.writeFileSync(path.join(dir, name), source);
     fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({
       compilerOptions: {
         strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022',
         types: ['node'], typeRoots: [path.join(root, 'node_modules', '@types')],
       },
-      files: ['exports-check.ts'],
+      files: [name],
     }));
     const r = spawnSync(process.execPath, [tscPath(), '-p', dir, '--pretty', 'false'], { encoding: 'utf8' });
-    return { ok: r.status === 0, output: `${r.stdout}${r.stderr}`, source };
+    return { ok: r.status === 0, output: `${r.stdout}${r.stderr}` };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-module.exports = { checkExports, generate, tscPath };
+// Returns { ok, output, source }.
+function checkExports() {
+  const source = generate();
+  const r = typecheckSource(path.join(os.tmpdir(), 'memctl-exports-'), 'exports-check.ts', source);
+  return { ...r, source };
+}
+
+module.exports = { checkExports, generate, tscPath, typecheckSource };
 
 if (require.main === module) {
   const r = checkExports();
