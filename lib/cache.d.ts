@@ -239,7 +239,8 @@ export type LRUCacheGetOptions<K extends CacheKey = CacheKey, V = CacheValue, FC
 export type LRUCacheEntry<V = CacheValue> = LRUCache.Entry<V>;
 export type LRUCacheInfo<V = CacheValue> = LRUCache.Entry<V>;
 
-export interface CacheStats {
+/** The operation counters every memctl cache reports (SharedCache: summed over shards). */
+export interface CacheCounters {
   hits: number;
   misses: number;
   sets: number;
@@ -249,6 +250,9 @@ export interface CacheStats {
   entries: number;
   /** Charged bytes of the live entries (what maxBytes bounds). */
   bytes: number;
+}
+
+export interface CacheStats extends CacheCounters {
   /** Arena bytes handed out (live and free blocks). */
   arenaBytes: number;
   /** Bytes of the hash index. */

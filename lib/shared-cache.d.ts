@@ -1,5 +1,5 @@
 /// <reference types="node" />
-import type { CacheKey } from './cache';
+import type { CacheCounters, CacheKey } from './cache';
 
 export interface SharedCacheOptions {
   /** Shared memory name: /dev/shm/memctl-<name>. Exactly one of name or path. */
@@ -18,29 +18,8 @@ export interface SharedCacheOptions {
   shards?: number;
 }
 
-export interface SharedCacheShardStats {
-  entries: number;
-  lockAcquisitions: number;
-  lockContended: number;
-  lockWaitMs: number;
-  /** Gets answered without the lock (hits and misses; other processes' in batches of 64). */
-  lockFreeReads: number;
-  recoveries: number;
-  repairs: number;
-  resets: number;
-  lostEntries: number;
-}
-
-export interface SharedCacheStats {
-  hits: number;
-  misses: number;
-  sets: number;
-  deletes: number;
-  evictions: number;
-  expirations: number;
-  entries: number;
-  bytes: number;
-  segmentBytes: number;
+/** Lock and crash-recovery figures, per shard and summed over shards. */
+export interface SharedCacheLockStats {
   lockAcquisitions: number;
   lockContended: number;
   lockWaitMs: number;
@@ -54,6 +33,14 @@ export interface SharedCacheStats {
   resets: number;
   /** Entries dropped by repairs (the one being written) and resets. */
   lostEntries: number;
+}
+
+export interface SharedCacheShardStats extends SharedCacheLockStats {
+  entries: number;
+}
+
+export interface SharedCacheStats extends CacheCounters, SharedCacheLockStats {
+  segmentBytes: number;
   attachedProcesses: number;
   shards: SharedCacheShardStats[];
 }

@@ -179,10 +179,7 @@ static napi_value SharedHas(napi_env env, napi_callback_info info) {
   Key k;
   Locked l;
   if (!LockKey(env, argv[0], argv[1], &k, &l)) return NULL;
-  mc_cache_view v;
-  int r = mc_cache_get(l.c, k.data, k.len, NowMs(env, l.c),
-                       MC_CACHE_PEEK | MC_CACHE_NO_STATS | MC_CACHE_KEEP_STALE, &v);
-  return Bool(env, r == MC_CACHE_HIT);
+  return HasResult(env, l.c, k);
 }
 
 static napi_value SharedDelete(napi_env env, napi_callback_info info) {
@@ -190,7 +187,7 @@ static napi_value SharedDelete(napi_env env, napi_callback_info info) {
   Key k;
   Locked l;
   if (!LockKey(env, argv[0], argv[1], &k, &l)) return NULL;
-  return Bool(env, mc_cache_delete(l.c, k.data, k.len, NowMs(env, l.c)) == 1);
+  return DeleteResult(env, l.c, k);
 }
 
 // ---- the rest (node-addon-api) ----------------------------------------------
