@@ -130,6 +130,10 @@ struct mc_snap_parser {
   uint64_t row;               /* current row in nodes / edges */
   uint64_t ncap, ecap;        /* capacity in rows */
   uint64_t magic;             /* for to_node / nf when nf > 1 */
+  /* nodes-only mode: the largest to_node ordinal and string-named edge name
+   * seen, checked against the counts in validate() */
+  uint32_t max_to, max_ename;
+  int any_named_edge;
   /* strings */
   int sstage;
   uint32_t hex, hexn, hi;
@@ -160,6 +164,15 @@ mc_snap_parser *mc_snap_parser_new(size_t max_bytes) {
   p->decl_nodes = p->decl_edges = -1;
   return p;
 }
+
+mc_snap_status mc_snap_parser_nodes_only(mc_snap_parser *p) {
+  if (p->status != MC_SNAP_OK) return p->status;
+  if (!p->s || p->fed || p->state != T_BEGIN) return fail(p, MC_SNAP_EINVAL, "nodes-only mode must be set before the first chunk");
+  p->s->nodes_only = 1;
+  return MC_SNAP_OK;
+}
+
+int mc_snap_is_nodes_only(const mc_snap *s) { return s->nodes_only; }
 
 const char *mc_snap_parser_error(const mc_snap_parser *p) {
   return p->status == MC_SNAP_OK ? "" : p->msg;
@@ -450,6 +463,7 @@ static int grow_rows(mc_snap_parser *p, int nodes) {
 
 /* The first allocation uses the declared count so arrays are exact. */
 static int reserve_declared(mc_snap_parser *p, int nodes) {
+  if (!nodes && p->s->nodes_only) return 1; /* no edge columns */
   int64_t decl = nodes ? p->decl_nodes : p->decl_edges;
   if (decl <= 0) return 1;
   uint64_t per_row = nodes ? 21 : 9;
@@ -507,11 +521,24 @@ static mc_snap_status flush_node(mc_snap_parser *p) {
   return MC_SNAP_OK;
 }
 
+/* Nodes-only mode: what validate() needs of an edge instead of its columns. */
+static inline void note_skipped_edge(mc_snap_parser *p, uint64_t type, uint32_t name, uint32_t q) {
+  if (q > p->max_to) p->max_to = q;
+  if ((int)type != p->s->e_element && (int)type != p->s->e_hidden) {
+    p->any_named_edge = 1;
+    if (name > p->max_ename) p->max_ename = name;
+  }
+}
+
 static mc_snap_status flush_edge(mc_snap_parser *p) {
   mc_snap *s = p->s;
   uint64_t row = p->row;
   const uint64_t *r = p->rowbuf;
-  if (row >= p->ecap) {
+  if (s->nodes_only) {
+    if (p->decl_edges >= 0 && row >= (uint64_t)p->decl_edges)
+      return fail(p, MC_SNAP_EBADINDEX, "more edges than snapshot.edge_count (%lld)", (long long)p->decl_edges);
+    if (row >= UINT32_MAX - 1) return fail(p, MC_SNAP_ETOOLARGE, "more than 2^32-2 edges");
+  } else if (row >= p->ecap) {
     if (p->decl_edges >= 0 && row >= (uint64_t)p->decl_edges)
       return fail(p, MC_SNAP_EBADINDEX, "more edges than snapshot.edge_count (%lld)", (long long)p->decl_edges);
     if (!grow_rows(p, 0)) return fail_alloc(p);
@@ -525,9 +552,13 @@ static mc_snap_status flush_edge(mc_snap_parser *p) {
   if ((uint64_t)q * p->nf != to)
     return fail(p, MC_SNAP_EBADINDEX, "edge %llu: to_node %llu is not a multiple of the node field count %u",
                 (unsigned long long)row, (unsigned long long)to, p->nf);
-  s->etype[row] = (uint8_t)type;
-  s->ename[row] = (uint32_t)name;
-  s->edge_to[row] = q;
+  if (s->nodes_only) {
+    note_skipped_edge(p, type, (uint32_t)name, q);
+  } else {
+    s->etype[row] = (uint8_t)type;
+    s->ename[row] = (uint32_t)name;
+    s->edge_to[row] = q;
+  }
   p->row = row + 1;
   return MC_SNAP_OK;
 }
@@ -553,9 +584,16 @@ static inline int store_edge_fast(mc_snap_parser *p, const uint64_t *r) {
   mc_snap *s = p->s;
   uint64_t row = p->row;
   uint64_t type = r[p->ecol[0]], name = r[p->ecol[1]], to = r[p->ecol[2]];
-  if (row >= p->ecap || ((name | to) >> 32) || type >= s->etypes) return 0;
+  if (((name | to) >> 32) || type >= s->etypes) return 0;
   uint32_t q = to_ordinal(p, to);
   if ((uint64_t)q * p->nf != to) return 0;
+  if (s->nodes_only) {
+    if (p->decl_edges >= 0 ? row >= (uint64_t)p->decl_edges : row >= UINT32_MAX - 1) return 0;
+    note_skipped_edge(p, type, (uint32_t)name, q);
+    p->row = row + 1;
+    return 1;
+  }
+  if (row >= p->ecap) return 0;
   s->etype[row] = (uint8_t)type;
   s->ename[row] = (uint32_t)name;
   s->edge_to[row] = q;
@@ -1044,6 +1082,12 @@ static mc_snap_status validate(mc_snap_parser *p) {
   if (sum != m) return fail(p, MC_SNAP_EBADINDEX, "the edge_count of the nodes add up to %llu, not to the %u edges", (unsigned long long)sum, m);
   s->first_edge[n] = m;
   s->total = total;
+  if (s->nodes_only) {
+    if (m && p->max_to >= n) return fail(p, MC_SNAP_EBADINDEX, "an edge's to_node is past the last node");
+    if (p->any_named_edge && p->max_ename >= s->scount)
+      return fail(p, MC_SNAP_EBADINDEX, "an edge's name %u is not a string index (%u strings)", p->max_ename, s->scount);
+    return MC_SNAP_OK;
+  }
   for (uint32_t e = 0; e < m; e++) {
     if (s->edge_to[e] >= n) return fail(p, MC_SNAP_EBADINDEX, "edge %u: to_node is past the last node", e);
     int t = s->etype[e];
