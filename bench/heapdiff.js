@@ -75,7 +75,7 @@ function breakdown(before) {
   let parseNs = 0n;
   let taken = 0n;
   const t0 = now();
-  const after = snapshots.internal.parseNodesOnlySync((feed) => forEachHeapSnapshotChunk((c) => {
+  const after = snapshots[Symbol.for('memctl.snapshot.internal')].parseNodesOnlySync((feed) => forEachHeapSnapshotChunk((c) => {
     const t = now();
     feed(c);
     parseNs += now() - t;
@@ -98,7 +98,7 @@ function checkEqualDiff(grow) {
   const snapshots = require('../lib/snapshot');
   const { forEachHeapSnapshotChunk } = require('../lib/heap-stream');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `memctl-bench-heapdiff-${process.pid}-`));
-  const take = (file) => snapshots.internal.parseNodesOnlySync((feed) => {
+  const take = (file) => snapshots[Symbol.for('memctl.snapshot.internal')].parseNodesOnlySync((feed) => {
     const fd = fs.openSync(file, 'w');
     try {
       forEachHeapSnapshotChunk((c) => { fs.writeSync(fd, c); feed(c); });
@@ -140,7 +140,7 @@ async function main(args) {
   }
   const parts = [];
   {
-    const before = require('../lib/snapshot').internal.parseNodesOnlySync(require('../lib/heap-stream').forEachHeapSnapshotChunk);
+    const before = require('../lib/snapshot')[Symbol.for('memctl.snapshot.internal')].parseNodesOnlySync(require('../lib/heap-stream').forEachHeapSnapshotChunk);
     try {
       for (let r = 0; r < reps; r++) { grow(); parts.push(breakdown(before)); }
     } finally {

@@ -165,7 +165,7 @@ const snapshots = () => snapshotModule || (snapshotModule = require('./snapshot'
 // self sizes, never the edges, so they are checked but not stored (the
 // constructor's snapshot, held until end(), is about half the size).
 function parseHeapNow() {
-  return gcEvents.withoutEvents(() => snapshots().internal.parseNodesOnlySync(forEachHeapSnapshotChunk));
+  return gcEvents.withoutEvents(() => snapshots()[Symbol.for('memctl.snapshot.internal')].parseNodesOnlySync(forEachHeapSnapshotChunk));
 }
 
 // memwatch's names for DevTools' classes of V8's node types; '(system)'

@@ -702,6 +702,7 @@ module.exports = {
   HeapDiff,
   snapshotOn,
 };
-// Not enumerable: index.js re-exports this module's enumerable exports, and
-// this one is not part of the API.
-Object.defineProperty(module.exports, 'internal', { value: Object.freeze({ parseNodesOnlySync }) });
+// Internal entry points (memwatch's HeapDiff), not part of the API: under a
+// symbol and not enumerable, so neither index.js's spread nor the ESM
+// wrapper's named exports (Node's CommonJS export detection) pick them up.
+Object.defineProperty(module.exports, Symbol.for('memctl.snapshot.internal'), { value: Object.freeze({ parseNodesOnlySync }) });

@@ -124,7 +124,7 @@ test("the streamed nodes-only parse (HeapDiff's) gives the same diff as full par
   const { forEachHeapSnapshotChunk } = require('../../lib/heap-stream');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `memctl-mw-stream-${process.pid}-`));
   // The same snapshot bytes go to the parser HeapDiff uses and to a file.
-  const take = (file) => snapshots.internal.parseNodesOnlySync((feed) => {
+  const take = (file) => snapshots[Symbol.for('memctl.snapshot.internal')].parseNodesOnlySync((feed) => {
     const fd = fs.openSync(file, 'w');
     try {
       forEachHeapSnapshotChunk((c) => { fs.writeSync(fd, c); feed(c); });
