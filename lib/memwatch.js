@@ -161,9 +161,11 @@ const snapshots = () => snapshotModule || (snapshotModule = require('./snapshot'
 
 // Streams a snapshot of this thread's heap into the native parser (no file,
 // no whole-document buffer), taken in withoutEvents: the snapshot's own GCs
-// do not emit 'stats'.
+// do not emit 'stats'. Parsed nodes-only: a diff needs node ids, classes and
+// self sizes, never the edges, so they are checked but not stored (the
+// constructor's snapshot, held until end(), is about half the size).
 function parseHeapNow() {
-  return gcEvents.withoutEvents(() => snapshots().parseSnapshotSync(forEachHeapSnapshotChunk, { retained: false }));
+  return gcEvents.withoutEvents(() => snapshots()[Symbol.for('memctl.snapshot.internal')].parseNodesOnlySync(forEachHeapSnapshotChunk));
 }
 
 // memwatch's names for DevTools' classes of V8's node types; '(system)'

@@ -300,7 +300,7 @@ function parseSnapshotSync(source, options) {
 
 function parseCheckedSync(source, o) {
   const n = addon();
-  const parser = n.snapshotParserNew(o.maxMemory);
+  const parser = n.snapshotParserNew(o.maxMemory, o.nodesOnly === true);
   try {
     if (typeof source === 'string') {
       feedFileSync(parser, source, o.onProgress);
@@ -314,6 +314,16 @@ function parseCheckedSync(source, o) {
   } finally {
     n.snapshotParserClose(parser);
   }
+}
+
+// Internal (memwatch's HeapDiff): a snapshot produced chunk by chunk (see
+// feedProduced), parsed nodes-only: the edges are read and checked but not
+// stored, which is all a diff needs (node ids, classes, self sizes) and
+// halves the native memory a pending HeapDiff holds. Such a snapshot has no
+// retained sizes: summary() with retained and findLeaks refuse it with a
+// coded error (ERR_MEMCTL_INVALID_STATE).
+function parseNodesOnlySync(produce) {
+  return parseCheckedSync(produce, { ...parseOptions({}), retained: false, nodesOnly: true });
 }
 
 function feedFileSync(parser, file, onProgress) {
@@ -692,3 +702,7 @@ module.exports = {
   HeapDiff,
   snapshotOn,
 };
+// Internal entry points (memwatch's HeapDiff), not part of the API: under a
+// symbol and not enumerable, so neither index.js's spread nor the ESM
+// wrapper's named exports (Node's CommonJS export detection) pick them up.
+Object.defineProperty(module.exports, Symbol.for('memctl.snapshot.internal'), { value: Object.freeze({ parseNodesOnlySync }) });

@@ -103,6 +103,8 @@ static Napi::Value ParserNew(const Napi::CallbackInfo &info) {
   double max = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 0;
   mc_snap_parser *p = mc_snap_parser_new(max > 0 ? (size_t)max : 0);
   if (!p) Throw(env, "Error", "ERR_MEMCTL_NO_MEMORY", "out of memory");
+  // info[1] true: nodes-only (no edge columns; for the class histogram and diffs)
+  if (info[1].IsBoolean() && info[1].As<Napi::Boolean>().Value()) mc_snap_parser_nodes_only(p);
   return Napi::Value(env, NewHandle(env, p, DestroyParser, kParser));
 }
 

@@ -107,6 +107,16 @@ mc_snap_parser *mc_snap_parser_new(size_t max_bytes) {
   return p;
 }
 
+mc_snap_status mc_snap_parser_nodes_only(mc_snap_parser *p) {
+  if (p->status != MC_SNAP_OK) return p->status;
+  if (!p->s || p->fed || p->state != T_BEGIN)
+    return mc_snap_fail(p, MC_SNAP_EINVAL, "nodes-only mode must be set before the first chunk");
+  p->s->nodes_only = 1;
+  return MC_SNAP_OK;
+}
+
+int mc_snap_is_nodes_only(const mc_snap *s) { return s->nodes_only; }
+
 const char *mc_snap_parser_error(const mc_snap_parser *p) {
   return p->status == MC_SNAP_OK ? "" : p->msg;
 }
@@ -333,6 +343,12 @@ static mc_snap_status validate(mc_snap_parser *p) {
   if (sum != m) return mc_snap_fail(p, MC_SNAP_EBADINDEX, "the edge_count of the nodes add up to %llu, not to the %u edges", (unsigned long long)sum, m);
   s->first_edge[n] = m;
   s->total = total;
+  if (s->nodes_only) {
+    if (m && p->max_to >= n) return mc_snap_fail(p, MC_SNAP_EBADINDEX, "an edge's to_node is past the last node");
+    if (p->any_named_edge && p->max_ename >= s->scount)
+      return mc_snap_fail(p, MC_SNAP_EBADINDEX, "an edge's name %u is not a string index (%u strings)", p->max_ename, s->scount);
+    return MC_SNAP_OK;
+  }
   for (uint32_t e = 0; e < m; e++) {
     if (s->edge_to[e] >= n) return mc_snap_fail(p, MC_SNAP_EBADINDEX, "edge %u: to_node is past the last node", e);
     int t = s->etype[e];

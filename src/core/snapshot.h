@@ -95,6 +95,17 @@ typedef struct mc_snap mc_snap;
 
 /* max_bytes: cap on the native memory of the parsed structures (0: 16 GiB). */
 mc_snap_parser *mc_snap_parser_new(size_t max_bytes);
+/* Nodes-only mode, for analyses that need no edges (the class histogram and
+ * the diff): "edges" is still read and checked (syntax, value ranges,
+ * to_node a multiple of the node field count and below the node count,
+ * string indexes, the counts) but not stored, which saves 9 bytes per edge
+ * and the stores. The snapshot then has its edge count and no edge columns:
+ * mc_snap_compute_retained, mc_snap_path_to and mc_snap_leaks_compute (as
+ * final) return MC_SNAP_EINVAL, and the mc_snap_edge_* readers must not be
+ * called. Call before the first chunk (MC_SNAP_EINVAL after). */
+mc_snap_status mc_snap_parser_nodes_only(mc_snap_parser *p);
+/* True if s was parsed in nodes-only mode. */
+int mc_snap_is_nodes_only(const mc_snap *s);
 /* Feeds the next chunk. On error the parser stays failed (later calls return
  * the same status); mc_snap_parser_error() gives a message. */
 mc_snap_status mc_snap_parser_feed(mc_snap_parser *p, const void *data, size_t len);

@@ -156,6 +156,7 @@ mc_snap_status mc_snap_parser_feed_file(mc_snap_parser *p, const char *path, uin
 /* ---- one whole parse ------------------------------------------------------ */
 
 const char *mc_snap_retained_error(mc_snap_status st) {
+  if (st == MC_SNAP_EINVAL) return "the snapshot was parsed without its edges (nodes-only): no retained sizes";
   return st == MC_SNAP_ECORRUPT ? "the dominator computation does not converge on this graph"
                                 : "the dominator tree needs more memory than maxMemory allows";
 }

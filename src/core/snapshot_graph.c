@@ -363,6 +363,7 @@ static void drop_retained(mc_snap *s) {
 }
 
 mc_snap_status mc_snap_compute_retained(mc_snap *s, mc_snap_dom_mode mode) {
+  if (s->nodes_only) return MC_SNAP_EINVAL; /* no edges to follow */
   if (s->has_ret && s->dom_mode == (int)mode) return MC_SNAP_OK;
   drop_retained(s);
   if (s->node_count >= 0x80000000u) return MC_SNAP_ETOOLARGE;
@@ -545,6 +546,7 @@ void mc_snap_diff_free(mc_snap_diff *d) {
 /* ---- retainer paths ---------------------------------------------------------- */
 
 static mc_snap_status build_bfs(mc_snap *s) {
+  if (s->nodes_only) return MC_SNAP_EINVAL; /* no edges to follow */
   if (s->bfs_edge) return MC_SNAP_OK;
   uint32_t n = s->node_count;
   uint32_t *parent = mc_snap_acct_alloc(&s->acct, (size_t)n * 4);

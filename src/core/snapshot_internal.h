@@ -64,6 +64,7 @@ struct mc_snap {
   uint32_t *dom;            /* immediate dominator ordinal */
   uint64_t *ret;            /* retained size */
   uint32_t *bfs_edge;       /* BFS parent edge per node (NONE: root/unreached) */
+  int nodes_only;           /* parsed without edge columns (mc_snap_parser_nodes_only) */
 };
 
 /* ---- JSON text helpers shared by the header tree and the string parser ---- */

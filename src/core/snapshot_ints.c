@@ -42,6 +42,7 @@ static int grow_rows(mc_snap_parser *p, int nodes) {
 
 /* The first allocation uses the declared count so arrays are exact. */
 static int reserve_declared(mc_snap_parser *p, int nodes) {
+  if (!nodes && p->s->nodes_only) return 1; /* no edge columns */
   int64_t decl = nodes ? p->decl_nodes : p->decl_edges;
   if (decl <= 0) return 1;
   uint64_t per_row = nodes ? 21 : 9;
@@ -88,13 +89,27 @@ static inline uint32_t to_ordinal(const mc_snap_parser *p, uint64_t to) {
 /* Room for row p->row of the nodes (nodes = 1) or edges: never more rows
  * than the header declares, and the columns grow when full. */
 static inline mc_snap_status room_for_row(mc_snap_parser *p, int nodes) {
-  if (p->row < (nodes ? p->ncap : p->ecap)) return MC_SNAP_OK;
+  int skip = !nodes && p->s->nodes_only; /* edges are checked, not stored */
+  if (!skip && p->row < (nodes ? p->ncap : p->ecap)) return MC_SNAP_OK;
   int64_t decl = nodes ? p->decl_nodes : p->decl_edges;
   if (decl >= 0 && p->row >= (uint64_t)decl)
     return mc_snap_fail(p, MC_SNAP_EBADINDEX, "more %s than snapshot.%s_count (%lld)", nodes ? "nodes" : "edges",
                         nodes ? "node" : "edge", (long long)decl);
+  if (skip) {
+    if (p->row >= UINT32_MAX - 1) return mc_snap_fail(p, MC_SNAP_ETOOLARGE, "more than 2^32-2 edges");
+    return MC_SNAP_OK;
+  }
   if (!grow_rows(p, nodes)) return mc_snap_fail_alloc(p);
   return MC_SNAP_OK;
+}
+
+/* Nodes-only mode: what validate() needs of an edge instead of its columns. */
+static inline void note_skipped_edge(mc_snap_parser *p, uint64_t type, uint32_t name, uint32_t q) {
+  if (q > p->max_to) p->max_to = q;
+  if ((int)type != p->s->e_element && (int)type != p->s->e_hidden) {
+    p->any_named_edge = 1;
+    if (name > p->max_ename) p->max_ename = name;
+  }
 }
 
 /* Store a whole row. Inlined into the fast loop, they return 0 when the row
@@ -118,9 +133,16 @@ static inline int store_edge_fast(mc_snap_parser *p, const uint64_t *r) {
   mc_snap *s = p->s;
   uint64_t row = p->row;
   uint64_t type = r[p->ecol[0]], name = r[p->ecol[1]], to = r[p->ecol[2]];
-  if (row >= p->ecap || ((name | to) >> 32) || type >= s->etypes) return 0;
+  if (((name | to) >> 32) || type >= s->etypes) return 0;
   uint32_t q = to_ordinal(p, to);
   if ((uint64_t)q * p->nf != to) return 0;
+  if (s->nodes_only) {
+    if (p->decl_edges >= 0 ? row >= (uint64_t)p->decl_edges : row >= UINT32_MAX - 1) return 0;
+    note_skipped_edge(p, type, (uint32_t)name, q);
+    p->row = row + 1;
+    return 1;
+  }
+  if (row >= p->ecap) return 0;
   s->etype[row] = (uint8_t)type;
   s->ename[row] = (uint32_t)name;
   s->edge_to[row] = q;

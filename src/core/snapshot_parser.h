@@ -71,6 +71,10 @@ struct mc_snap_parser {
   uint64_t row;               /* current row in nodes / edges */
   uint64_t ncap, ecap;        /* capacity in rows */
   uint64_t magic;             /* for to_node / nf when nf > 1 */
+  /* nodes-only mode: the largest to_node ordinal and string-named edge name
+   * seen, checked against the counts in validate() */
+  uint32_t max_to, max_ename;
+  int any_named_edge;
   /* strings */
   int sstage;
   uint32_t hex, hexn, hi;

@@ -800,6 +800,148 @@ static void test_memory_cap_and_failed_parser(void **state) {
   free(text);
 }
 
+
+/* ---- nodes-only mode -------------------------------------------------------------- */
+
+static mc_snap_status parse_nodes_only(const char *text, size_t len, size_t chunk, mc_snap **out) {
+  mc_snap_parser *p = mc_snap_parser_new(0);
+  assert_non_null(p);
+  mc_snap_status st = mc_snap_parser_nodes_only(p);
+  for (size_t i = 0; i < len && st == MC_SNAP_OK; i += chunk)
+    st = mc_snap_parser_feed(p, text + i, len - i < chunk ? len - i : chunk);
+  if (st == MC_SNAP_OK) st = mc_snap_parser_finish(p, out);
+  else *out = NULL;
+  mc_snap_parser_free(p);
+  return st;
+}
+
+/* Same nodes, counts, classes and diffs as a full parse, in any chunking and
+ * field order; no edge columns, so the analyses that follow edges refuse. */
+static void test_nodes_only_parse_matches_full_parse(void **state) {
+  (void)state;
+  for (int permuted = 0; permuted < 2; permuted++) {
+    size_t len;
+    char *text = graph_text(permuted, &len);
+    mc_snap *full = parse_ok(text, len);
+    const size_t chunks[] = { 1, 3, 64, len };
+    for (size_t k = 0; k < sizeof chunks / sizeof chunks[0]; k++) {
+      mc_snap *s = NULL;
+      assert_int_equal(parse_nodes_only(text, len, chunks[k], &s), MC_SNAP_OK);
+      assert_true(mc_snap_is_nodes_only(s));
+      assert_false(mc_snap_is_nodes_only(full));
+      assert_int_equal(mc_snap_node_count(s), NN);
+      assert_int_equal(mc_snap_edge_count(s), NE);
+      assert_int_equal(mc_snap_total_size(s), mc_snap_total_size(full));
+      assert_true(mc_snap_memory(s) < mc_snap_memory(full));
+      for (uint32_t i = 0; i < NN; i++) {
+        assert_int_equal(mc_snap_node_id(s, i), mc_snap_node_id(full, i));
+        assert_string_equal(mc_snap_node_type(s, i), mc_snap_node_type(full, i));
+        assert_string_equal(mc_snap_node_name(s, i, NULL), mc_snap_node_name(full, i, NULL));
+        assert_int_equal(mc_snap_node_self_size(s, i), mc_snap_node_self_size(full, i));
+        assert_int_equal(mc_snap_node_first_edge(s, i), mc_snap_node_first_edge(full, i));
+        assert_string_equal(mc_snap_classes(s)[mc_snap_node_class(s, i)].name,
+                            mc_snap_classes(full)[mc_snap_node_class(full, i)].name);
+      }
+      assert_int_equal(mc_snap_class_count(s), mc_snap_class_count(full));
+      for (uint32_t c = 0; c < mc_snap_class_count(s); c++) {
+        const mc_snap_class *a = &mc_snap_classes(s)[c], *b = class_named(full, a->name);
+        assert_non_null(b);
+        assert_int_equal(a->count, b->count);
+        assert_int_equal(a->self_size, b->self_size);
+      }
+      assert_int_equal(mc_snap_compute_retained(s, MC_SNAP_DOM_DEVTOOLS), MC_SNAP_EINVAL);
+      assert_false(mc_snap_has_retained(s));
+      mc_snap_status st = MC_SNAP_OK;
+      assert_int_equal(mc_snap_path_to(s, C, NULL, 0, &st), 0);
+      assert_int_equal(st, MC_SNAP_EINVAL);
+      mc_snap_leaks l;
+      assert_int_equal(mc_snap_leaks_compute(full, full, s, &l), MC_SNAP_EINVAL);
+      mc_snap_free(s);
+    }
+    mc_snap_free(full);
+    free(text);
+  }
+  /* the diff of two nodes-only parses equals the diff of two full ones */
+  const uint32_t ia[] = { 3, 5, 7, 9 }, na[] = { 1, 1, 2, 2 };
+  const uint32_t ib[] = { 5, 9, 11, 13, 15 }, nb[] = { 1, 2, 1, 1, 2 };
+  static const char *const strs[] = { "", "Foo", "Bar", "leak" };
+  mc_snap *full[2], *lite[2];
+  for (int k = 0; k < 2; k++) {
+    const uint32_t *ids = k ? ib : ia, *names = k ? nb : na;
+    int n = k ? 5 : 4;
+    sg_node nodes[8];
+    sg_edge edges[8];
+    nodes[0] = (sg_node){ NT_SYNTHETIC, 0, 1, 0 };
+    for (int i = 1; i <= n; i++) {
+      nodes[i] = (sg_node){ NT_OBJECT, names[i - 1], ids[i - 1], 8u * names[i - 1] };
+      edges[i - 1] = (sg_edge){ 0, ET_PROPERTY, 3, i };
+    }
+    size_t len;
+    char *text = sg_write(nodes, n + 1, edges, n, strs, 4, 0, &len);
+    full[k] = parse_ok(text, len);
+    assert_int_equal(parse_nodes_only(text, len, 5, &lite[k]), MC_SNAP_OK);
+    free(text);
+  }
+  mc_snap_diff d1, d2;
+  assert_int_equal(mc_snap_diff_compute(full[0], full[1], &d1), MC_SNAP_OK);
+  assert_int_equal(mc_snap_diff_compute(lite[0], lite[1], &d2), MC_SNAP_OK);
+  assert_int_equal(d1.before_nodes, d2.before_nodes);
+  assert_int_equal(d1.after_nodes, d2.after_nodes);
+  assert_int_equal(d1.before_size, d2.before_size);
+  assert_int_equal(d1.after_size, d2.after_size);
+  assert_int_equal(d1.allocated, d2.allocated);
+  assert_int_equal(d1.freed, d2.freed);
+  assert_int_equal(d1.item_count, d2.item_count);
+  assert_int_equal(d1.item_count, 2);
+  for (uint32_t i = 0; i < d1.item_count; i++) {
+    assert_string_equal(d1.items[i].name, d2.items[i].name);
+    assert_int_equal(d1.items[i].added, d2.items[i].added);
+    assert_int_equal(d1.items[i].removed, d2.items[i].removed);
+    assert_int_equal(d1.items[i].size_delta, d2.items[i].size_delta);
+  }
+  mc_snap_diff_free(&d1);
+  mc_snap_diff_free(&d2);
+  for (int k = 0; k < 2; k++) { mc_snap_free(full[k]); mc_snap_free(lite[k]); }
+}
+
+/* The edges that are not stored are still checked. */
+static void test_nodes_only_still_checks_edges(void **state) {
+  (void)state;
+  static const struct { const char *text; mc_snap_status want; } cases[] = {
+    { OKDOC, MC_SNAP_OK },
+    /* to_node past the last node */
+    { META ",\"node_count\":2,\"edge_count\":1},\"nodes\":[0,0,1,0,1,1,1,3,8,0],\"edges\":[1,1,10],\"strings\":[\"\",\"Foo\"]}", MC_SNAP_EBADINDEX },
+    /* to_node not a multiple of the node field count */
+    { META ",\"node_count\":2,\"edge_count\":1},\"nodes\":[0,0,1,0,1,1,1,3,8,0],\"edges\":[1,1,4],\"strings\":[\"\",\"Foo\"]}", MC_SNAP_EBADINDEX },
+    /* a property edge's name past the strings */
+    { META ",\"node_count\":2,\"edge_count\":1},\"nodes\":[0,0,1,0,1,1,1,3,8,0],\"edges\":[1,2,5],\"strings\":[\"\",\"Foo\"]}", MC_SNAP_EBADINDEX },
+    /* an element edge's index is not a string index */
+    { META ",\"node_count\":2,\"edge_count\":1},\"nodes\":[0,0,1,0,1,1,1,3,8,0],\"edges\":[0,9,5],\"strings\":[\"\",\"Foo\"]}", MC_SNAP_OK },
+    /* an edge type past meta.edge_types */
+    { META ",\"node_count\":2,\"edge_count\":1},\"nodes\":[0,0,1,0,1,1,1,3,8,0],\"edges\":[3,1,5],\"strings\":[\"\",\"Foo\"]}", MC_SNAP_EBADINDEX },
+    /* more edges than declared; fewer edges than the nodes' edge counts */
+    { META ",\"node_count\":2,\"edge_count\":1},\"nodes\":[0,0,1,0,1,1,1,3,8,0],\"edges\":[1,1,5,1,1,5],\"strings\":[\"\",\"Foo\"]}", MC_SNAP_EBADINDEX },
+    { META ",\"node_count\":2},\"nodes\":[0,0,1,0,2,1,1,3,8,0],\"edges\":[1,1,5],\"strings\":[\"\",\"Foo\"]}", MC_SNAP_EBADINDEX },
+    /* syntax inside edges */
+    { META ",\"node_count\":2,\"edge_count\":1},\"nodes\":[0,0,1,0,1,1,1,3,8,0],\"edges\":[1,1,-5],\"strings\":[\"\",\"Foo\"]}", MC_SNAP_ECORRUPT },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    for (size_t chunk = 1; chunk <= strlen(cases[i].text); chunk += strlen(cases[i].text) - 1) {
+      mc_snap *s = NULL;
+      mc_snap_status st = parse_nodes_only(cases[i].text, strlen(cases[i].text), chunk, &s);
+      if (st != cases[i].want) fail_msg("case %zu, chunk %zu: %s, want %s", i, chunk, mc_snap_status_code(st), mc_snap_status_code(cases[i].want));
+      /* the full parse agrees */
+      assert_int_equal(parse_status(cases[i].text), cases[i].want);
+      mc_snap_free(s);
+    }
+  }
+  /* the mode is set before the first chunk only */
+  mc_snap_parser *p = mc_snap_parser_new(0);
+  assert_int_equal(mc_snap_parser_feed(p, "{", 1), MC_SNAP_OK);
+  assert_int_equal(mc_snap_parser_nodes_only(p), MC_SNAP_EINVAL);
+  mc_snap_parser_free(p);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_parses_nodes_edges_and_strings),
@@ -819,6 +961,8 @@ int main(void) {
     cmocka_unit_test(test_rows_past_the_declared_count_are_named),
     cmocka_unit_test(test_every_truncation_is_reported),
     cmocka_unit_test(test_memory_cap_and_failed_parser),
+    cmocka_unit_test(test_nodes_only_parse_matches_full_parse),
+    cmocka_unit_test(test_nodes_only_still_checks_edges),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

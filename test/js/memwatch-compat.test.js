@@ -117,21 +117,21 @@ test('HeapDiff inside a stats listener, the GC counts and stats totals stay thos
   assert.ok(out.seen[1] - out.seen[0] <= 2, JSON.stringify(out)); // our gc(), and at most one natural GC
 });
 
-test('the streamed parse gives the same diff as parsing files of the same snapshots (the old path)', () => {
+test("the streamed nodes-only parse (HeapDiff's) gives the same diff as full parses of files of the same snapshots (the old path)", () => {
   const fs = require('node:fs');
   const os = require('node:os');
   const snapshots = require('../../lib/snapshot');
   const { forEachHeapSnapshotChunk } = require('../../lib/heap-stream');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `memctl-mw-stream-${process.pid}-`));
-  // The same snapshot bytes go to the parser and to a file.
-  const take = (file) => snapshots.parseSnapshotSync((feed) => {
+  // The same snapshot bytes go to the parser HeapDiff uses and to a file.
+  const take = (file) => snapshots[Symbol.for('memctl.snapshot.internal')].parseNodesOnlySync((feed) => {
     const fd = fs.openSync(file, 'w');
     try {
       forEachHeapSnapshotChunk((c) => { fs.writeSync(fd, c); feed(c); });
     } finally {
       fs.closeSync(fd);
     }
-  }, { retained: false });
+  });
   const snaps = [];
   try {
     snaps.push(take(path.join(tmp, 'a.heapsnapshot')));
@@ -143,6 +143,13 @@ test('the streamed parse gives the same diff as parsing files of the same snapsh
     const streamed = snapshots.diffSnapshotsSync(snaps[0], snaps[1]);
     assert.deepStrictEqual(streamed, snapshots.diffSnapshotsSync(snaps[2], snaps[3]));
     assert.strictEqual(streamed.change.details.find((d) => d.what === 'StreamProbe')['+'], kept.length);
+    // nodes-only: the same counts and histogram, less native memory, no retained sizes
+    assert.strictEqual(snaps[1].edgeCount, snaps[3].edgeCount);
+    assert.strictEqual(snaps[1].nodeCount, snaps[3].nodeCount);
+    assert.deepStrictEqual(snaps[1].summary({ retained: false }), snaps[3].summary({ retained: false }));
+    assert.ok(snaps[1].nativeBytes < snaps[3].nativeBytes, `${snaps[1].nativeBytes} < ${snaps[3].nativeBytes}`);
+    assert.throws(() => snaps[1].summary(), { code: 'ERR_MEMCTL_INVALID_STATE', message: /nodes-only/ });
+    assert.throws(() => snapshots.findLeaksSync(snaps[2], snaps[3], snaps[1]), { code: 'ERR_MEMCTL_INVALID_STATE' });
   } finally {
     for (const s of snaps) s.close();
     fs.rmSync(tmp, { recursive: true, force: true });
