@@ -37,7 +37,13 @@ const HDR_V8 = Buffer.from([TAG, TAG_V8]);
 const TTL_MAX = 2 ** 46;
 // One L2 read: the value and its remaining ttl in one command (a GET and a
 // PTTL pipelined are two commands: measurably more client work per L1 miss).
-const READ_SCRIPT = "return {redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1])}";
+// A script copies the value through Lua, a cost that grows with its size, so
+// above SCRIPT_VALUE_MAX bytes it returns only the ttl and the length, and the
+// value follows with a plain GET (STRLEN already made Redis track the key).
+const SCRIPT_VALUE_MAX = 4096;
+const READ_SCRIPT = `local n = redis.call('STRLEN', KEYS[1])
+if n > ${SCRIPT_VALUE_MAX} then return {false, redis.call('PTTL', KEYS[1]), n} end
+return {redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1])}`;
 const READ_SHA = crypto.createHash('sha1').update(READ_SCRIPT).digest('hex');
 const LOCK_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
@@ -406,11 +412,21 @@ class TieredCache extends EventEmitter {
     let reply;
     try {
       reply = await this.#sendRead(this.#prefix + key);
-    } finally {
+    } catch (err) {
+      this.#end(key, t);
+      throw err;
+    }
+    let raw = reply[0];
+    const pttl = reply[1];
+    if (reply.length === 3) { // a large value: fetch it without the script
+      try {
+        raw = await this.#send(this.#prefix + key, ['GET', this.#prefix + key]);
+      } finally {
+        this.#end(key, t);
+      }
+    } else {
       this.#end(key, t);
     }
-    const raw = reply[0];
-    const pttl = reply[1];
     if (raw === null || raw === undefined || pttl === -2) {
       if (forGet) this.#s.misses++;
       return undefined;
