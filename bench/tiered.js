@@ -4,7 +4,7 @@
 // (127.0.0.1, free port, persistence off) and stops.
 //
 //   l1Hit        cache.get() served by L1 vs an awaited client.get()   target >= 50x faster
-//   l2Hit        cache.get() that misses L1 (one EVALSHA: value + PTTL; L1 fill) vs client.get()
+//   l2Hit        cache.get() that misses L1 (GET + PTTL pipelined, L1 fill) vs client.get()
 //                target <= 1.2x the cost, one call at a time and 32 calls in flight
 //   invalidation latency from a SET in another process to the key leaving this L1: p50/p99
 //   zipf         4 processes, getOrSet with the lock, Zipf(s) keys: loader calls saved

@@ -35,16 +35,13 @@ const TAG_V8 = 0x76; // 'v': v8.serialize() output follows
 const HDR_BUFFER = Buffer.from([TAG, TAG_BUFFER]);
 const HDR_V8 = Buffer.from([TAG, TAG_V8]);
 const TTL_MAX = 2 ** 46;
-// One L2 read: the value and its remaining ttl in one command (a GET and a
-// PTTL pipelined are two commands: measurably more client work per L1 miss).
-// A script copies the value through Lua, a cost that grows with its size, so
-// above SCRIPT_VALUE_MAX bytes it returns only the ttl and the length, and the
-// value follows with a plain GET (STRLEN already made Redis track the key).
-const SCRIPT_VALUE_MAX = 4096;
-const READ_SCRIPT = `local n = redis.call('STRLEN', KEYS[1])
-if n > ${SCRIPT_VALUE_MAX} then return {false, redis.call('PTTL', KEYS[1]), n} end
-return {redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1])}`;
-const READ_SHA = crypto.createHash('sha1').update(READ_SCRIPT).digest('hex');
+// The PTTL that rides along with an L2 read's GET carries no command timeout.
+// node-redis arms one per command (AbortSignal.timeout, commandOptions.timeout,
+// 5 s by default) that bounds its wait to be written to the socket; arming it
+// costs about as much as the rest of the command. The GET keeps the client's
+// timeout and is queued just before the PTTL, so a read whose GET cannot be
+// written in time still fails with it.
+const PTTL_OPTS = Object.freeze({ timeout: undefined });
 const LOCK_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
 function encodeValue(value) {
@@ -124,7 +121,6 @@ class TieredCache extends EventEmitter {
   #base; // the client the caller gave us; we only duplicate it
   #conn; // our connection: reads that fill L1, writes, locks (tracking on in RESP3 mode)
   #readOpts; // command options for reads: bulk strings as Buffers (slices of the socket chunk)
-  #scriptless = false; // the server refused READ_SCRIPT: reads are GET + PTTL
   #sub; // pub/sub fallback subscriber
   #cluster;
   #l1;
@@ -372,36 +368,19 @@ class TieredCache extends EventEmitter {
     return key;
   }
 
-  // One L2 read on the tracking connection: [raw value or null, PTTL].
-  // Normally one EVALSHA of READ_SCRIPT (the value and its remaining ttl in a
-  // single command; Redis tracks the key the script reads for this client);
-  // the plain pipelined GET + PTTL when the server refuses scripts.
+  // One L2 read on the tracking connection: [raw value (a Buffer) or null,
+  // PTTL], GET and PTTL pipelined (one round trip, one socket write). Raw
+  // sendCommand: no command parser, no client-side-cache eligibility lookup,
+  // the reply untransformed; bulk strings come as Buffers sliced from the
+  // socket chunk (no copy; decodeValue makes the one copy or string needed).
   #sendRead(rk) {
-    if (this.#scriptless) return this.#sendGetPttl(rk);
-    return this.#send(rk, ['EVALSHA', READ_SHA, '1', rk]).catch((err) => this.#readRetry(rk, err));
-  }
-
-  #send(rk, args) {
-    return this.#cluster
-      ? this.#conn.sendCommand(rk, false, args, this.#readOpts)
-      : this.#conn.sendCommand(args, this.#readOpts);
-  }
-
-  #sendGetPttl(rk) {
-    return Promise.all([this.#send(rk, ['GET', rk]), this.#send(rk, ['PTTL', rk])]);
-  }
-
-  // NOSCRIPT (script cache flushed, server restarted, another cluster
-  // master): EVAL once, which caches the script again. A server that refuses
-  // scripting (renamed or ACL-denied EVAL) is read with GET + PTTL from then on.
-  #readRetry(rk, err) {
-    const m = String(err && err.message);
-    if (/^NOSCRIPT/.test(m)) return this.#send(rk, ['EVAL', READ_SCRIPT, '1', rk]);
-    if (/unknown command|NOPERM|scripting|not allowed/i.test(m)) {
-      this.#scriptless = true;
-      return this.#sendGetPttl(rk);
+    if (this.#cluster) {
+      return Promise.all([
+        this.#conn.sendCommand(rk, false, ['GET', rk], this.#readOpts),
+        this.#conn.sendCommand(rk, false, ['PTTL', rk], PTTL_OPTS),
+      ]);
     }
-    throw err;
+    return Promise.all([this.#conn.sendCommand(['GET', rk], this.#readOpts), this.#conn.sendCommand(['PTTL', rk], PTTL_OPTS)]);
   }
 
   // L2 then L1 for one key, with the generation check: { value, ttl (ms; 0 =
@@ -412,21 +391,11 @@ class TieredCache extends EventEmitter {
     let reply;
     try {
       reply = await this.#sendRead(this.#prefix + key);
-    } catch (err) {
+    } finally {
       this.#end(key, t);
-      throw err;
     }
-    let raw = reply[0];
+    const raw = reply[0];
     const pttl = reply[1];
-    if (reply.length === 3) { // a large value: fetch it without the script
-      try {
-        raw = await this.#send(this.#prefix + key, ['GET', this.#prefix + key]);
-      } finally {
-        this.#end(key, t);
-      }
-    } else {
-      this.#end(key, t);
-    }
     if (raw === null || raw === undefined || pttl === -2) {
       if (forGet) this.#s.misses++;
       return undefined;
