@@ -416,7 +416,12 @@ class TieredCache extends EventEmitter {
   }
 
   #get(key) {
-    const v = this.#l1.get(key);
+    let v;
+    try {
+      v = this.#l1.get(key); // an L1 instance the caller closed throws: a rejection, as before
+    } catch (err) {
+      return Promise.reject(err);
+    }
     if (v !== undefined) { this.#s.l1Hits++; return Promise.resolve(v); }
     return this.#fetch(key, true);
   }
