@@ -35,6 +35,13 @@ const TAG_V8 = 0x76; // 'v': v8.serialize() output follows
 const HDR_BUFFER = Buffer.from([TAG, TAG_BUFFER]);
 const HDR_V8 = Buffer.from([TAG, TAG_V8]);
 const TTL_MAX = 2 ** 46;
+// The PTTL that rides along with an L2 read's GET carries no command timeout.
+// node-redis arms one per command (AbortSignal.timeout, commandOptions.timeout,
+// 5 s by default) that bounds its wait to be written to the socket; arming it
+// costs about as much as the rest of the command. The GET keeps the client's
+// timeout and is queued just before the PTTL, so a read whose GET cannot be
+// written in time still fails with it.
+const PTTL_OPTS = Object.freeze({ timeout: undefined });
 const LOCK_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
 function encodeValue(value) {
@@ -113,7 +120,7 @@ function makeProvider(redis, hooks) {
 class TieredCache extends EventEmitter {
   #base; // the client the caller gave us; we only duplicate it
   #conn; // our connection: reads that fill L1, writes, locks (tracking on in RESP3 mode)
-  #bin; // #conn with bulk strings mapped to Buffers
+  #readOpts; // command options for reads: bulk strings as Buffers (slices of the socket chunk)
   #sub; // pub/sub fallback subscriber
   #cluster;
   #l1;
@@ -249,7 +256,7 @@ class TieredCache extends EventEmitter {
     const redis = loadRedis();
     this.#conn = this.#duplicate(extra);
     this.#watch(this.#conn);
-    this.#bin = this.#conn.withTypeMapping({ [redis.RESP_TYPES.BLOB_STRING]: Buffer });
+    this.#readOpts = { typeMapping: { [redis.RESP_TYPES.BLOB_STRING]: Buffer } };
     // node-redis retries a failed handshake forever; a server that refuses
     // RESP3 must end connect() so that 'auto' can fall back to pub/sub.
     let onError;
@@ -361,26 +368,43 @@ class TieredCache extends EventEmitter {
     return key;
   }
 
-  // Reads L2 on the tracking connection: value and remaining ttl (ms; 0 = no
-  // expiry). Returns undefined on a miss. Throws on a Redis failure.
-  async #readL2(key) {
-    const rk = this.#prefix + key;
-    const [raw, pttl] = await Promise.all([this.#bin.get(rk), this.#conn.pTTL(rk)]);
-    if (raw === null || raw === undefined || pttl === -2) return undefined;
-    return { value: decodeValue(raw), ttl: pttl === -1 ? 0 : pttl };
+  // One L2 read on the tracking connection: [raw value (a Buffer) or null,
+  // PTTL], GET and PTTL pipelined (one round trip, one socket write). Raw
+  // sendCommand: no command parser, no client-side-cache eligibility lookup,
+  // the reply untransformed; bulk strings come as Buffers sliced from the
+  // socket chunk (no copy; decodeValue makes the one copy or string needed).
+  #sendRead(rk) {
+    if (this.#cluster) {
+      return Promise.all([
+        this.#conn.sendCommand(rk, false, ['GET', rk], this.#readOpts),
+        this.#conn.sendCommand(rk, false, ['PTTL', rk], PTTL_OPTS),
+      ]);
+    }
+    return Promise.all([this.#conn.sendCommand(['GET', rk], this.#readOpts), this.#conn.sendCommand(['PTTL', rk], PTTL_OPTS)]);
   }
 
-  // L2 then L1 for one key, with the generation check. Undefined on a miss.
-  async #fetch(key) {
+  // L2 then L1 for one key, with the generation check: { value, ttl (ms; 0 =
+  // no expiry) }, or undefined on a miss; for get() (forGet) the value itself,
+  // counted (one async frame between get() and the reply). Throws on a Redis failure.
+  async #fetch(key, forGet) {
     const t = this.#begin(key);
-    let hit;
+    let reply;
     try {
-      hit = await this.#readL2(key);
+      reply = await this.#sendRead(this.#prefix + key);
     } finally {
-      const clean = this.#end(key, t);
-      if (hit !== undefined && clean) this.#fillL1(key, hit.value, hit.ttl);
+      this.#end(key, t);
     }
-    return hit;
+    const raw = reply[0];
+    const pttl = reply[1];
+    if (raw === null || raw === undefined || pttl === -2) {
+      if (forGet) this.#s.misses++;
+      return undefined;
+    }
+    const value = decodeValue(raw);
+    const ttl = pttl === -1 ? 0 : pttl;
+    if (t.f.gen === t.gen && t.epoch === this.#epoch) this.#fillL1(key, value, ttl);
+    if (forGet) { this.#s.l2Hits++; return value; }
+    return { value, ttl };
   }
 
   /** The value, or undefined on a miss. A Redis failure rejects. */
@@ -391,13 +415,15 @@ class TieredCache extends EventEmitter {
     return this.#get(key);
   }
 
-  async #get(key) {
-    const v = this.#l1.get(key);
-    if (v !== undefined) { this.#s.l1Hits++; return v; }
-    const hit = await this.#fetch(key);
-    if (hit === undefined) { this.#s.misses++; return undefined; }
-    this.#s.l2Hits++;
-    return hit.value;
+  #get(key) {
+    let v;
+    try {
+      v = this.#l1.get(key); // an L1 instance the caller closed throws: a rejection, as before
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (v !== undefined) { this.#s.l1Hits++; return Promise.resolve(v); }
+    return this.#fetch(key, true);
   }
 
   #ttlOf(name, options) {

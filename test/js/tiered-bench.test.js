@@ -14,13 +14,15 @@ test('memctl bench --tiered --tiny --json reports every figure', { skip: redisMi
   const r = JSON.parse(run.stdout);
   assert.equal(r.mode, 'tiny');
   const { hits, invalidation, zipf } = r.results;
-  for (const v of [hits.rawGetNs, hits.l1HitNs, hits.l2HitNs, hits.l1Speedup, hits.l2Cost, invalidation.p50Ms, invalidation.p99Ms]) {
+  for (const v of [hits.rawGetNs, hits.l1HitNs, hits.l2HitNs, hits.l1Speedup, hits.l2Cost,
+    hits.rawGetInFlightNs, hits.l2HitInFlightNs, hits.l2CostInFlight, invalidation.p50Ms, invalidation.p99Ms]) {
     assert.ok(Number.isFinite(v) && v > 0, `figure ${v}`);
   }
+  assert.equal(hits.inFlight, 32);
   assert.equal(invalidation.samples, 20);
   assert.equal(zipf.processes, 4);
   assert.equal(zipf.requests, 2000);
   assert.ok(zipf.loaderCalls >= 1 && zipf.loaderCalls <= zipf.requests);
-  assert.deepEqual(Object.keys(r.targets).sort(), ['l1Hit', 'l2Hit']);
+  assert.deepEqual(Object.keys(r.targets).sort(), ['l1Hit', 'l2Hit', 'l2HitInFlight']);
   for (const t of Object.values(r.targets)) assert.equal(typeof t.pass, 'boolean');
 });

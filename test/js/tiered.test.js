@@ -114,6 +114,29 @@ if (missing) {
     assert.deepEqual(errors, []);
   });
 
+  test('large values read from L2 (a 100 KB Buffer, strings around 4 KiB) are tracked, with ttls agreeing', async () => {
+    const { cache: a } = await make();
+    const { cache: b } = await make({ prefix: a.prefix });
+    const big = 'y'.repeat(4097);
+    const bigBuf = Buffer.alloc(100_000, 7);
+    await a.set('s', big, { ttl: 8000 });
+    await a.set('b', bigBuf);
+    await a.set('edge', 'z'.repeat(4096));
+    assert.equal(await b.get('s'), big);
+    assert.deepEqual(await b.get('b'), bigBuf);
+    assert.equal(await b.get('edge'), 'z'.repeat(4096));
+    assert.equal(b.stats().l2Hits, 3);
+    const l1 = b.l1.getRemainingTTL('s');
+    const pttl = Number(server.cli('PTTL', `${a.prefix}s`));
+    assert.ok(l1 > 0 && l1 <= 8000 && Math.abs(l1 - pttl) < 2000, `L1 ttl ${l1} vs redis ${pttl}`);
+    assert.ok(b.l1.has('b') && b.l1.has('s'));
+    server.cli('SET', `${a.prefix}s`, 'small now');
+    server.cli('DEL', `${a.prefix}b`);
+    await until(() => !b.l1.has('s') && !b.l1.has('b'), 10_000, 'invalidation of the large keys');
+    assert.equal(await b.get('s'), 'small now');
+    assert.equal(await b.get('b'), undefined);
+  });
+
   test("'auto' falls back to pub/sub when the server refuses RESP3 (HELLO disabled)", async () => {
     const old = await startServer({ extra: ['--rename-command', 'HELLO', ''] });
     const caches = [];
