@@ -9,10 +9,11 @@
 // Zipf >= 1.6x one process (judged for the default policy, 'sieve', whose
 // gets take no lock; 'lru', whose every get locks and relinks, is reported
 // next to it); get >= 20x a one-at-a-time redis GET; 4 processes sharing 1M
-// entries <= 1.2x the memory of one process holding them. Memory is PSS net
-// of each process's baseline, taken after a warm-up that allocates and drops
-// the same strings the measured loop does (so V8's grown young generation is
-// in the baseline, not counted as cache memory); raw totals are printed too.
+// entries <= 1.2x the memory of one process holding them. A process's share
+// is its PSS growth while it attaches and reads every entry, less the growth
+// of its V8 heap (the read loop's garbage: SharedCache keeps nothing on the
+// heap); the segment's own PSS is printed next to it, raw totals are in the
+// JSON. lru-cache (4 private copies) is charged its whole PSS growth.
 // Speed verdicts need a quiet machine (bench/quiet.js); a busy run prints its
 // figures as "not judged".
 const { spawn, spawnSync } = require('node:child_process');
@@ -20,7 +21,7 @@ const net = require('node:net');
 const fs = require('node:fs');
 const path = require('node:path');
 const { SharedCache, LRUCache } = require('..');
-const { QuietMeter, describe: describeQuiet } = require('./quiet');
+const { QuietMeter, describe: describeQuiet, preflight } = require('./quiet');
 
 const SELF = __filename;
 const MiB = 1024 * 1024;
@@ -201,21 +202,41 @@ async function versusRedis(sz) {
 
 // A child that reports its PSS before and after holding the entries: either
 // attaching to the shared cache (and reading every entry), or filling its own
-// lru-cache (npm) with the same data. It waits for `holdMs` so that the
-// processes of one measurement map the segment at the same time.
-// Allocates and drops what the measured loop allocates (keys and 100-byte
-// values), so the runtime's young generation has its working size before the
-// baseline is read.
-function warmRuntime(n) {
-  let keep = 0;
-  for (let i = 0; i < n; i++) keep += (`k${i}` + value(i)).length;
-  return keep;
+// lru-cache (npm) with the same data. The processes of one measurement
+// meet at a barrier (files in a group directory) before and after measuring.
+// Waits until `size` processes of the group directory have reached `step`.
+async function barrier(dir, step, size) {
+  fs.writeFileSync(path.join(dir, `${step}-${process.pid}`), '');
+  const deadline = Date.now() + 120000;
+  while (fs.readdirSync(dir).filter((f) => f.startsWith(`${step}-`)).length < size) {
+    if (Date.now() > deadline) throw new Error(`barrier ${step}: timed out`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
+// PSS of the segment's mapping alone (/dev/shm/memctl-*), from smaps.
+function segmentPss() {
+  try {
+    let total = 0, inSeg = false;
+    for (const line of fs.readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+      if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) inSeg = line.includes('/memctl-');
+      else if (inSeg && line.startsWith('Pss:')) total += Number(line.split(/\s+/)[1]) * 1024;
+    }
+    return total;
+  } catch {
+    return 0;
+  }
+}
+
+const heapTotal = () => require('node:v8').getHeapStatistics().total_heap_size;
+
 async function memChild(p) {
-  warmRuntime(p.n);
+  // the baseline too is read while the whole group runs (shared libraries'
+  // pages are divided among the same processes at both readings)
+  await barrier(p.group, 'start', p.size);
   global.gc();
   const base = pss();
+  const baseHeap = heapTotal();
   let keep;
   if (p.kind === 'shared') {
     keep = new SharedCache({ name: p.name });
@@ -226,9 +247,20 @@ async function memChild(p) {
     for (let i = 0; i < p.n; i++) keep.set(`k${i}`, value(i));
   }
   global.gc();
-  await new Promise((r) => setTimeout(r, p.holdMs));
+  // Every process of the group measures while all of them map the segment:
+  // PSS divides a shared page among the processes mapping it at that moment,
+  // so one that measured after another had exited would be charged more.
+  await barrier(p.group, 'ready', p.size);
   const after = pss();
-  return { base, after, net: after - base, held: keep.size };
+  // The shared cache holds nothing on the V8 heap (bench --quick measures 0
+  // B/entry), so for it the V8 heap's growth is the loop's garbage, not the
+  // cache: its net is PSS growth less heap growth. lru-cache's entries live
+  // on the heap: its net is the whole PSS growth.
+  const heapGrowth = heapTotal() - baseHeap;
+  const net = p.kind === 'shared' ? after - base - heapGrowth : after - base;
+  const seg = p.kind === 'shared' ? segmentPss() : 0;
+  await barrier(p.group, 'measured', p.size);
+  return { base, after, net, heapGrowth, segmentPss: seg, held: keep.size };
 }
 
 // A child fills the cache and exits, so no process maps the segment between
@@ -246,15 +278,20 @@ async function memory(sz) {
   const name = uniqueName('mem');
   try {
     const { segmentBytes } = await runChild('fill', { name, n: sz.memEntries, maxBytes: Math.max(64 * MiB, sz.memEntries * 160) });
-    const holdMs = 1500;
+    const group = (size) => fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'memctl-bench-'));
     const sum = (rs, f) => rs.reduce((a, r) => a + r[f], 0);
-    const oneShared = await runChild('mem', { kind: 'shared', name, n: sz.memEntries, holdMs: 200 });
-    const fourShared = await Promise.all([0, 1, 2, 3].map(() => runChild('mem', { kind: 'shared', name, n: sz.memEntries, holdMs })));
-    const fourOwn = await Promise.all([0, 1, 2, 3].map(() => runChild('mem', { kind: 'lru-cache', n: sz.memEntries, holdMs })));
+    const g1 = group(), g4 = group(), g4own = group();
+    const oneShared = await runChild('mem', { kind: 'shared', name, n: sz.memEntries, group: g1, size: 1 });
+    const fourShared = await Promise.all([0, 1, 2, 3].map(() => runChild('mem', { kind: 'shared', name, n: sz.memEntries, group: g4, size: 4 })));
+    const fourOwn = await Promise.all([0, 1, 2, 3].map(() => runChild('mem', { kind: 'lru-cache', n: sz.memEntries, group: g4own, size: 4 })));
+    for (const g of [g1, g4, g4own]) fs.rmSync(g, { recursive: true, force: true });
     return {
       entries: sz.memEntries,
       segmentBytes,
       oneProcessNetBytes: oneShared.net,
+      oneProcessSegmentPss: oneShared.segmentPss,
+      fourSharedSegmentPss: sum(fourShared, 'segmentPss'),
+      fourSharedHeapGrowth: sum(fourShared, 'heapGrowth'),
       fourSharedNetBytes: sum(fourShared, 'net'),
       fourSharedRawBytes: sum(fourShared, 'after'),
       fourLruCacheNetBytes: sum(fourOwn, 'net'),
@@ -281,10 +318,16 @@ async function main(args) {
   const sz = sizes(tiny);
   const report = { mode: tiny ? 'tiny' : 'full', platform: process.platform };
   const meter = new QuietMeter();
+  // The load average lags by a minute: before each speed section, wait (up to
+  // 90 s) for the load of what ran before to fade.
+  const settle = () => (tiny ? null : preflight(meter, { ms: 1000, waitForLoadMs: 90e3 }));
+  await settle();
   const single = meter.runSync(() => singleProcess(sz));
   report.single = { ...single.value, quiet: single.quiet };
+  await settle();
   const sieve = await meter.run(() => scaling(sz, 'sieve'));
   report.scaling = { ...sieve.value, quiet: sieve.quiet };
+  await settle();
   const lru = await meter.run(() => scaling(sz, 'lru'));
   report.scalingLru = { ...lru.value, quiet: lru.quiet };
   report.redis = await versusRedis(sz);
@@ -301,7 +344,7 @@ async function main(args) {
     `90/10 Zipf, 'lru' (every get locks): 2 processes ${fmt(r.scalingLru.twoProcessesOpsPerSec)}/s vs 1 process ${fmt(r.scalingLru.oneProcessOpsPerSec)}/s = ${r.scalingLru.ratio.toFixed(2)}x (reported, not judged)`,
     r.redis.skipped ? `redis:          skipped (${r.redis.skipped})`
       : `redis GET:      SharedCache ${fmt(r.redis.sharedGetsPerSec)}/s vs redis one at a time ${fmt(r.redis.redisOneAtATimePerSec)}/s = ${r.redis.ratioOneAtATime.toFixed(1)}x (target >= 20x) ${verdict(r.redis.ratioOneAtATime, 20)}; 100 in flight ${fmt(r.redis.redis100InFlightPerSec)}/s = ${r.redis.ratio100InFlight.toFixed(1)}x`,
-    `memory (${r.memory.entries} entries, PSS net of each runtime): 4 sharing ${(r.memory.fourSharedNetBytes / MiB).toFixed(1)} MiB vs 1 process ${(r.memory.oneProcessNetBytes / MiB).toFixed(1)} MiB = ${r.memory.ratio.toFixed(2)}x (target <= 1.2x) ${verdict(r.memory.ratio, 1.2, true)}; 4 lru-caches ${(r.memory.fourLruCacheNetBytes / MiB).toFixed(1)} MiB`,
+    `memory (${r.memory.entries} entries, PSS growth less V8 heap growth; segment PSS 4 x ${(r.memory.fourSharedSegmentPss / MiB).toFixed(1)} vs 1 x ${(r.memory.oneProcessSegmentPss / MiB).toFixed(1)} MiB): 4 sharing ${(r.memory.fourSharedNetBytes / MiB).toFixed(1)} MiB vs 1 process ${(r.memory.oneProcessNetBytes / MiB).toFixed(1)} MiB = ${r.memory.ratio.toFixed(2)}x (target <= 1.2x) ${verdict(r.memory.ratio, 1.2, true)}; 4 lru-caches ${(r.memory.fourLruCacheNetBytes / MiB).toFixed(1)} MiB`,
   ];
   console.log(lines.join('\n'));
   return 0;
