@@ -307,10 +307,8 @@ size_t mc_cache_entry_charge(size_t klen, size_t vlen, int has_exp, int own_ttl)
   return charge_of(units_of(raw_size(klen, vlen, has_exp, own_ttl)));
 }
 
-static inline void decode(const uint8_t *e, meta *m) {
-  uint64_t k, v;
-  size_t off = LINK_BYTES + get_varint(e + LINK_BYTES, &k);
-  off += get_varint(e + off, &v);
+/* *m from a block's two length words and the offset of its key. */
+static inline void meta_of(uint64_t k, uint64_t v, size_t off, meta *m) {
   m->klen = (size_t)(k >> 2);
   m->own_ttl = (int)((k >> 1) & 1);
   m->has_exp = (int)(k & 1);
@@ -318,6 +316,13 @@ static inline void decode(const uint8_t *e, meta *m) {
   m->tag = (unsigned)(v & 15);
   m->key_off = off;
   m->units = units_of(off + m->klen + m->vlen + (m->has_exp ? 6 : 0) + (m->own_ttl ? 6 : 0));
+}
+
+static inline void decode(const uint8_t *e, meta *m) {
+  uint64_t k, v;
+  size_t off = LINK_BYTES + get_varint(e + LINK_BYTES, &k);
+  off += get_varint(e + off, &v);
+  meta_of(k, v, off, m);
 }
 
 static inline uint64_t expiry_of(const uint8_t *e, const meta *m) {
@@ -1338,12 +1343,7 @@ static int racy_match(const mc_cache *c, uint32_t ref, size_t bound, const void 
   size_t avail = bound - at_b, off = LINK_BYTES;
   uint64_t k, v;
   if (varint_in(e, avail, &off, &k) || varint_in(e, avail, &off, &v)) return -1;
-  m->klen = (size_t)(k >> 2);
-  m->own_ttl = (int)((k >> 1) & 1);
-  m->has_exp = (int)(k & 1);
-  m->vlen = (size_t)(v >> 4);
-  m->tag = (unsigned)(v & 15);
-  m->key_off = off;
+  meta_of(k, v, off, m); /* unsigned arithmetic: garbage lengths are caught below */
   if (m->klen > avail || m->vlen > avail ||
       off + m->klen + m->vlen + (m->has_exp ? 6 : 0) + (m->own_ttl ? 6 : 0) > avail)
     return -1;

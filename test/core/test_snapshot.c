@@ -515,7 +515,9 @@ static void test_dominators_match_definition_on_random_graphs(void **state) {
 
 /* ---- diff and leaks ------------------------------------------------------------ */
 
-static mc_snap *small_snapshot(const uint32_t *ids, const uint32_t *names, int n) {
+/* The text of a snapshot with a root and n objects (ids, names 1 = Foo,
+ * 2 = Bar, self size 8 * name), each a property 'leak' of the root. */
+static char *small_text(const uint32_t *ids, const uint32_t *names, int n, size_t *len) {
   static const char *const strs[] = { "", "Foo", "Bar", "leak" };
   sg_node nodes[16];
   sg_edge edges[16];
@@ -524,8 +526,12 @@ static mc_snap *small_snapshot(const uint32_t *ids, const uint32_t *names, int n
     nodes[i] = (sg_node){ NT_OBJECT, names[i - 1], ids[i - 1], 8u * names[i - 1] };
     edges[i - 1] = (sg_edge){ 0, ET_PROPERTY, 3, i };
   }
+  return sg_write(nodes, n + 1, edges, n, strs, 4, 0, len);
+}
+
+static mc_snap *small_snapshot(const uint32_t *ids, const uint32_t *names, int n) {
   size_t len;
-  char *text = sg_write(nodes, n + 1, edges, n, strs, 4, 0, &len);
+  char *text = small_text(ids, names, n, &len);
   mc_snap *s = parse_ok(text, len);
   free(text);
   return s;
@@ -864,20 +870,10 @@ static void test_nodes_only_parse_matches_full_parse(void **state) {
   /* the diff of two nodes-only parses equals the diff of two full ones */
   const uint32_t ia[] = { 3, 5, 7, 9 }, na[] = { 1, 1, 2, 2 };
   const uint32_t ib[] = { 5, 9, 11, 13, 15 }, nb[] = { 1, 2, 1, 1, 2 };
-  static const char *const strs[] = { "", "Foo", "Bar", "leak" };
   mc_snap *full[2], *lite[2];
   for (int k = 0; k < 2; k++) {
-    const uint32_t *ids = k ? ib : ia, *names = k ? nb : na;
-    int n = k ? 5 : 4;
-    sg_node nodes[8];
-    sg_edge edges[8];
-    nodes[0] = (sg_node){ NT_SYNTHETIC, 0, 1, 0 };
-    for (int i = 1; i <= n; i++) {
-      nodes[i] = (sg_node){ NT_OBJECT, names[i - 1], ids[i - 1], 8u * names[i - 1] };
-      edges[i - 1] = (sg_edge){ 0, ET_PROPERTY, 3, i };
-    }
     size_t len;
-    char *text = sg_write(nodes, n + 1, edges, n, strs, 4, 0, &len);
+    char *text = k ? small_text(ib, nb, 5, &len) : small_text(ia, na, 4, &len);
     full[k] = parse_ok(text, len);
     assert_int_equal(parse_nodes_only(text, len, 5, &lite[k]), MC_SNAP_OK);
     free(text);
