@@ -169,7 +169,7 @@ static napi_value StringOut(napi_env env, const uint8_t *p, size_t n, bool utf16
 // ---- keys -----------------------------------------------------------------
 
 static bool EncodeKeyString(napi_env env, napi_value v, Utf16 &s, Key *k) {
-  if (!s.Finish(env, v, k->units, KEY_STACK)) {
+  if (!s.Finish(env, v, k->units, KEY_UNITS_CAP)) {
     ThrowStatus(env, MC_CACHE_ENOMEM);
     return false;
   }
@@ -263,7 +263,7 @@ static bool ReadOtherKey(napi_env env, napi_value v, Key *k) {
 // no napi_typeof is needed.
 bool ReadKey(napi_env env, napi_value v, Key *k) {
   Utf16 s;
-  napi_status st = napi_get_value_string_utf16(env, v, k->units, KEY_STACK, &s.len);
+  napi_status st = napi_get_value_string_utf16(env, v, k->units, KEY_UNITS_CAP, &s.len);
   if (st == napi_ok) return EncodeKeyString(env, v, s, k);
   double d;
   if (napi_get_value_double(env, v, &d) == napi_ok) {

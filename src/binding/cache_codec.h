@@ -57,10 +57,13 @@ struct Utf16 {
 };
 
 // Keys up to KEY_STACK units (4 KB URL-like keys included) are read once,
-// into the stack, with no allocation.
-enum { KEY_STACK = 4096 };
+// into the stack, with no allocation. Node-API writes at most cap - 1 units
+// and a NUL, and a read that returns cap - 1 units may have been truncated
+// (Utf16::Finish then asks for the length and reads again): KEY_STACK units
+// need a cap of KEY_STACK + 2.
+enum { KEY_STACK = 4096, KEY_UNITS_CAP = KEY_STACK + 2 };
 struct Key {
-  char16_t units[KEY_STACK];
+  char16_t units[KEY_UNITS_CAP];
   uint8_t stack[1 + 2 * KEY_STACK];
   uint8_t *heap = nullptr;
   const uint8_t *data = nullptr;
