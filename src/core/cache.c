@@ -31,16 +31,21 @@
 #define REGION_MAGIC 0x6d656d63746c4331ULL /* "memctlC1" */
 #define ALIGN64(x) (((x) + 63) & ~(uint64_t)63)
 
-/* Everything that changes, pointer-free (it may live in a shared region). */
+/* A cache's state, pointer-free (it may live in a shared region). Ordered
+ * by who touches it, in 64-byte lines (a region's state is 64-aligned): in
+ * region mode other processes read lines 0-1 without the lock on every get,
+ * so they hold only what changes rarely (top while the arena grows, n_exp
+ * when an entry with an expiry comes or goes: written only on a change), and
+ * every set writes lines 2-3 (its scalars and counts), so they hold those
+ * together. A set by one process then moves few lines out of the others'
+ * CPU caches. */
 typedef struct {
-  mc_cache_config cfg;
-  uint64_t seed[2];
+  mc_cache_config cfg;          /* line 0: fixed at creation */
+  uint64_t seed[2];             /* line 1: read by every get */
   uint64_t top;                 /* arena bytes handed out, from 0 */
-  uint32_t free_head[MAX_CLASS + 1];
-  uint64_t free_bits[CLASS_WORDS];
-  uint32_t large_free[LARGE_LISTS];
-  uint32_t head, tail, sweep, hand; /* block refs; 0 = none */
   uint64_t n_exp;               /* live entries with an expiry */
+  uint8_t pad_read[32];
+  uint32_t head, tail, sweep, hand; /* lines 2-3: block refs; 0 = none */
   /* The next eviction victim's hash, computed ahead (see prepare_eviction);
    * valid while victim_ref is live. */
   uint32_t victim_ref, victim_h32;
@@ -51,9 +56,14 @@ typedef struct {
   /* The block a set is writing (valid while mutating): a writer that dies
    * leaves it half written, so repair drops it. */
   uint32_t writing_ref;
-  uint32_t pad[3];
   mc_cache_stats st;
+  uint64_t free_bits[CLASS_WORDS]; /* then the free lists */
+  uint32_t free_head[MAX_CLASS + 1];
+  uint32_t large_free[LARGE_LISTS];
 } state;
+
+_Static_assert(offsetof(state, head) == 128 && offsetof(state, free_bits) == 256,
+               "lines 0-1 hold what a lock-free get reads, lines 2-3 what every set writes");
 
 /* Region header: written once by region_init, immutable afterwards. */
 typedef struct {
@@ -1033,7 +1043,7 @@ static int insert_new(mc_cache *c, const put_op *op) {
   s->st.entries++;
   s->st.bytes += charge;
   s->st.sets++;
-  s->n_exp += (uint64_t)op->has_exp;
+  if (op->has_exp) s->n_exp++;
   return MC_CACHE_OK;
 }
 
@@ -1067,7 +1077,7 @@ static int update_at(mc_cache *c, uint64_t pos, const put_op *op) {
   s->writing_ref = target;
   write_entry(at(c, target), op);
   HOOK(MC_CACHE_HOOK_SET_WRITTEN);
-  s->n_exp += (uint64_t)op->has_exp - (uint64_t)m.has_exp;
+  if (op->has_exp != m.has_exp) s->n_exp += (uint64_t)op->has_exp - (uint64_t)m.has_exp;
   s->st.bytes = s->st.bytes - old_charge + charge;
   s->st.sets++;
   return MC_CACHE_OK;

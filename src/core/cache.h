@@ -186,7 +186,7 @@ void mc_cache_log_reset(mc_cache *c);
  * Every operation of this header works on a region handle as on a heap
  * cache. Locking between processes is the caller's job. */
 
-#define MC_CACHE_REGION_VERSION 3u
+#define MC_CACHE_REGION_VERSION 4u
 #define MC_CACHE_MIN_CHARGE (16u + MC_CACHE_INDEX_CHARGE) /* smallest entry */
 
 /* Bytes a region for cfg needs, or 0 if cfg is invalid for region mode. */
