@@ -4,6 +4,7 @@
 // Prints progress lines `COUNT <n>` (max-entries only) and one final line
 // `RESULT <json>` on stdout, written synchronously so that the last COUNT is
 // on the pipe even if the process dies of an out-of-memory abort.
+const { median } = require('./stats');
 const fs = require('fs');
 const v8 = require('v8');
 const { PerformanceObserver, constants } = require('perf_hooks');
@@ -13,11 +14,6 @@ const { loadLib } = require('./cache-libs');
 const now = () => Number(process.hrtime.bigint()) / 1e6; // ms
 const emit = (line) => fs.writeSync(1, line + '\n');
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 function fullGc(times = 2) {
   for (let i = 0; i < times; i++) global.gc();

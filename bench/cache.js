@@ -10,6 +10,7 @@
 // targets are judged only on rounds whose memctl and lru-cache runs were both
 // quiet. See HELP below and docs/benchmarks.md.
 //   (--tiny: tiny sizes, for the smoke test only)
+const { median } = require('./stats');
 const { spawn } = require('child_process');
 const os = require('os');
 const path = require('path');
@@ -301,12 +302,6 @@ function summarize(jobId, r) {
 
 // ---------------------------------------------------------------- results
 
-function median(xs) {
-  const s = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
-  if (!s.length) return null;
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 // A cell's median: for timing figures over the runs that were quiet only
 // (busyMedian, over all runs, is kept for the record and shown marked '~'

@@ -15,6 +15,7 @@
 // default heap is ~85 MB. The new end() is also timed in parts (V8 building
 // the snapshot, V8 serializing it, the parse, the diff), with the bound the
 // build time alone puts on any end() that takes a V8 heap snapshot.
+const { median } = require('./stats');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -122,7 +123,6 @@ function checkEqualDiff(grow) {
   }
 }
 
-const median = (xs) => xs.slice().sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 
 async function main(args) {
   const smoke = args.includes('--smoke');

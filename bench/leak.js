@@ -17,6 +17,7 @@
 //
 // A second table gives the cost of the pieces the watcher runs per GC and per
 // tick, measured in this process.
+const { median } = require('./stats');
 const { spawnSync } = require('child_process');
 const path = require('path');
 const quiet = require('./quiet');
@@ -128,11 +129,6 @@ function runChild(meter, blocks, steps, stress, observed) {
   return { ...JSON.parse(res.stdout.trim().split('\n').pop()), quiet: q };
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 // ns per call of the pieces the watcher runs, in this process.
 function micro() {

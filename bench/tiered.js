@@ -12,6 +12,7 @@
 // Options: --tiny (smoke sizes, figures meaningless), --json.
 // Needs redis-server and redis-cli (Debian: redis-server redis-tools) and the
 // `redis` package. Run it alone on a quiet machine: its figures are latencies.
+const { median } = require('./stats');
 const path = require('node:path');
 const { startServer, startWorker } = require(path.join(__dirname, '..', 'test', 'js', 'helpers', 'redis.js'));
 
@@ -21,7 +22,6 @@ function sizes(tiny) {
     : { ops: 10_000, rounds: 20, flight: 32, flightOps: 500, inval: 2_000, zipfKeys: 10_000, zipfRequests: 50_000, loaderMs: 2 };
 }
 
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 
 // ns per awaited call of fn over `ops` calls.

@@ -14,6 +14,11 @@ test('memctl bench --shared --tiny --json reports every section', () => {
   assert.strictEqual(r.mode, 'tiny');
   assert.ok(r.single.sharedGetsPerSec > 0 && r.single.lruGetsPerSec > 0 && r.single.target === 0.7);
   assert.ok(r.scaling.oneProcessOpsPerSec > 0 && r.scaling.twoProcessesOpsPerSec > 0 && r.scaling.target === 1.6);
+  assert.strictEqual(r.scaling.rounds.length, 1);
+  for (const ref of [r.scaling.privateSegments, r.scaling.getsOnly]) {
+    assert.ok(ref.oneProcessOpsPerSec > 0 && ref.twoProcessesOpsPerSec > 0 && ref.ratio > 0 && ref.rounds.length === 1);
+  }
+  assert.strictEqual(r.scalingLru.privateSegments, undefined);
   if (!r.redis.skipped) {
     assert.ok(r.redis.redisOneAtATimePerSec > 0 && r.redis.redis100InFlightPerSec > 0 && r.redis.target === 20);
   }
