@@ -457,7 +457,7 @@ function evaluateTargets(results, params, full, thresholds) {
   const lruHeap = cellOf('lru-cache', 'heapPerEntry1m');
   t.push({
     id: 'heap1m', target: `${c(params.mem1m.n)} entries: V8 heap growth < 1 MiB in total`,
-    measured: heapBytes == null ? null : `${(heapBytes / MIB).toFixed(3)} MiB (lru-cache ${lruHeap && lruHeap.heapBytes != null ? (lruHeap.heapBytes / MIB).toFixed(0) + ' MiB' : 'n/a'})`,
+    measured: heapBytes == null ? null : `${fixed(heapBytes / MIB, 3)} MiB (lru-cache ${lruHeap && lruHeap.heapBytes != null ? (lruHeap.heapBytes / MIB).toFixed(0) + ' MiB' : 'n/a'})`,
     value: heapBytes, pass: heapBytes == null ? null : heapBytes < MIB,
   });
   const rss = v('memctl', 'rssPerEntry1m');
@@ -551,8 +551,15 @@ function fmtPct(x) {
   return x == null ? '-' : `${(x * 100).toFixed(1)}%`;
 }
 
+// x.toFixed(digits) without a sign on a figure that rounds to zero: a heap
+// growth of -3 bytes over 1M entries reads 0.0, not -0.0.
+function fixed(x, digits) {
+  const s = x.toFixed(digits);
+  return /^-0\.?0*$/.test(s) ? s.slice(1) : s;
+}
+
 function fmtNum(x, digits) {
-  return x == null ? '-' : x.toFixed(digits);
+  return x == null ? '-' : fixed(x, digits);
 }
 
 // A cell's figure: the quiet median, else '~' and the median of busy runs
@@ -565,7 +572,7 @@ function fmtCell(col, cell) {
   switch (col.unit) {
     case 'ops/s': return fmtOps(m) + (cell.timeCapped ? '*' : '');
     case 'ratio': return fmtPct(m);
-    case 'B/entry': return Math.abs(m) < 10 ? m.toFixed(1) : m.toFixed(0);
+    case 'B/entry': return Math.abs(m) < 10 ? fixed(m, 1) : fixed(m, 0);
     case 'ms': return m < 10 ? m.toFixed(2) : m.toFixed(0);
     case 'entries': {
       const tag = { oom: ' (OOM)', 'heap-limit': ' (heap full)', error: ' (Map full)', limit: '', 'time-limit': ' (time)', crash: ' (crash)' }[cell.reason] || '';
@@ -617,7 +624,7 @@ function ratioTable(report, group, ref, md) {
 }
 
 function fmtRatio(r) {
-  return r >= 100 ? `${r.toFixed(0)}x` : Math.abs(r) >= 0.1 ? `${r.toFixed(2)}x` : `${r.toFixed(3)}x`;
+  return r >= 100 ? `${fixed(r, 0)}x` : Math.abs(r) >= 0.1 ? `${fixed(r, 2)}x` : `${fixed(r, 3)}x`;
 }
 
 // The key-shape matrix: memctl and lru-cache per shape and size, get and set.
