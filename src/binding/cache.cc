@@ -522,15 +522,15 @@ static napi_value CacheGetEx(napi_env env, napi_callback_info info) {
   return ValueOut(env, v.val, v.vlen, v.tag, false);
 }
 
-napi_value HasResult(napi_env env, mc_cache *c, const Key &k) {
+napi_value HasResult(napi_env env, mc_cache *c, const Key &k, uint64_t hash) {
   mc_cache_view v;
-  int r = mc_cache_get(c, k.data, k.len, NowMs(env, c),
-                       MC_CACHE_PEEK | MC_CACHE_NO_STATS | MC_CACHE_KEEP_STALE, &v);
+  int r = mc_cache_get_hashed(c, k.data, k.len, hash, NowMs(env, c),
+                              MC_CACHE_PEEK | MC_CACHE_NO_STATS | MC_CACHE_KEEP_STALE, &v);
   return Bool(env, r == MC_CACHE_HIT);
 }
 
-napi_value DeleteResult(napi_env env, mc_cache *c, const Key &k) {
-  return Bool(env, mc_cache_delete(c, k.data, k.len, NowMs(env, c)) == 1);
+napi_value DeleteResult(napi_env env, mc_cache *c, const Key &k, uint64_t hash) {
+  return Bool(env, mc_cache_delete_hashed(c, k.data, k.len, hash, NowMs(env, c)) == 1);
 }
 
 static napi_value CacheHas(napi_env env, napi_callback_info info) {
@@ -538,7 +538,7 @@ static napi_value CacheHas(napi_env env, napi_callback_info info) {
   Open o;
   Key k;
   if (!OpenWithKey(env, argv[0], argv[1], &o, &k)) return NULL;
-  return HasResult(env, o.c, k);
+  return HasResult(env, o.c, k, mc_cache_hash(o.c, k.data, k.len));
 }
 
 static napi_value CacheDelete(napi_env env, napi_callback_info info) {
@@ -546,7 +546,7 @@ static napi_value CacheDelete(napi_env env, napi_callback_info info) {
   Open o;
   Key k;
   if (!OpenWithKey(env, argv[0], argv[1], &o, &k)) return NULL;
-  return DeleteResult(env, o.c, k);
+  return DeleteResult(env, o.c, k, mc_cache_hash(o.c, k.data, k.len));
 }
 
 static napi_value SetWith(napi_env env, napi_value hv, napi_value kv, napi_value vv,

@@ -110,9 +110,10 @@ napi_value ValueOut(napi_env env, const uint8_t *p, size_t n, unsigned tag, bool
 // Throws the JS error for a cache core result (MC_CACHE_E*); returns NULL.
 napi_value ThrowStatus(napi_env env, int r);
 // has(key) (no recency change, no stats; expired = absent) and delete(key)
-// on an open cache (SharedCache: its shard locked), as JS booleans.
-napi_value HasResult(napi_env env, mc_cache *c, const Key &k);
-napi_value DeleteResult(napi_env env, mc_cache *c, const Key &k);
+// on an open cache (SharedCache: its shard locked), as JS booleans; hash is
+// the key's mc_cache_hash (mc_shm_hash for a shard).
+napi_value HasResult(napi_env env, mc_cache *c, const Key &k, uint64_t hash);
+napi_value DeleteResult(napi_env env, mc_cache *c, const Key &k, uint64_t hash);
 // The cache clock in ms (monotonic, >= 1; the test clock when set).
 uint64_t ClockMs(napi_env env);
 // The clock for an operation on c: not read while nothing in c can expire.

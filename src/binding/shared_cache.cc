@@ -62,13 +62,15 @@ static bool OpenWithKey(napi_env env, napi_value hv, napi_value kv, mc_shm **s, 
 struct Locked {
   mc_shm *s = nullptr;
   uint32_t shard = 0;
+  uint64_t hash = 0;  // the key's mc_shm_hash: pass it to the mc_cache_*_hashed calls
   mc_cache *c = nullptr;
   ~Locked() {
     if (c) mc_shm_unlock(s, shard);
   }
-  bool Lock(napi_env env, mc_shm *shm, const Key &k) {
+  bool Lock(napi_env env, mc_shm *shm, uint64_t key_hash) {
     s = shm;
-    shard = mc_shm_shard_of(s, k.data, k.len);
+    hash = key_hash;
+    shard = mc_shm_shard_of_hash(s, hash);
     int err = 0;
     c = mc_shm_lock(s, shard, &err);
     if (!c) ThrowRaw(env, "Error", "ERR_MEMCTL_SHM_LOCK", mc_shm_strerror(MC_SHM_ELOCK));
@@ -80,7 +82,7 @@ struct Locked {
 // key, and its shard locked.
 static bool LockKey(napi_env env, napi_value hv, napi_value kv, Key *k, Locked *l) {
   mc_shm *s;
-  return OpenWithKey(env, hv, kv, &s, k) && l->Lock(env, s, *k);
+  return OpenWithKey(env, hv, kv, &s, k) && l->Lock(env, s, mc_shm_hash(s, k->data, k->len));
 }
 
 // ---- hot paths (raw Node-API) ----------------------------------------------
@@ -111,14 +113,16 @@ struct ValueCopy {
 // else under the lock. Returns MC_CACHE_HIT or MC_CACHE_MISS, or -1 with an
 // exception pending.
 static int GetCopy(napi_env env, mc_shm *s, const Key &k, ValueCopy *out) {
-  uint32_t shard = mc_shm_shard_of(s, k.data, k.len);
-  int r = mc_shm_read(s, shard, k.data, k.len, NowMs(env, mc_shm_cache(s, shard)), out->stack,
-                      sizeof out->stack, &out->c);
+  uint64_t hash = mc_shm_hash(s, k.data, k.len);
+  uint32_t shard = mc_shm_shard_of_hash(s, hash);
+  int r = mc_shm_read(s, shard, k.data, k.len, hash, NowMs(env, mc_shm_cache(s, shard)),
+                      out->stack, sizeof out->stack, &out->c);
   if (r != MC_CACHE_RETRY) return r;
   Locked l;
-  if (!l.Lock(env, s, k)) return -1;
+  if (!l.Lock(env, s, hash)) return -1;
   mc_cache_view v;
-  if (mc_cache_get(l.c, k.data, k.len, NowMs(env, l.c), 0, &v) != MC_CACHE_HIT) return MC_CACHE_MISS;
+  if (mc_cache_get_hashed(l.c, k.data, k.len, hash, NowMs(env, l.c), 0, &v) != MC_CACHE_HIT)
+    return MC_CACHE_MISS;
   if (!out->Take(v)) {
     ThrowStatus(env, MC_CACHE_ENOMEM);
     return -1;
@@ -163,13 +167,13 @@ static napi_value SharedSet(napi_env env, napi_callback_info info) {
   if (st == READ_SERIAL) return Int(env, SET_NEEDS_SERIAL);
   if (serialized) val.tag = VAL_SERIAL;
   Locked l;
-  if (!l.Lock(env, s, k)) return NULL;
+  if (!l.Lock(env, s, mc_shm_hash(s, k.data, k.len))) return NULL;
   uint64_t now = t != MC_CACHE_TTL_DEFAULT && t != 0 ? ClockMs(env) : NowMs(env, l.c);
   if (st == READ_DELETE) {
-    mc_cache_delete(l.c, k.data, k.len, now);
+    mc_cache_delete_hashed(l.c, k.data, k.len, l.hash, now);
     return Undefined(env);
   }
-  int r = mc_cache_set(l.c, k.data, k.len, val.data, val.len, val.tag, t, now);
+  int r = mc_cache_set_hashed(l.c, k.data, k.len, l.hash, val.data, val.len, val.tag, t, now);
   if (r < 0) return ThrowStatus(env, r);
   return Undefined(env);
 }
@@ -179,7 +183,7 @@ static napi_value SharedHas(napi_env env, napi_callback_info info) {
   Key k;
   Locked l;
   if (!LockKey(env, argv[0], argv[1], &k, &l)) return NULL;
-  return HasResult(env, l.c, k);
+  return HasResult(env, l.c, k, l.hash);
 }
 
 static napi_value SharedDelete(napi_env env, napi_callback_info info) {
@@ -187,7 +191,7 @@ static napi_value SharedDelete(napi_env env, napi_callback_info info) {
   Key k;
   Locked l;
   if (!LockKey(env, argv[0], argv[1], &k, &l)) return NULL;
-  return DeleteResult(env, l.c, k);
+  return DeleteResult(env, l.c, k, l.hash);
 }
 
 // ---- the rest (node-addon-api) ----------------------------------------------

@@ -209,12 +209,21 @@ static uint64_t long_hash(const uint64_t k[2], const uint8_t *p, size_t len) {
   return mc_cache_siphash13(k, buf, 24 + rest);
 }
 
-static inline uint32_t hash32(const mc_cache *c, const void *key, size_t klen) {
+uint64_t mc_cache_hash(const mc_cache *c, const void *key, size_t klen) {
   const state *s = c->s;
-  uint64_t h = klen <= LONG_KEY ? mc_cache_siphash13(s->seed, key, klen)
-                                : long_hash(s->seed, (const uint8_t *)key, klen);
+  return klen <= LONG_KEY ? mc_cache_siphash13(s->seed, key, klen)
+                          : long_hash(s->seed, (const uint8_t *)key, klen);
+}
+
+/* The index's 32 bits of a key's hash: its high half (mc_shm routes by the
+ * low bits, so a shard's keys still spread over its whole index). */
+static inline uint32_t h32_of(const mc_cache *c, uint64_t h) {
   uint32_t h32 = (uint32_t)(h >> 32);
-  return s->cfg.hash_mask ? h32 & s->cfg.hash_mask : h32;
+  return c->s->cfg.hash_mask ? h32 & c->s->cfg.hash_mask : h32;
+}
+
+static inline uint32_t hash32(const mc_cache *c, const void *key, size_t klen) {
+  return h32_of(c, mc_cache_hash(c, key, klen));
 }
 
 /* ---- entry encoding ------------------------------------------------------ */
@@ -964,9 +973,14 @@ void mc_cache_destroy(mc_cache *c) {
 
 int mc_cache_get(mc_cache *c, const void *key, size_t klen, uint64_t now, int flags,
                  mc_cache_view *out) {
+  return mc_cache_get_hashed(c, key, klen, mc_cache_hash(c, key, klen), now, flags, out);
+}
+
+int mc_cache_get_hashed(mc_cache *c, const void *key, size_t klen, uint64_t hash, uint64_t now,
+                        int flags, mc_cache_view *out) {
   state *s = c->s;
   uint64_t pos;
-  uint32_t h32 = hash32(c, key, klen);
+  uint32_t h32 = h32_of(c, hash);
   if (!find_slot(c, key, klen, h32, &pos)) {
     if (!(flags & MC_CACHE_NO_STATS)) s->st.misses++;
     return MC_CACHE_MISS;
@@ -1085,6 +1099,11 @@ static int update_at(mc_cache *c, uint64_t pos, const put_op *op) {
 
 int mc_cache_set(mc_cache *c, const void *key, size_t klen, const void *val, size_t vlen,
                  unsigned tag, uint64_t ttl, uint64_t now) {
+  return mc_cache_set_hashed(c, key, klen, mc_cache_hash(c, key, klen), val, vlen, tag, ttl, now);
+}
+
+int mc_cache_set_hashed(mc_cache *c, const void *key, size_t klen, uint64_t hash, const void *val,
+                        size_t vlen, unsigned tag, uint64_t ttl, uint64_t now) {
   state *s = c->s;
   if (tag > 15) return MC_CACHE_EINVAL;
   if (ttl == MC_CACHE_TTL_DEFAULT) ttl = s->cfg.ttl_ms;
@@ -1109,15 +1128,20 @@ int mc_cache_set(mc_cache *c, const void *key, size_t klen, const void *val, siz
       (s->cfg.max_bytes && s->st.bytes + charge > s->cfg.max_bytes))
     prepare_eviction(c);
   uint64_t pos;
-  op.h32 = hash32(c, key, klen);
+  op.h32 = h32_of(c, hash);
   int r = find_slot(c, key, klen, op.h32, &pos) ? update_at(c, pos, &op) : insert_new(c, &op);
   end_mut(c);
   return r;
 }
 
 int mc_cache_delete(mc_cache *c, const void *key, size_t klen, uint64_t now) {
+  return mc_cache_delete_hashed(c, key, klen, mc_cache_hash(c, key, klen), now);
+}
+
+int mc_cache_delete_hashed(mc_cache *c, const void *key, size_t klen, uint64_t hash,
+                           uint64_t now) {
   uint64_t pos;
-  if (!find_slot(c, key, klen, hash32(c, key, klen), &pos)) return 0;
+  if (!find_slot(c, key, klen, h32_of(c, hash), &pos)) return 0;
   begin_mut(c);
   flush_pending(c);
   const uint8_t *e = at(c, (uint32_t)c->slots[pos]);
@@ -1362,11 +1386,16 @@ static int racy_match(const mc_cache *c, uint32_t ref, size_t bound, const void 
 
 int mc_cache_read_copy(const mc_cache *c, const void *key, size_t klen, uint64_t now,
                        void *buf, size_t cap, mc_cache_copy *out) {
+  return mc_cache_read_copy_hashed(c, key, klen, mc_cache_hash(c, key, klen), now, buf, cap, out);
+}
+
+int mc_cache_read_copy_hashed(const mc_cache *c, const void *key, size_t klen, uint64_t hash,
+                              uint64_t now, void *buf, size_t cap, mc_cache_copy *out) {
   const state *s = c->s;
   if (!c->region || s->cfg.policy == MC_CACHE_LRU) return MC_CACHE_RETRY;
   uint64_t top = __atomic_load_n(&s->top, __ATOMIC_RELAXED);
   size_t bound = top < c->arena_cap ? (size_t)top : c->arena_cap;
-  uint32_t h32 = hash32(c, key, klen);
+  uint32_t h32 = h32_of(c, hash);
   uint64_t i = home(c, h32);
   for (uint64_t probes = 0; probes <= c->mask; probes++, i = (i + 1) & c->mask) {
     uint64_t sl = __atomic_load_n(&c->slots[i], __ATOMIC_RELAXED);

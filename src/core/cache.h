@@ -132,6 +132,20 @@ int mc_cache_set(mc_cache *c, const void *key, size_t klen, const void *val,
  * is removed as an expiration and reported as absent. */
 int mc_cache_delete(mc_cache *c, const void *key, size_t klen, uint64_t now);
 
+/* A key's hash under c's seed: the first thing every keyed operation
+ * computes. Caches created with the same cfg.seed agree on it, so a caller
+ * that routes keys among such caches (mc_shm's shards) hashes a key once and
+ * hands the hash to the _hashed forms of get, set, delete and read_copy,
+ * which are those operations minus the hashing. hash must be
+ * mc_cache_hash(c, key, klen) for that key. */
+uint64_t mc_cache_hash(const mc_cache *c, const void *key, size_t klen);
+int mc_cache_get_hashed(mc_cache *c, const void *key, size_t klen, uint64_t hash,
+                        uint64_t now, int flags, mc_cache_view *out);
+int mc_cache_set_hashed(mc_cache *c, const void *key, size_t klen, uint64_t hash,
+                        const void *val, size_t vlen, unsigned tag, uint64_t ttl, uint64_t now);
+int mc_cache_delete_hashed(mc_cache *c, const void *key, size_t klen, uint64_t hash,
+                           uint64_t now);
+
 /* Removes the oldest (least recently used) live entry. Returns 1 with *out
  * valid until the next modification, 0 when empty. Expired entries met on
  * the way are removed as expirations. */
@@ -225,6 +239,8 @@ typedef struct mc_cache_copy {
 } mc_cache_copy;
 int mc_cache_read_copy(const mc_cache *c, const void *key, size_t klen, uint64_t now,
                        void *buf, size_t cap, mc_cache_copy *out);
+int mc_cache_read_copy_hashed(const mc_cache *c, const void *key, size_t klen, uint64_t hash,
+                              uint64_t now, void *buf, size_t cap, mc_cache_copy *out);
 
 /* 1 if c is a region handle. */
 int mc_cache_is_region(const mc_cache *c);

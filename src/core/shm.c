@@ -116,8 +116,11 @@ static int remove_name(const char *full, int is_path) {
 
 /* ---- layout ---------------------------------------------------------------- */
 
-static void shard_config(const mc_shm_options *o, uint32_t shards, mc_cache_config *cfg) {
+static void shard_config(const mc_shm_options *o, uint32_t shards, const uint64_t seed[2],
+                         mc_cache_config *cfg) {
   memset(cfg, 0, sizeof *cfg);
+  cfg->seed[0] = seed[0];
+  cfg->seed[1] = seed[1];
   cfg->policy = o->policy;
   cfg->max_bytes = (o->max_bytes + shards - 1) / shards;
   cfg->max_entries = o->max_entries ? (o->max_entries + shards - 1) / shards : 0;
@@ -162,10 +165,11 @@ static int format(uint8_t *base, size_t size, const mc_shm_options *o, uint32_t 
     h->seed[0] = now_ns() ^ (uint64_t)getpid();
     h->seed[1] = (uint64_t)(uintptr_t)&h ^ now_ns();
   }
+  if (!h->seed[0] && !h->seed[1]) h->seed[0] = 1; /* both 0 would ask each shard for its own */
   atomic_thread_fence(memory_order_release);
   h->magic = MC_SHM_MAGIC;
   mc_cache_config cfg;
-  shard_config(o, shards, &cfg);
+  shard_config(o, shards, h->seed, &cfg);
   for (uint32_t i = 0; i < shards; i++) {
     uint8_t *ctl = base + HEADER_SIZE + (size_t)i * h->shard_stride;
     int r = init_mutex(&((shard_ctl *)(void *)ctl)->mu);
@@ -212,11 +216,18 @@ static void claim_pid_slot(mc_shm *s) {
 }
 
 static int attach_shards(mc_shm *s) {
+  static const char probe[] = "memctl shard seed";
+  uint64_t want = 0;
   for (uint32_t i = 0; i < s->h->shards; i++) {
     int r = mc_cache_region_attach(region_of(s, i), ALIGN64(s->h->region_size), &s->caches[i]);
     if (r == MC_CACHE_EVERSION) return MC_SHM_EVERSION;
     if (r == MC_CACHE_ENOMEM) return MC_SHM_ESYS;
     if (r != MC_CACHE_OK) return MC_SHM_ECORRUPT;
+    /* One hash routes a key to its shard and its slot: every shard must
+     * hash as the segment's seed does. */
+    uint64_t h = mc_cache_hash(s->caches[i], probe, sizeof probe - 1);
+    if (i == 0) want = mc_cache_siphash13(s->h->seed, probe, sizeof probe - 1);
+    if (h != want) return MC_SHM_ECORRUPT;
   }
   return MC_SHM_OK;
 }
@@ -314,7 +325,8 @@ static int create_new(int fd, const mc_shm_options *in, mc_shm **out, int *err) 
     return MC_SHM_EINVAL;
   o.shards = shards;
   mc_cache_config cfg;
-  shard_config(&o, shards, &cfg);
+  static const uint64_t any_seed[2] = {1, 0}; /* sizes do not depend on it */
+  shard_config(&o, shards, any_seed, &cfg);
   size_t region = mc_cache_region_size(&cfg);
   if (region == 0) return MC_SHM_EINVAL;
   size_t size = segment_size(shards, region);
@@ -430,9 +442,16 @@ int mc_shm_created(const mc_shm *s) { return s->created; }
 uint32_t mc_shm_shard_count(const mc_shm *s) { return s->h->shards; }
 size_t mc_shm_segment_size(const mc_shm *s) { return s->size; }
 
+uint64_t mc_shm_hash(const mc_shm *s, const void *key, size_t klen) {
+  return mc_cache_hash(s->caches[0], key, klen);
+}
+
+uint32_t mc_shm_shard_of_hash(const mc_shm *s, uint64_t hash) {
+  return (uint32_t)((uint32_t)hash % s->h->shards);
+}
+
 uint32_t mc_shm_shard_of(const mc_shm *s, const void *key, size_t klen) {
-  if (s->h->shards == 1) return 0;
-  return (uint32_t)(mc_cache_siphash13(s->h->seed, key, klen) % s->h->shards);
+  return mc_shm_shard_of_hash(s, mc_shm_hash(s, key, klen));
 }
 
 /* ---- locking ---------------------------------------------------------------- */
@@ -493,13 +512,13 @@ void mc_shm_unlock(mc_shm *s, uint32_t i) {
   pthread_mutex_unlock(&ctl->mu);
 }
 
-int mc_shm_read(mc_shm *s, uint32_t i, const void *key, size_t klen, uint64_t now, void *buf,
-                size_t cap, mc_cache_copy *out) {
+int mc_shm_read(mc_shm *s, uint32_t i, const void *key, size_t klen, uint64_t hash, uint64_t now,
+                void *buf, size_t cap, mc_cache_copy *out) {
   shard_ctl *ctl = ctl_of(s, i);
   for (int attempt = 0; attempt < 2; attempt++) {
     uint32_t before = atomic_load_explicit(&ctl->seq, memory_order_acquire);
     if (before & 1u) return MC_CACHE_RETRY;
-    int r = mc_cache_read_copy(s->caches[i], key, klen, now, buf, cap, out);
+    int r = mc_cache_read_copy_hashed(s->caches[i], key, klen, hash, now, buf, cap, out);
     atomic_thread_fence(memory_order_acquire);
     if (atomic_load_explicit(&ctl->seq, memory_order_relaxed) != before) continue;
     if (r == MC_CACHE_HIT || r == MC_CACHE_MISS) {
@@ -614,6 +633,11 @@ void mc_shm_options_of(const mc_shm *s, mc_shm_options *out) { (void)s, (void)ou
 int mc_shm_created(const mc_shm *s) { (void)s; return 0; }
 uint32_t mc_shm_shard_count(const mc_shm *s) { (void)s; return 0; }
 size_t mc_shm_segment_size(const mc_shm *s) { (void)s; return 0; }
+uint64_t mc_shm_hash(const mc_shm *s, const void *key, size_t klen) {
+  (void)s, (void)key, (void)klen;
+  return 0;
+}
+uint32_t mc_shm_shard_of_hash(const mc_shm *s, uint64_t hash) { (void)s, (void)hash; return 0; }
 uint32_t mc_shm_shard_of(const mc_shm *s, const void *key, size_t klen) {
   (void)s, (void)key, (void)klen;
   return 0;
@@ -627,9 +651,9 @@ void mc_shm_unlock(mc_shm *s, uint32_t i) { (void)s, (void)i; }
 void mc_shm_lock_stats_of(mc_shm *s, uint32_t i, mc_shm_lock_stats *out) {
   (void)s, (void)i, (void)out;
 }
-int mc_shm_read(mc_shm *s, uint32_t i, const void *key, size_t klen, uint64_t now, void *buf,
-                size_t cap, mc_cache_copy *out) {
-  (void)s, (void)i, (void)key, (void)klen, (void)now, (void)buf, (void)cap, (void)out;
+int mc_shm_read(mc_shm *s, uint32_t i, const void *key, size_t klen, uint64_t hash, uint64_t now,
+                void *buf, size_t cap, mc_cache_copy *out) {
+  (void)s, (void)i, (void)key, (void)klen, (void)hash, (void)now, (void)buf, (void)cap, (void)out;
   return MC_CACHE_RETRY;
 }
 const mc_cache *mc_shm_cache(const mc_shm *s, uint32_t i) { (void)s, (void)i; return 0; }

@@ -38,7 +38,7 @@
 #include "core/cache.h"
 
 #define MC_SHM_MAGIC 0x4853544C434D454DULL /* "MEMCTLSH" little-endian */
-#define MC_SHM_LAYOUT_VERSION 3u
+#define MC_SHM_LAYOUT_VERSION 4u
 #define MC_SHM_MAX_SHARDS 1024u
 #define MC_SHM_MAX_PIDS 256u       /* attached-process table */
 #define MC_SHM_NAME_MAX 200u       /* bytes of a segment name */
@@ -108,7 +108,13 @@ int mc_shm_created(const mc_shm *s);
 uint32_t mc_shm_shard_count(const mc_shm *s);
 size_t mc_shm_segment_size(const mc_shm *s);
 
-/* The shard of a key (already in the cache's byte form). */
+/* Every shard's cache has the segment's seed, so a key is hashed once
+ * (mc_shm_hash: mc_cache_hash under that seed) for both its shard (the low
+ * bits, mc_shm_shard_of_hash) and its slot in that shard's index (the high
+ * bits): pass the hash on to mc_shm_read and the mc_cache_*_hashed calls.
+ * Keys are in the cache's byte form. */
+uint64_t mc_shm_hash(const mc_shm *s, const void *key, size_t klen);
+uint32_t mc_shm_shard_of_hash(const mc_shm *s, uint64_t hash);
 uint32_t mc_shm_shard_of(const mc_shm *s, const void *key, size_t klen);
 
 /* Locks shard i (recovering it if its holder died) and returns its cache
@@ -126,8 +132,8 @@ void mc_shm_unlock(mc_shm *s, uint32_t i);
  * MC_SHM_READ_FLUSH reads (and by mc_shm_lock_stats_of and mc_shm_close), so
  * no read writes a shared line. */
 #define MC_SHM_READ_FLUSH 64u
-int mc_shm_read(mc_shm *s, uint32_t i, const void *key, size_t klen, uint64_t now, void *buf,
-                size_t cap, mc_cache_copy *out);
+int mc_shm_read(mc_shm *s, uint32_t i, const void *key, size_t klen, uint64_t hash, uint64_t now,
+                void *buf, size_t cap, mc_cache_copy *out);
 /* Shard i's cache handle without its lock: only for reads that tolerate a
  * concurrent writer (mc_cache_uses_ttl to choose a clock). */
 const mc_cache *mc_shm_cache(const mc_shm *s, uint32_t i);

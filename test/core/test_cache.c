@@ -1343,6 +1343,51 @@ static void test_long_keys_hash(void **state) {
   mc_cache_destroy(c);
 }
 
+/* Caches given one seed hash alike, and the _hashed forms are the plain
+ * operations: a key set through one form is found, replaced and deleted
+ * through the other, short and long keys alike, and verify agrees that every
+ * entry sits where its hash says. */
+static void test_hashed_forms_share_one_hash(void **state) {
+  (void)state;
+  mc_cache_config cfg;
+  memset(&cfg, 0, sizeof cfg);
+  cfg.policy = MC_CACHE_SIEVE;
+  cfg.seed[0] = 0x1234;
+  cfg.seed[1] = 0x5678;
+  mc_cache *a = NULL, *b = NULL, *other = NULL;
+  assert_int_equal(mc_cache_create(&cfg, &a), MC_CACHE_OK);
+  assert_int_equal(mc_cache_create(&cfg, &b), MC_CACHE_OK);
+  cfg.seed[1] = 0x5679;
+  assert_int_equal(mc_cache_create(&cfg, &other), MC_CACHE_OK);
+  char key[300];
+  memset(key, 'k', sizeof key);
+  for (size_t len = 1; len <= sizeof key; len += 13) {
+    uint64_t h = mc_cache_hash(a, key, len);
+    assert_true(h == mc_cache_hash(b, key, len));
+    assert_true(h != mc_cache_hash(other, key, len));
+    assert_int_equal(mc_cache_set_hashed(a, key, len, h, &len, sizeof len, 0, TTL_DEF, 0), MC_CACHE_OK);
+    mc_cache_view v;
+    assert_int_equal(mc_cache_get(a, key, len, 0, 0, &v), MC_CACHE_HIT);
+    assert_memory_equal(v.val, &len, sizeof len);
+    size_t twice = 2 * len;
+    assert_int_equal(mc_cache_set(a, key, len, &twice, sizeof twice, 0, TTL_DEF, 0), MC_CACHE_OK);
+    assert_int_equal(mc_cache_get_hashed(a, key, len, h, 0, 0, &v), MC_CACHE_HIT);
+    assert_memory_equal(v.val, &twice, sizeof twice);
+    if (len % 2) assert_int_equal(mc_cache_delete_hashed(a, key, len, h, 0), 1);
+    key[len - 1] = 'j'; /* the next key differs from this one in a byte too */
+  }
+  assert_int_equal(mc_cache_verify(a), 0);
+  memset(key, 'k', sizeof key);
+  for (size_t len = 1; len <= sizeof key; len += 13) {
+    int want = len % 2 ? MC_CACHE_MISS : MC_CACHE_HIT;
+    assert_int_equal(mc_cache_get(a, key, len, 0, 0, &(mc_cache_view){0}), want);
+    key[len - 1] = 'j';
+  }
+  mc_cache_destroy(a);
+  mc_cache_destroy(b);
+  mc_cache_destroy(other);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_set_get_delete_and_counters),
@@ -1385,6 +1430,7 @@ int main(void) {
       cmocka_unit_test(test_region_killed_mid_mutation),
       cmocka_unit_test(test_repair_on_garbage),
       cmocka_unit_test(test_long_keys_hash),
+      cmocka_unit_test(test_hashed_forms_share_one_hash),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

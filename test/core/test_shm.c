@@ -171,9 +171,10 @@ static void test_lock_free_reads_against_a_writer(void **state) {
   for (int n = 0; n < 2000000; n++) {
     char k[16];
     uint32_t i = next_key(&x, k);
-    uint32_t sh = mc_shm_shard_of(s, k, strlen(k));
+    uint64_t h = mc_shm_hash(s, k, strlen(k));
+    uint32_t sh = mc_shm_shard_of_hash(s, h);
     mc_cache_copy cp;
-    int r = mc_shm_read(s, sh, k, strlen(k), 1, buf, sizeof buf, &cp);
+    int r = mc_shm_read(s, sh, k, strlen(k), h, 1, buf, sizeof buf, &cp);
     if (r == MC_CACHE_HIT) {
       hits++;
       if (!value_ok(buf, cp.vlen, i)) bad_values++;
