@@ -302,7 +302,6 @@ function summarize(jobId, r) {
 
 // ---------------------------------------------------------------- results
 
-
 // A cell's median: for timing figures over the runs that were quiet only
 // (busyMedian, over all runs, is kept for the record and shown marked '~'
 // when no run was quiet); for memory, counts and hit rates over all runs.

@@ -123,7 +123,7 @@ function singleProcess(sz) {
 
 function zipfChild(p) {
   const name = p.private ? `${p.name}-${process.pid}` : p.name;
-  const c = p.private ? new SharedCache({ name, ...p.options }) : new SharedCache({ name });
+  const c = new SharedCache({ name, ...(p.private ? p.options : {}) });
   const next = zipfSampler(p.universe, 0.99, rng(p.seed));
   const keys = Array.from({ length: 65536 }, () => `k${next()}`);
   const loop = (ops) => {

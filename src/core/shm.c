@@ -116,11 +116,8 @@ static int remove_name(const char *full, int is_path) {
 
 /* ---- layout ---------------------------------------------------------------- */
 
-static void shard_config(const mc_shm_options *o, uint32_t shards, const uint64_t seed[2],
-                         mc_cache_config *cfg) {
+static void shard_config(const mc_shm_options *o, uint32_t shards, mc_cache_config *cfg) {
   memset(cfg, 0, sizeof *cfg);
-  cfg->seed[0] = seed[0];
-  cfg->seed[1] = seed[1];
   cfg->policy = o->policy;
   cfg->max_bytes = (o->max_bytes + shards - 1) / shards;
   cfg->max_entries = o->max_entries ? (o->max_entries + shards - 1) / shards : 0;
@@ -169,7 +166,9 @@ static int format(uint8_t *base, size_t size, const mc_shm_options *o, uint32_t 
   atomic_thread_fence(memory_order_release);
   h->magic = MC_SHM_MAGIC;
   mc_cache_config cfg;
-  shard_config(o, shards, h->seed, &cfg);
+  shard_config(o, shards, &cfg);
+  cfg.seed[0] = h->seed[0]; /* one seed for every shard: see mc_shm_hash */
+  cfg.seed[1] = h->seed[1];
   for (uint32_t i = 0; i < shards; i++) {
     uint8_t *ctl = base + HEADER_SIZE + (size_t)i * h->shard_stride;
     int r = init_mutex(&((shard_ctl *)(void *)ctl)->mu);
@@ -216,18 +215,16 @@ static void claim_pid_slot(mc_shm *s) {
 }
 
 static int attach_shards(mc_shm *s) {
+  /* One hash routes a key to its shard and its slot: every shard must hash
+   * as the segment's seed does. */
   static const char probe[] = "memctl shard seed";
-  uint64_t want = 0;
+  uint64_t want = mc_cache_siphash13(s->h->seed, probe, sizeof probe - 1);
   for (uint32_t i = 0; i < s->h->shards; i++) {
     int r = mc_cache_region_attach(region_of(s, i), ALIGN64(s->h->region_size), &s->caches[i]);
     if (r == MC_CACHE_EVERSION) return MC_SHM_EVERSION;
     if (r == MC_CACHE_ENOMEM) return MC_SHM_ESYS;
     if (r != MC_CACHE_OK) return MC_SHM_ECORRUPT;
-    /* One hash routes a key to its shard and its slot: every shard must
-     * hash as the segment's seed does. */
-    uint64_t h = mc_cache_hash(s->caches[i], probe, sizeof probe - 1);
-    if (i == 0) want = mc_cache_siphash13(s->h->seed, probe, sizeof probe - 1);
-    if (h != want) return MC_SHM_ECORRUPT;
+    if (mc_cache_hash(s->caches[i], probe, sizeof probe - 1) != want) return MC_SHM_ECORRUPT;
   }
   return MC_SHM_OK;
 }
@@ -325,8 +322,7 @@ static int create_new(int fd, const mc_shm_options *in, mc_shm **out, int *err) 
     return MC_SHM_EINVAL;
   o.shards = shards;
   mc_cache_config cfg;
-  static const uint64_t any_seed[2] = {1, 0}; /* sizes do not depend on it */
-  shard_config(&o, shards, any_seed, &cfg);
+  shard_config(&o, shards, &cfg);
   size_t region = mc_cache_region_size(&cfg);
   if (region == 0) return MC_SHM_EINVAL;
   size_t size = segment_size(shards, region);
@@ -447,7 +443,7 @@ uint64_t mc_shm_hash(const mc_shm *s, const void *key, size_t klen) {
 }
 
 uint32_t mc_shm_shard_of_hash(const mc_shm *s, uint64_t hash) {
-  return (uint32_t)((uint32_t)hash % s->h->shards);
+  return (uint32_t)hash % s->h->shards;
 }
 
 uint32_t mc_shm_shard_of(const mc_shm *s, const void *key, size_t klen) {
