@@ -35,12 +35,13 @@ const TAG_V8 = 0x76; // 'v': v8.serialize() output follows
 const HDR_BUFFER = Buffer.from([TAG, TAG_BUFFER]);
 const HDR_V8 = Buffer.from([TAG, TAG_V8]);
 const TTL_MAX = 2 ** 46;
-// The PTTL that rides along with an L2 read's GET carries no command timeout.
-// node-redis arms one per command (AbortSignal.timeout, commandOptions.timeout,
-// 5 s by default) that bounds its wait to be written to the socket; arming it
-// costs about as much as the rest of the command. The GET keeps the client's
-// timeout and is queued just before the PTTL, so a read whose GET cannot be
-// written in time still fails with it.
+// An L2 read's GET and PTTL carry no command timeout. node-redis arms one per
+// command (AbortSignal.timeout, commandOptions.timeout, 5 s by default) that
+// bounds only the wait to be written to the socket, never the wait for the
+// reply, and arming it costs about a quarter of a loopback GET. On our
+// connection that wait cannot outlive the connection: it is duplicated with
+// disableOfflineQueue, so a command sent while it is not ready is rejected at
+// once, and a socket error rejects every queued and written command.
 const PTTL_OPTS = Object.freeze({ timeout: undefined });
 const LOCK_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
@@ -256,7 +257,7 @@ class TieredCache extends EventEmitter {
     const redis = loadRedis();
     this.#conn = this.#duplicate(extra);
     this.#watch(this.#conn);
-    this.#readOpts = { typeMapping: { [redis.RESP_TYPES.BLOB_STRING]: Buffer } };
+    this.#readOpts = { typeMapping: { [redis.RESP_TYPES.BLOB_STRING]: Buffer }, timeout: undefined };
     // node-redis retries a failed handshake forever; a server that refuses
     // RESP3 must end connect() so that 'auto' can fall back to pub/sub.
     let onError;

@@ -100,6 +100,29 @@ if (missing) {
     await sleep(10);
   });
 
+  // L2 reads carry no node-redis command timeout; what bounds them is the
+  // connection itself (disableOfflineQueue: a socket error rejects every
+  // queued and written command). The old per-command timeout was 5 s.
+  test('L2 reads in flight when redis-server dies all settle within 2 s; a restart recovers', async () => {
+    const { cache, errors } = await make();
+    for (let i = 0; i < 50; i++) await cache.set(`f${i}`, `v${i}`);
+    cache.l1.clear();
+    const outcome = (i) => cache.get(`f${i % 50}`).then((v) => (v === `v${i % 50}` ? 'value' : `wrong ${v}`), () => 'rejected');
+    const reads = Array.from({ length: 300 }, (_, i) => outcome(i));
+    server.proc.kill('SIGKILL');
+    const settled = await Promise.race([Promise.all(reads), sleep(2000).then(() => null)]);
+    assert.notEqual(settled, null, 'an L2 read still pending 2 s after redis-server died');
+    assert.deepEqual(settled.filter((o) => o !== 'value' && o !== 'rejected'), []);
+    assert.ok(settled.includes('rejected'), 'no read saw the dead server');
+    const late = await Promise.race([cache.get('f1').then(() => 'value', () => 'rejected'), sleep(2000).then(() => 'pending')]);
+    assert.equal(late, 'rejected', 'a read while redis-server is down');
+    await server.restart();
+    await until(async () => { try { await cache.set('f1', 'again'); return true; } catch { return false; } }, 20_000, 'reconnect');
+    // The first reads after a reconnect may still find the client offline.
+    await until(async () => { cache.l1.clear(); try { return (await cache.get('f1')) === 'again'; } catch { return false; } }, 20_000, 'an L2 read after the restart');
+    assert.ok(errors.length > 0, 'the lost connection was reported');
+  });
+
   test('with the lock, a stale-while-revalidate refresh stores the new value', async () => {
     const { cache, errors } = await make({ lock: true });
     let n = 0;
