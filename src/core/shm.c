@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,16 +45,28 @@ typedef struct {
 } shm_header;
 
 typedef struct {
+  /* Line 0: what every lock holder writes and every lock-free read reads.
+   * A set writes the mutex, the seqlock and the acquisition count; a read
+   * reads the seqlock. Kept on one line, a set to a shard another process
+   * uses moves one line between the cores, not two. */
   pthread_mutex_t mu;
-  /* Written under mu only; read with relaxed atomics by stats. */
-  _Atomic uint64_t acquisitions, contended, wait_ns, recoveries, resets;
-  _Atomic uint64_t repairs, lost;
-  /* Lock-free reads, added in batches by each process. */
-  _Atomic uint64_t read_hits, read_misses;
   /* Seqlock: odd while a lock holder may be changing the shard (a holder
    * that died leaves it odd until the next holder releases). */
   _Atomic uint32_t seq;
+  uint32_t pad;
+  /* Written under mu only; read with relaxed atomics by stats. */
+  _Atomic uint64_t acquisitions;
+  _Atomic uint64_t contended, wait_ns, recoveries, resets;
+  _Atomic uint64_t repairs, lost;
+  /* Lock-free reads, added in batches by each process: on a line of their
+   * own, so that a batch does not take the seqlock's line from the others. */
+  _Alignas(64) _Atomic uint64_t read_hits;
+  _Atomic uint64_t read_misses;
 } shard_ctl;
+
+_Static_assert(offsetof(shard_ctl, acquisitions) + sizeof(uint64_t) <= 64,
+               "the mutex, seq and acquisitions share the shard's first cache line");
+_Static_assert(offsetof(shard_ctl, read_hits) % 64 == 0, "read counters start a line");
 
 #define HEADER_SIZE ALIGN64(sizeof(shm_header))
 #define CTL_SIZE ALIGN64(sizeof(shard_ctl))

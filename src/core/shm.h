@@ -38,7 +38,7 @@
 #include "core/cache.h"
 
 #define MC_SHM_MAGIC 0x4853544C434D454DULL /* "MEMCTLSH" little-endian */
-#define MC_SHM_LAYOUT_VERSION 4u
+#define MC_SHM_LAYOUT_VERSION 5u
 #define MC_SHM_MAX_SHARDS 1024u
 #define MC_SHM_MAX_PIDS 256u       /* attached-process table */
 #define MC_SHM_NAME_MAX 200u       /* bytes of a segment name */
