@@ -145,6 +145,33 @@ function zipfChild(p) {
 
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// The one-way latency of a cache line between the two threads' CPUs (ns): a
+// ping-pong on one Int32 of a SharedArrayBuffer between this thread and a
+// worker. Every write shared between two processes costs about this; on this
+// VM the host moves the vCPUs, and it read 50-70 ns or 210-260 ns within
+// minutes. Printed next to the scaling figures, so that a run can be read
+// against where the host had put the two vCPUs.
+function lineTransferNs(trips = 200000) {
+  const { Worker } = require('node:worker_threads');
+  const sab = new SharedArrayBuffer(128);
+  const flag = new Int32Array(sab, 64, 1);
+  const w = new Worker(`
+    const { workerData: { sab, trips } } = require('node:worker_threads');
+    const f = new Int32Array(sab, 64, 1);
+    for (let i = 1; i < 2 * trips; i += 2) { while (Atomics.load(f, 0) !== i); Atomics.store(f, 0, i + 1); }`,
+  { eval: true, workerData: { sab, trips } });
+  return new Promise((resolve, reject) => {
+    w.on('error', reject);
+    w.on('online', () => {
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < 2 * trips; i += 2) { while (Atomics.load(flag, 0) !== i); Atomics.store(flag, 0, i + 1); }
+      while (Atomics.load(flag, 0) !== 2 * trips);
+      const ns = Number(process.hrtime.bigint() - t0) / (2 * trips);
+      w.terminate().then(() => resolve(ns), reject);
+    });
+  });
+}
+
 async function scalingRounds(params, rounds) {
   const per = [];
   for (let r = 0; r < rounds; r++) {
@@ -166,7 +193,9 @@ async function scaling(sz, policy, references) {
   try {
     const params = (extra) => (seed) => ({ name, universe: sz.zipfUniverse, ops: sz.zipfOps, seed, setEvery: 10, ...extra });
     for (const seed of [2, 3, 4]) await runChild('zipf', params({})(seed)); // warm
+    const lineBefore = await lineTransferNs();
     const out = { policy, ...(await scalingRounds(params({}), sz.scalingRounds)), target: 1.6 };
+    out.lineTransferNs = { before: lineBefore, after: await lineTransferNs() };
     if (references) {
       out.privateSegments = await scalingRounds(params({ private: true, options }), sz.scalingRounds);
       out.getsOnly = await scalingRounds(params({ setEvery: 0 }), sz.scalingRounds);
@@ -375,6 +404,7 @@ async function main(args) {
     `SharedCache benchmark (${r.mode}${tiny ? ': sizes too small to mean anything' : ''})`,
     `1 process get:  SharedCache ${fmt(r.single.sharedGetsPerSec)}/s vs LRUCache ${fmt(r.single.lruGetsPerSec)}/s = ${r.single.ratio.toFixed(2)}x (target >= 0.7x) ${verdict(r.single.ratio, 0.7, false, r.single.quiet)}`,
     `90/10 Zipf, 'sieve' (default): 2 processes ${fmt(r.scaling.twoProcessesOpsPerSec)}/s vs 1 process ${fmt(r.scaling.oneProcessOpsPerSec)}/s = ${r.scaling.ratio.toFixed(2)}x (target >= 1.6x) ${verdict(r.scaling.ratio, 1.6, false, r.scaling.quiet)}`,
+    `  a cache line between the two CPUs: ${r.scaling.lineTransferNs.before.toFixed(0)} ns before the rounds, ${r.scaling.lineTransferNs.after.toFixed(0)} ns after (one way)`,
     `  references (same rounds): each process on a private segment ${r.scaling.privateSegments.ratio.toFixed(2)}x (nothing shared: this machine's ceiling); gets only on the shared cache ${r.scaling.getsOnly.ratio.toFixed(2)}x (nothing written)`,
     `90/10 Zipf, 'lru' (every get locks): 2 processes ${fmt(r.scalingLru.twoProcessesOpsPerSec)}/s vs 1 process ${fmt(r.scalingLru.oneProcessOpsPerSec)}/s = ${r.scalingLru.ratio.toFixed(2)}x (reported, not judged)`,
     r.redis.skipped ? `redis:          skipped (${r.redis.skipped})`
