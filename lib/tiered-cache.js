@@ -35,14 +35,6 @@ const TAG_V8 = 0x76; // 'v': v8.serialize() output follows
 const HDR_BUFFER = Buffer.from([TAG, TAG_BUFFER]);
 const HDR_V8 = Buffer.from([TAG, TAG_V8]);
 const TTL_MAX = 2 ** 46;
-// An L2 read's GET and PTTL carry no command timeout. node-redis arms one per
-// command (AbortSignal.timeout, commandOptions.timeout, 5 s by default) that
-// bounds only the wait to be written to the socket, never the wait for the
-// reply, and arming it costs about a quarter of a loopback GET. On our
-// connection that wait cannot outlive the connection: it is duplicated with
-// disableOfflineQueue, so a command sent while it is not ready is rejected at
-// once, and a socket error rejects every queued and written command.
-const PTTL_OPTS = Object.freeze({ timeout: undefined });
 const LOCK_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
 function encodeValue(value) {
@@ -121,7 +113,15 @@ function makeProvider(redis, hooks) {
 class TieredCache extends EventEmitter {
   #base; // the client the caller gave us; we only duplicate it
   #conn; // our connection: reads that fill L1, writes, locks (tracking on in RESP3 mode)
-  #readOpts; // command options for reads: bulk strings as Buffers (slices of the socket chunk)
+  // Command options of an L2 read's GET and PTTL: bulk strings as Buffers
+  // (slices of the socket chunk), and no command timeout. node-redis arms one
+  // per command (AbortSignal.timeout, commandOptions.timeout, 5 s by default)
+  // that bounds only the wait to be written to the socket, never the wait for
+  // the reply, and arming it costs about a quarter of a loopback GET. On our
+  // connection that wait cannot outlive the connection: it is duplicated with
+  // disableOfflineQueue, so a command sent while it is not ready is rejected
+  // at once, and a socket error rejects every queued and written command.
+  #readOpts;
   #sub; // pub/sub fallback subscriber
   #cluster;
   #l1;
@@ -378,10 +378,10 @@ class TieredCache extends EventEmitter {
     if (this.#cluster) {
       return Promise.all([
         this.#conn.sendCommand(rk, false, ['GET', rk], this.#readOpts),
-        this.#conn.sendCommand(rk, false, ['PTTL', rk], PTTL_OPTS),
+        this.#conn.sendCommand(rk, false, ['PTTL', rk], this.#readOpts),
       ]);
     }
-    return Promise.all([this.#conn.sendCommand(['GET', rk], this.#readOpts), this.#conn.sendCommand(['PTTL', rk], PTTL_OPTS)]);
+    return Promise.all([this.#conn.sendCommand(['GET', rk], this.#readOpts), this.#conn.sendCommand(['PTTL', rk], this.#readOpts)]);
   }
 
   // L2 then L1 for one key, with the generation check: { value, ttl (ms; 0 =
