@@ -44,7 +44,16 @@ typedef struct {
   uint64_t seed[2];             /* line 1: read by every get */
   uint64_t top;                 /* arena bytes handed out, from 0 */
   uint64_t n_exp;               /* live entries with an expiry */
-  uint8_t pad_read[32];
+  /* Region mode: the structural seqlock. Odd while a structural mutation
+   * (one that frees, moves or reuses a block, or changes a slot) is under
+   * way: begin_mut makes it odd before the first store, end_mut even after
+   * the last. A lock-free reader trusts what it read only if it was even and
+   * unchanged around the read. An in-place update of one entry's value
+   * leaves it alone and bumps that entry's version word instead, so a set to
+   * a hot key does not take this line from every process that reads the
+   * shard. */
+  _Atomic uint32_t seq;
+  uint8_t pad_read[28];
   uint32_t head, tail, sweep, hand; /* lines 2-3: block refs; 0 = none */
   /* The next eviction victim's hash, computed ahead (see prepare_eviction);
    * valid while victim_ref is live. */
@@ -62,6 +71,7 @@ typedef struct {
   uint32_t large_free[LARGE_LISTS];
 } state;
 
+_Static_assert(offsetof(state, seq) < 128 && offsetof(state, seq) >= 64, "seq is on line 1");
 _Static_assert(offsetof(state, head) == 128 && offsetof(state, free_bits) == 256,
                "lines 0-1 hold what a lock-free get reads, lines 2-3 what every set writes");
 
@@ -84,6 +94,7 @@ struct mc_cache {
   size_t arena_cap;             /* bytes mapped (heap) or reserved (region) */
   int region;
   size_t region_size;
+  size_t hdr;                   /* bytes before a block's length varints */
   /* eviction log (heap mode only; process-local) */
   int log_on;
   uint8_t *log;
@@ -116,15 +127,41 @@ void mc_cache_set_test_hook(void (*fn)(int point)) { test_hook = fn; }
 
 /* The mutating flag must be in memory before the first store of a mutation
  * and cleared only after the last (a SIGKILL may land between any two). */
-static inline void begin_mut(mc_cache *c) {
-  c->s->writing_ref = 0;
+static inline void mark_mutating(mc_cache *c, uint32_t writing) {
+  c->s->writing_ref = writing;
   atomic_signal_fence(memory_order_seq_cst);
   c->s->mutating = 1;
   atomic_signal_fence(memory_order_seq_cst);
 }
-static inline void end_mut(mc_cache *c) {
+static inline void clear_mutating(mc_cache *c) {
   atomic_signal_fence(memory_order_seq_cst);
   c->s->mutating = 0;
+}
+
+/* Seqlock writer side (region mode; see state.seq). Odd only while mutating
+ * is set, so a holder that dies with it odd is always repaired (and the
+ * repair makes it even again). */
+static inline void seq_begin(mc_cache *c) {
+  if (!c->region) return;
+  _Atomic uint32_t *q = &c->s->seq;
+  atomic_store_explicit(q, atomic_load_explicit(q, memory_order_relaxed) | 1u, memory_order_relaxed);
+  atomic_thread_fence(memory_order_release);
+}
+static inline void seq_end(mc_cache *c) {
+  if (!c->region) return;
+  _Atomic uint32_t *q = &c->s->seq;
+  atomic_store_explicit(q, (atomic_load_explicit(q, memory_order_relaxed) | 1u) + 1u,
+                        memory_order_release);
+}
+
+/* A structural mutation: everything but set's in-place update. */
+static inline void begin_mut(mc_cache *c) {
+  mark_mutating(c, 0);
+  seq_begin(c);
+}
+static inline void end_mut(mc_cache *c) {
+  seq_end(c);
+  clear_mutating(c);
 }
 
 /* ---- hashing ------------------------------------------------------------- */
@@ -245,6 +282,22 @@ static inline uint8_t *at(const mc_cache *c, uint32_t ref) {
  * and value), so the links and the bit are in a line it already has; an LRU
  * relink then touches only the two neighbours' first lines. */
 #define LINK_BYTES 8u
+/* Region mode: then a version word, [version u32], odd while a set rewrites
+ * the entry's value in place (see update_in_place); a lock-free reader takes
+ * a copy only if it was even and unchanged around the copy. Heap mode has no
+ * lock-free reader and no version word. */
+#define VERSION_BYTES 4u
+static inline _Atomic uint32_t *version_of(uint8_t *e) {
+  return (_Atomic uint32_t *)(void *)(e + LINK_BYTES);
+}
+/* A block that gets a slot of its own (insert, move) starts at version 0:
+ * the arena may hold anything there. */
+static inline void version_reset(const mc_cache *c, uint8_t *e) {
+  if (c->region) atomic_store_explicit(version_of(e), 0, memory_order_relaxed);
+}
+static inline uint32_t version_load(const uint8_t *e, memory_order mo) {
+  return atomic_load_explicit((_Atomic uint32_t *)(void *)(uintptr_t)(e + LINK_BYTES), mo);
+}
 static inline uint32_t word_at(const uint8_t *e, size_t i) {
   uint32_t w;
   memcpy(&w, e + 4 * i, 4);
@@ -305,8 +358,8 @@ static inline uint64_t get48(const uint8_t *p) {
 
 /* Size of a block before rounding; independent of the tag (tag < 16 never
  * changes a varint's length because the low bits are OR-ed with 15 here). */
-static inline size_t raw_size(size_t klen, size_t vlen, int has_exp, int own) {
-  return LINK_BYTES + varint_len(((uint64_t)klen << 2) | 3) + varint_len(((uint64_t)vlen << 4) | 15) +
+static inline size_t raw_size(size_t hdr, size_t klen, size_t vlen, int has_exp, int own) {
+  return hdr + varint_len(((uint64_t)klen << 2) | 3) + varint_len(((uint64_t)vlen << 4) | 15) +
          klen + vlen + (has_exp ? 6 : 0) + (own ? 6 : 0);
 }
 
@@ -331,7 +384,11 @@ static inline size_t large_list(size_t units) {
 static inline size_t charge_of(size_t units) { return units * UNIT + MC_CACHE_INDEX_CHARGE; }
 
 size_t mc_cache_entry_charge(size_t klen, size_t vlen, int has_exp, int own_ttl) {
-  return charge_of(units_of(raw_size(klen, vlen, has_exp, own_ttl)));
+  return charge_of(units_of(raw_size(LINK_BYTES, klen, vlen, has_exp, own_ttl)));
+}
+
+size_t mc_cache_charge(const mc_cache *c, size_t klen, size_t vlen, int has_exp, int own_ttl) {
+  return charge_of(units_of(raw_size(c->hdr, klen, vlen, has_exp, own_ttl)));
 }
 
 /* *m from a block's two length words and the offset of its key. */
@@ -345,9 +402,9 @@ static inline void meta_of(uint64_t k, uint64_t v, size_t off, meta *m) {
   m->units = units_of(off + m->klen + m->vlen + (m->has_exp ? 6 : 0) + (m->own_ttl ? 6 : 0));
 }
 
-static inline void decode(const uint8_t *e, meta *m) {
+static inline void decode(const mc_cache *c, const uint8_t *e, meta *m) {
   uint64_t k, v;
-  size_t off = LINK_BYTES + get_varint(e + LINK_BYTES, &k);
+  size_t off = c->hdr + get_varint(e + c->hdr, &k);
   off += get_varint(e + off, &v);
   meta_of(k, v, off, m);
 }
@@ -371,8 +428,8 @@ static inline uint64_t expiry_at(uint64_t now, uint64_t ttl) {
 }
 
 /* Writes everything after the links (which the caller sets). */
-static void write_entry(uint8_t *e, const put_op *op) {
-  uint8_t *p = e + LINK_BYTES;
+static void write_entry(const mc_cache *c, uint8_t *e, const put_op *op) {
+  uint8_t *p = e + c->hdr;
   p += put_varint(p, ((uint64_t)op->klen << 2) | ((uint64_t)op->own << 1) | (uint64_t)op->has_exp);
   p += put_varint(p, ((uint64_t)op->vlen << 4) | op->tag);
   if (op->klen) memmove(p, op->key, op->klen);
@@ -569,9 +626,9 @@ static uint32_t alloc_block(mc_cache *c, size_t units) {
 
 static inline uint64_t home(const mc_cache *c, uint32_t h32) { return h32 >> c->shift; }
 
-static inline int key_matches(const uint8_t *e, const void *key, size_t klen) {
+static inline int key_matches(const mc_cache *c, const uint8_t *e, const void *key, size_t klen) {
   uint64_t k, v;
-  size_t off = LINK_BYTES + get_varint(e + LINK_BYTES, &k);
+  size_t off = c->hdr + get_varint(e + c->hdr, &k);
   off += get_varint(e + off, &v);
   return (k >> 2) == klen && memcmp(e + off, key, klen) == 0;
 }
@@ -588,7 +645,7 @@ static int find_slot(const mc_cache *c, const void *key, size_t klen, uint32_t h
        * together with the first, which the key comparison waits for. */
       const uint8_t *e = at(c, (uint32_t)s);
       __builtin_prefetch(e + 64);
-      if (key_matches(e, key, klen)) {
+      if (key_matches(c, e, key, klen)) {
         *pos = i;
         return 1;
       }
@@ -790,7 +847,7 @@ static void remove_at(mc_cache *c, uint64_t pos, int reason, int keep_view) {
   uint32_t ref = (uint32_t)c->slots[pos];
   uint8_t *e = at(c, ref);
   meta m;
-  decode(e, &m);
+  decode(c, e, &m);
   if (reason && c->log_on) log_entry(c, reason, e, &m);
   remove_slot(c, pos);
   HOOK(reason == MC_CACHE_EVICT ? MC_CACHE_HOOK_EVICT : MC_CACHE_HOOK_DELETE);
@@ -814,7 +871,7 @@ static uint32_t hash_of_ref(const mc_cache *c, uint32_t ref) {
   if (ref == c->s->victim_ref) return c->s->victim_h32;
   const uint8_t *e = at(c, ref);
   meta m;
-  decode(e, &m);
+  decode(c, e, &m);
   return hash32(c, e + m.key_off, m.klen);
 }
 
@@ -874,7 +931,7 @@ static int evict_one(mc_cache *c, uint32_t keep, uint64_t now) {
   if (!v) return 0;
   const uint8_t *e = at(c, v);
   meta m;
-  decode(e, &m);
+  decode(c, e, &m);
   remove_ref(c, v, expired(e, &m, now) ? MC_CACHE_EXPIRE : MC_CACHE_EVICT, 0);
   return 1;
 }
@@ -888,7 +945,7 @@ static uint32_t expire_walk(mc_cache *c, uint32_t ref, uint64_t now, size_t budg
     uint32_t next = newer_of(c, ref);
     const uint8_t *e = at(c, ref);
     meta m;
-    decode(e, &m);
+    decode(c, e, &m);
     if (expired(e, &m, now)) {
       remove_ref(c, ref, MC_CACHE_EXPIRE, 0);
       (*removed)++;
@@ -958,6 +1015,7 @@ int mc_cache_create(const mc_cache_config *cfg, mc_cache **out) {
   mc_cache *c = (mc_cache *)calloc(1, sizeof *c);
   if (!c) return MC_CACHE_ENOMEM;
   c->s = &c->own;
+  c->hdr = LINK_BYTES;
   state_init(c->s, cfg);
   if (index_alloc(c, INDEX_MIN) != 0) {
     free(c);
@@ -990,7 +1048,7 @@ HOT int get_h32(mc_cache *c, const void *key, size_t klen, uint32_t h32, uint64_
   uint32_t ref = (uint32_t)c->slots[pos];
   uint8_t *e = at(c, ref);
   meta m;
-  decode(e, &m);
+  decode(c, e, &m);
   if (m.has_exp && now > expiry_of(e, &m)) {
     fill_view(c, ref, e, &m, out);
     if (!(flags & MC_CACHE_KEEP_STALE)) {
@@ -1060,7 +1118,8 @@ static int insert_new(mc_cache *c, const put_op *op) {
   uint32_t ref = alloc_evicting(c, op->units, 0, op->now);
   if (!ref) return MC_CACHE_ENOMEM;
   s->writing_ref = ref;
-  write_entry(at(c, ref), op);
+  version_reset(c, at(c, ref));
+  write_entry(c, at(c, ref), op);
   set_word(at(c, ref), 0, 0); /* not visited; list_push_head sets the links */
   list_push_head(c, ref);
   HOOK(MC_CACHE_HOOK_SET_LINKED);
@@ -1078,7 +1137,7 @@ static int update_at(mc_cache *c, uint64_t pos, const put_op *op) {
   state *s = c->s;
   uint32_t ref = (uint32_t)c->slots[pos];
   meta m;
-  decode(at(c, ref), &m);
+  decode(c, at(c, ref), &m);
   size_t old_charge = charge_of(m.units), charge = charge_of(op->units);
   touch(c, ref);
   while (s->cfg.max_bytes && s->st.bytes - old_charge + charge > s->cfg.max_bytes &&
@@ -1098,15 +1157,69 @@ static int update_at(mc_cache *c, uint64_t pos, const put_op *op) {
     s->writing_ref = target;
     c->slots[slot_of_ref(c, op->h32, ref)] = ((uint64_t)op->h32 << 32) | target;
     list_moved(c, ref, target);
+    version_reset(c, at(c, target));
     push_free(c, ref, m.units);
   }
   s->writing_ref = target;
-  write_entry(at(c, target), op);
+  write_entry(c, at(c, target), op);
   HOOK(MC_CACHE_HOOK_SET_WRITTEN);
   if (op->has_exp != m.has_exp) s->n_exp += (uint64_t)op->has_exp - (uint64_t)m.has_exp;
-  s->st.bytes = s->st.bytes - old_charge + charge;
+  /* unchanged counters are not written: a store moves the line here from
+   * every other process that reads it (region mode) */
+  if (charge != old_charge) s->st.bytes = s->st.bytes - old_charge + charge;
   s->st.sets++;
   return MC_CACHE_OK;
+}
+
+/* What sweep would do next, without doing it: 1 if an entry it would
+ * examine has expired, else 0 with *end = where it would stop. */
+static int sweep_due(const mc_cache *c, uint64_t now, uint32_t *end) {
+  const state *s = c->s;
+  uint32_t ref = s->sweep ? s->sweep : s->tail;
+  for (size_t budget = (size_t)s->cfg.sweep_per_write; ref && budget--; ref = newer_of(c, ref)) {
+    const uint8_t *e = at(c, ref);
+    meta m;
+    decode(c, e, &m);
+    if (expired(e, &m, now)) return 1;
+  }
+  *end = ref;
+  return 0;
+}
+
+/* Region mode: a set to a key already present, whose block keeps its size
+ * and expiry kind, while nothing else is due (no pending free, no expired
+ * entry where the sweep would look, no eviction), rewrites the value where it
+ * is. It changes no slot, link or free list, so it leaves the structural
+ * seqlock alone and guards the rewrite with the entry's version word: lock-
+ * free readers of other keys keep their copy of the seq line, and only
+ * readers of this entry (who must fetch its new value anyway) retry. A
+ * holder that dies inside leaves mutating set with writing_ref = this entry:
+ * repair drops it. Returns 0 when the set must take the structural path. */
+static int update_in_place(mc_cache *c, const put_op *op) {
+  state *s = c->s;
+  if (s->pending_ref || (s->cfg.max_bytes && s->st.bytes > s->cfg.max_bytes)) return 0;
+  uint64_t pos;
+  if (!find_slot(c, op->key, op->klen, op->h32, &pos)) return 0;
+  uint32_t ref = (uint32_t)c->slots[pos];
+  uint8_t *e = at(c, ref);
+  meta m;
+  decode(c, e, &m);
+  uint32_t cursor = 0;
+  if (m.units != op->units || m.has_exp != op->has_exp) return 0;
+  if (s->n_exp && sweep_due(c, op->now, &cursor)) return 0;
+  mark_mutating(c, ref);
+  if (s->n_exp) s->sweep = cursor;
+  _Atomic uint32_t *ver = version_of(e);
+  uint32_t v = atomic_load_explicit(ver, memory_order_relaxed) | 1u;
+  atomic_store_explicit(ver, v, memory_order_relaxed);
+  atomic_thread_fence(memory_order_release);
+  touch(c, ref);
+  write_entry(c, e, op);
+  HOOK(MC_CACHE_HOOK_SET_WRITTEN);
+  atomic_store_explicit(ver, v + 1u, memory_order_release);
+  s->st.sets++;
+  clear_mutating(c);
+  return 1;
 }
 
 HOT int set_h32(mc_cache *c, const void *key, size_t klen, uint32_t h32, const void *val,
@@ -1120,22 +1233,23 @@ HOT int set_h32(mc_cache *c, const void *key, size_t klen, uint32_t h32, const v
   op.has_exp = ttl > 0;
   op.own = op.has_exp && ttl != s->cfg.ttl_ms;
   if (klen > MC_CACHE_MAX_ENTRY || vlen > MC_CACHE_MAX_ENTRY) return MC_CACHE_ETOOLARGE;
-  size_t raw = raw_size(klen, vlen, op.has_exp, op.own);
+  size_t raw = raw_size(c->hdr, klen, vlen, op.has_exp, op.own);
   if (raw > MC_CACHE_MAX_ENTRY) return MC_CACHE_ETOOLARGE;
   op.units = units_of(raw);
   size_t charge = charge_of(op.units);
   if (s->cfg.max_bytes && charge > s->cfg.max_bytes) return MC_CACHE_ETOOLARGE;
   if (c->region && op.units * UNIT > c->arena_cap - ARENA_START) return MC_CACHE_ETOOLARGE;
+  op.exp = op.has_exp ? expiry_at(now, ttl) : 0;
+  op.h32 = h32;
+  if (c->region && update_in_place(c, &op)) return MC_CACHE_OK;
   begin_mut(c);
   flush_pending(c);
   if (s->n_exp) sweep(c, now, (size_t)s->cfg.sweep_per_write);
-  op.exp = op.has_exp ? expiry_at(now, ttl) : 0;
   uint64_t limit = entry_limit(c);
   if ((limit && s->st.entries >= limit) ||
       (s->cfg.max_bytes && s->st.bytes + charge > s->cfg.max_bytes))
     prepare_eviction(c);
   uint64_t pos;
-  op.h32 = h32;
   int r = find_slot(c, key, klen, op.h32, &pos) ? update_at(c, pos, &op) : insert_new(c, &op);
   end_mut(c);
   return r;
@@ -1163,7 +1277,7 @@ int mc_cache_delete_hashed(mc_cache *c, const void *key, size_t klen, uint64_t h
   flush_pending(c);
   const uint8_t *e = at(c, (uint32_t)c->slots[pos]);
   meta m;
-  decode(e, &m);
+  decode(c, e, &m);
   int was = !expired(e, &m, now);
   remove_at(c, pos, was ? 0 : MC_CACHE_EXPIRE, 0);
   if (was) c->s->st.deletes++;
@@ -1179,7 +1293,7 @@ int mc_cache_pop(mc_cache *c, uint64_t now, mc_cache_view *out) {
   while (!found && (ref = next_victim(c, 0)) != 0) {
     const uint8_t *e = at(c, ref);
     meta m;
-    decode(e, &m);
+    decode(c, e, &m);
     if (expired(e, &m, now)) {
       remove_ref(c, ref, MC_CACHE_EXPIRE, 0);
       continue;
@@ -1233,7 +1347,7 @@ uint32_t mc_cache_next(const mc_cache *c, uint32_t ref, int dir) {
 void mc_cache_view_of(const mc_cache *c, uint32_t ref, mc_cache_view *out) {
   const uint8_t *e = at(c, ref);
   meta m;
-  decode(e, &m);
+  decode(c, e, &m);
   fill_view(c, ref, e, &m, out);
 }
 
@@ -1317,6 +1431,7 @@ static void handle_bind(mc_cache *c, uint8_t *mem, const region_hdr *h) {
   c->arena_cap = (size_t)h->arena_cap;
   c->region = 1;
   c->region_size = (size_t)h->size;
+  c->hdr = LINK_BYTES + VERSION_BYTES;
 }
 
 int mc_cache_region_init(void *mem, size_t size, const mc_cache_config *cfg) {
@@ -1391,7 +1506,7 @@ static int racy_match(const mc_cache *c, uint32_t ref, size_t bound, const void 
   size_t at_b = (size_t)ref * UNIT;
   if (at_b < ARENA_START || at_b + 16 > bound) return -1;
   const uint8_t *e = at(c, ref);
-  size_t avail = bound - at_b, off = LINK_BYTES;
+  size_t avail = bound - at_b, off = c->hdr;
   uint64_t k, v;
   if (varint_in(e, avail, &off, &k) || varint_in(e, avail, &off, &v)) return -1;
   meta_of(k, v, off, m); /* unsigned arithmetic: garbage lengths are caught below */
@@ -1406,28 +1521,46 @@ int mc_cache_read_copy(const mc_cache *c, const void *key, size_t klen, uint64_t
   return mc_cache_read_copy_hashed(c, key, klen, key_hash(c, key, klen), now, buf, cap, out);
 }
 
+/* Seqlock reader side: the structural sequence as of now (acquire), and
+ * whether it moved since q0 (after the reads it guards). */
+static inline uint32_t seq_read(const state *s) {
+  return atomic_load_explicit((_Atomic uint32_t *)(uintptr_t)&s->seq, memory_order_acquire);
+}
+static inline int seq_moved(const state *s, uint32_t q0) {
+  atomic_thread_fence(memory_order_acquire);
+  return atomic_load_explicit((_Atomic uint32_t *)(uintptr_t)&s->seq, memory_order_relaxed) != q0;
+}
+
 int mc_cache_read_copy_hashed(const mc_cache *c, const void *key, size_t klen, uint64_t hash,
                               uint64_t now, void *buf, size_t cap, mc_cache_copy *out) {
   const state *s = c->s;
   if (!c->region || s->cfg.policy == MC_CACHE_LRU) return MC_CACHE_RETRY;
+  uint32_t q0 = seq_read(s);
+  if (q0 & 1u) return MC_CACHE_BUSY;
   uint64_t top = __atomic_load_n(&s->top, __ATOMIC_RELAXED);
   size_t bound = top < c->arena_cap ? (size_t)top : c->arena_cap;
   uint32_t h32 = h32_of(c, hash);
   uint64_t i = home(c, h32);
   for (uint64_t probes = 0; probes <= c->mask; probes++, i = (i + 1) & c->mask) {
     uint64_t sl = __atomic_load_n(&c->slots[i], __ATOMIC_RELAXED);
-    if (!sl) return MC_CACHE_MISS;
+    if (!sl) return seq_moved(s, q0) ? MC_CACHE_BUSY : MC_CACHE_MISS;
     if ((uint32_t)(sl >> 32) != h32) continue;
     meta m;
     uint32_t ref = (uint32_t)sl;
-    int r = racy_match(c, ref, bound, key, klen, &m);
-    if (r < 0) return MC_CACHE_RETRY;
-    if (!r) continue;
+    size_t at_b = (size_t)ref * UNIT;
+    if (at_b < ARENA_START || at_b + 16 > bound) return seq_moved(s, q0) ? MC_CACHE_BUSY : MC_CACHE_RETRY;
     const uint8_t *e = at(c, ref);
+    uint32_t v0 = version_load(e, memory_order_acquire);
+    if (v0 & 1u) return MC_CACHE_BUSY;
+    int r = racy_match(c, ref, bound, key, klen, &m);
+    if (r < 0) return seq_moved(s, q0) ? MC_CACHE_BUSY : MC_CACHE_RETRY;
+    if (!r) continue;
     if (s->cfg.policy == MC_CACHE_SIEVE && !(word_at(e, 0) & VISITED)) return MC_CACHE_RETRY;
     if (m.has_exp && (now > expiry_of(e, &m) || s->cfg.update_age_on_get)) return MC_CACHE_RETRY;
     if (m.vlen > cap) return MC_CACHE_RETRY;
     memcpy(buf, e + m.key_off + m.klen, m.vlen);
+    atomic_thread_fence(memory_order_acquire);
+    if (version_load(e, memory_order_relaxed) != v0 || seq_moved(s, q0)) return MC_CACHE_BUSY;
     out->vlen = m.vlen;
     out->tag = m.tag;
     return MC_CACHE_HIT;
@@ -1455,9 +1588,11 @@ void mc_cache_reset(mc_cache *c) {
   if (c->region) {
     /* The state may be garbage: only the counters are kept. */
     mc_cache_stats st = s->st;
+    uint32_t q = atomic_load_explicit(&s->seq, memory_order_relaxed);
     memset(s, 0, sizeof *s);
     restore_config(c);
     s->st = st;
+    atomic_store_explicit(&s->seq, q, memory_order_relaxed); /* readers compare it */
   }
   s->mutating = 1;
   empty_all(c);
@@ -1488,11 +1623,11 @@ static int mark_units(vctx *v, uint64_t ref, uint64_t units) {
 static int decode_checked(const vctx *v, uint32_t ref, meta *m) {
   if ((uint64_t)ref * UNIT < ARENA_START || ref >= v->top_units) return -1;
   const uint8_t *e = at(v->c, ref);
-  size_t avail = (size_t)(v->top_units - ref) * UNIT, off = LINK_BYTES;
+  size_t avail = (size_t)(v->top_units - ref) * UNIT, off = v->c->hdr;
   uint64_t k, l;
   if (varint_in(e, avail, &off, &k) || varint_in(e, avail, &off, &l)) return -1;
   if ((k >> 2) > MC_CACHE_MAX_ENTRY || (l >> 4) > MC_CACHE_MAX_ENTRY) return -1;
-  decode(e, m);
+  decode(v->c, e, m);
   if (m->key_off != off || ref + m->units > v->top_units) return -1;
   return 0;
 }
@@ -1502,7 +1637,8 @@ static inline int bit(const uint8_t *map, uint64_t u) { return (map[u >> 3] >> (
 /* Queue: from head to tail, newer/older links agree; every block on it
  * decodes inside the arena, overlaps no other, and is marked as an entry
  * start; counts, bytes and expiring entries match the state; visited bits
- * only under SIEVE; the cursors point at entries. */
+ * only under SIEVE; the cursors point at entries; in a region, version words
+ * are even (no rewrite under way) unless a mutation is. */
 static int verify_queue(vctx *v) {
   const mc_cache *c = v->c;
   const state *s = c->s;
@@ -1514,6 +1650,7 @@ static int verify_queue(vctx *v) {
     uint32_t w0 = word_at(at(c, ref), 0);
     if ((w0 & REF_MASK) != prev) return -1;
     if ((w0 & VISITED) && s->cfg.policy != MC_CACHE_SIEVE) return -1;
+    if (c->region && !s->mutating && (version_load(at(c, ref), memory_order_relaxed) & 1u)) return -1;
     v->start[ref >> 3] |= (uint8_t)(1u << (ref & 7));
     bytes += charge_of(m.units);
     n_exp += (uint64_t)m.has_exp;
@@ -1529,7 +1666,7 @@ static int verify_queue(vctx *v) {
   if (s->victim_ref) {
     const uint8_t *e = at(c, s->victim_ref);
     meta m;
-    decode(e, &m);
+    decode(c, e, &m);
     if (hash32(c, e + m.key_off, m.klen) != s->victim_h32) return -1;
   }
   return 0;
@@ -1555,7 +1692,7 @@ static int verify_index(vctx *v) {
     uint32_t h32 = (uint32_t)(sl >> 32);
     const uint8_t *e = at(c, (uint32_t)sl);
     meta m;
-    decode(e, &m);
+    decode(c, e, &m);
     if (hash32(c, e + m.key_off, m.klen) != h32) return -1;
     for (uint64_t j = home(c, h32); j != i; j = (j + 1) & c->mask)
       if (!c->slots[j]) return -1;
@@ -1691,7 +1828,7 @@ static void order_survivors(vctx *v, const survivor *all, size_t n, survivor *ou
   for (size_t i = front; i < n; i++) {
     const uint8_t *e = at(c, out[i].ref);
     meta m;
-    decode(e, &m);
+    decode(c, e, &m);
     out[i].h32 = hash32(c, e + m.key_off, m.klen);
   }
 }
@@ -1730,7 +1867,7 @@ static size_t relink_survivors(mc_cache *c, vctx *v, const survivor *order, size
     uint32_t ref = order[i].ref;
     uint8_t *e = at(c, ref);
     meta m;
-    decode(e, &m);
+    decode(c, e, &m);
     uint64_t pos;
     if (find_slot(c, e + m.key_off, m.klen, order[i].h32, &pos)) {
       for (uint64_t u = ref; u < ref + m.units; u++) v->mark[u >> 3] &= (uint8_t)~(1u << (u & 7));
@@ -1739,6 +1876,7 @@ static size_t relink_survivors(mc_cache *c, vctx *v, const survivor *order, size
     c->slots[pos] = ((uint64_t)order[i].h32 << 32) | ref;
     set_word(e, 0, prev); /* SIEVE bits cleared */
     set_word(e, 1, 0);
+    version_reset(c, e); /* no rewrite is under way any more */
     if (prev) set_older(c, prev, ref); else s->head = ref;
     prev = ref;
     s->st.entries++;
@@ -1750,7 +1888,17 @@ static size_t relink_survivors(mc_cache *c, vctx *v, const survivor *order, size
   return kept;
 }
 
+static long repair(mc_cache *c, uint64_t *dropped);
+
+/* The rebuild is one structural mutation for lock-free readers. */
 long mc_cache_repair(mc_cache *c, uint64_t *dropped) {
+  seq_begin(c);
+  long r = repair(c, dropped);
+  seq_end(c);
+  return r;
+}
+
+static long repair(mc_cache *c, uint64_t *dropped) {
   state *s = c->s;
   uint64_t had = s->st.entries;
   if (dropped) *dropped = 0;

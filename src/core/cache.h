@@ -166,8 +166,11 @@ size_t mc_cache_purge_stale(mc_cache *c, uint64_t now, size_t budget);
 
 void mc_cache_get_stats(const mc_cache *c, mc_cache_stats *out);
 uint64_t mc_cache_size(const mc_cache *c);
-/* Charged bytes of an entry with these lengths (what max_bytes counts). */
+/* Charged bytes of an entry with these lengths (what max_bytes counts) in a
+ * heap cache; mc_cache_charge: in cache c (a region's blocks carry a 4-byte
+ * version word more, see mc_cache_read_copy: up to one 8-byte unit more). */
 size_t mc_cache_entry_charge(size_t klen, size_t vlen, int has_exp, int own_ttl);
+size_t mc_cache_charge(const mc_cache *c, size_t klen, size_t vlen, int has_exp, int own_ttl);
 /* True if entries can expire (a default ttl, or some entry has its own). */
 int mc_cache_uses_ttl(const mc_cache *c);
 const mc_cache_config *mc_cache_config_of(const mc_cache *c);
@@ -200,7 +203,7 @@ void mc_cache_log_reset(mc_cache *c);
  * Every operation of this header works on a region handle as on a heap
  * cache. Locking between processes is the caller's job. */
 
-#define MC_CACHE_REGION_VERSION 4u
+#define MC_CACHE_REGION_VERSION 5u
 #define MC_CACHE_MIN_CHARGE (16u + MC_CACHE_INDEX_CHARGE) /* smallest entry */
 
 /* Bytes a region for cfg needs, or 0 if cfg is invalid for region mode. */
@@ -223,16 +226,21 @@ void mc_cache_region_detach(mc_cache *c);
 
 /* ---- lock-free reads (region mode) ---------------------------------------
  * For a reader that does not hold the region's lock while a writer in another
- * process may be changing it (a seqlock: the caller reads the writers'
- * sequence counter before and after, and uses the result only if it did not
- * change). Never writes; bounded; never reads outside the region whatever
- * its content, so a torn state costs a retry, never a fault or a loop.
- * Copies the value into buf (cap bytes). Returns MC_CACHE_HIT (*out set) or
- * MC_CACHE_MISS, or MC_CACHE_RETRY when the read needs a write or the lock:
- * policy LRU (a hit relinks), SIEVE on an entry not yet marked visited, an
- * expired entry, update_age_on_get, a value longer than cap, or something
- * inconsistent met on the way. Counts nothing in the stats. */
+ * process may be changing it. Two seqlocks guard it, both kept by the
+ * writers in this file: the region's structural sequence (odd while a
+ * mutation frees, moves or reuses a block or changes a slot) and the found
+ * entry's version word (odd while a set rewrites its value in place); a
+ * result counts only if both were even and unchanged around the read. Never
+ * writes; bounded; never reads outside the region whatever its content, so
+ * a torn state costs a retry, never a fault or a loop. Copies the value into
+ * buf (cap bytes). Returns MC_CACHE_HIT (*out set) or MC_CACHE_MISS;
+ * MC_CACHE_BUSY when a writer was inside (the caller may wait and read
+ * again); MC_CACHE_RETRY when the read needs a write or the lock: policy LRU
+ * (a hit relinks), SIEVE on an entry not yet marked visited, an expired
+ * entry, update_age_on_get, a value longer than cap, or something
+ * inconsistent met while no writer was inside. Counts nothing in the stats. */
 #define MC_CACHE_RETRY 3
+#define MC_CACHE_BUSY 4
 typedef struct mc_cache_copy {
   size_t vlen;
   unsigned tag;

@@ -45,27 +45,27 @@ typedef struct {
 } shm_header;
 
 typedef struct {
-  /* Line 0: what every lock holder writes and every lock-free read reads.
-   * A set writes the mutex, the seqlock and the acquisition count; a read
-   * reads the seqlock. Kept on one line, a set to a shard another process
-   * uses moves one line between the cores, not two. */
+  /* Line 0: what every lock holder writes, on one line. Lock-free reads
+   * never read it: their seqlocks are in the shard's cache region (the
+   * region's structural sequence and each entry's version word). */
   pthread_mutex_t mu;
-  /* Seqlock: odd while a lock holder may be changing the shard (a holder
-   * that died leaves it odd until the next holder releases). */
-  _Atomic uint32_t seq;
+  /* 1 while a holder is inside: lockers spin on it (reading, so the holder
+   * keeps the line) before they try the mutex again. A holder that died
+   * leaves it 1 until the next holder leaves. */
+  _Atomic uint32_t held;
   uint32_t pad;
   /* Written under mu only; read with relaxed atomics by stats. */
   _Atomic uint64_t acquisitions;
   _Atomic uint64_t contended, wait_ns, recoveries, resets;
   _Atomic uint64_t repairs, lost;
   /* Lock-free reads, added in batches by each process: on a line of their
-   * own, so that a batch does not take the seqlock's line from the others. */
+   * own, so that a batch does not take line 0 from the lockers. */
   _Alignas(64) _Atomic uint64_t read_hits;
   _Atomic uint64_t read_misses;
 } shard_ctl;
 
 _Static_assert(offsetof(shard_ctl, acquisitions) + sizeof(uint64_t) <= 64,
-               "the mutex, seq and acquisitions share the shard's first cache line");
+               "the mutex, held and acquisitions share the shard's first cache line");
 _Static_assert(offsetof(shard_ctl, read_hits) % 64 == 0, "read counters start a line");
 
 #define HEADER_SIZE ALIGN64(sizeof(shm_header))
@@ -481,9 +481,31 @@ static void recover(mc_shm *s, uint32_t i) {
   BUMP(ctl->lost, lost);
 }
 
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
+/* trylock; while it is busy, spins on `held` and tries again when the
+ * holder has left, up to MC_SHM_SPINS pauses in all. A critical section
+ * lasts well under a microsecond, while sleeping on the futex and being woken
+ * costs a system call on each side and, on a VM, an interrupt between the
+ * CPUs. Returns trylock's result (EBUSY: the caller blocks). */
+static int trylock_spinning(shard_ctl *ctl) {
+  int r = pthread_mutex_trylock(&ctl->mu);
+  for (int n = MC_SHM_SPINS; r == EBUSY && n > 0; n--) {
+    cpu_relax();
+    if (!atomic_load_explicit(&ctl->held, memory_order_relaxed)) r = pthread_mutex_trylock(&ctl->mu);
+  }
+  return r;
+}
+
 mc_cache *mc_shm_lock(mc_shm *s, uint32_t i, int *err) {
   shard_ctl *ctl = ctl_of(s, i);
-  int r = pthread_mutex_trylock(&ctl->mu);
+  int r = trylock_spinning(ctl);
   uint64_t waited = 0;
   int contended = 0;
   if (r == EBUSY) {
@@ -496,11 +518,7 @@ mc_cache *mc_shm_lock(mc_shm *s, uint32_t i, int *err) {
     if (err) *err = MC_SHM_ELOCK;
     return NULL;
   }
-  /* odd before any change: lock-free readers that see it, or that read
-   * before it and check after, take the lock instead */
-  atomic_store_explicit(&ctl->seq, atomic_load_explicit(&ctl->seq, memory_order_relaxed) | 1u,
-                        memory_order_relaxed);
-  atomic_thread_fence(memory_order_release);
+  atomic_store_explicit(&ctl->held, 1u, memory_order_relaxed);
   if (r == EOWNERDEAD) {
     recover(s, i);
     pthread_mutex_consistent(&ctl->mu);
@@ -515,25 +533,20 @@ mc_cache *mc_shm_lock(mc_shm *s, uint32_t i, int *err) {
 
 void mc_shm_unlock(mc_shm *s, uint32_t i) {
   shard_ctl *ctl = ctl_of(s, i);
-  /* the next even value, after every write of this holder */
-  uint32_t q = atomic_load_explicit(&ctl->seq, memory_order_relaxed);
-  atomic_store_explicit(&ctl->seq, (q | 1u) + 1u, memory_order_release);
+  atomic_store_explicit(&ctl->held, 0u, memory_order_relaxed);
   pthread_mutex_unlock(&ctl->mu);
 }
 
 int mc_shm_read(mc_shm *s, uint32_t i, const void *key, size_t klen, uint64_t hash, uint64_t now,
                 void *buf, size_t cap, mc_cache_copy *out) {
-  shard_ctl *ctl = ctl_of(s, i);
-  for (int attempt = 0; attempt < 2; attempt++) {
-    uint32_t before = atomic_load_explicit(&ctl->seq, memory_order_acquire);
-    if (before & 1u) return MC_CACHE_RETRY;
-    int r = mc_cache_read_copy_hashed(s->caches[i], key, klen, hash, now, buf, cap, out);
-    atomic_thread_fence(memory_order_acquire);
-    if (atomic_load_explicit(&ctl->seq, memory_order_relaxed) != before) continue;
-    if (r == MC_CACHE_HIT || r == MC_CACHE_MISS) {
-      uint32_t *p = &s->pending[2 * (size_t)i + (r == MC_CACHE_MISS)];
-      if (++*p >= MC_SHM_READ_FLUSH) flush_reads(s, i);
-    }
+  int r = mc_cache_read_copy_hashed(s->caches[i], key, klen, hash, now, buf, cap, out);
+  for (int n = MC_SHM_SPINS; r == MC_CACHE_BUSY && n > 0; n--) {
+    cpu_relax();
+    r = mc_cache_read_copy_hashed(s->caches[i], key, klen, hash, now, buf, cap, out);
+  }
+  if (r == MC_CACHE_HIT || r == MC_CACHE_MISS) {
+    uint32_t *p = &s->pending[2 * (size_t)i + (r == MC_CACHE_MISS)];
+    if (++*p >= MC_SHM_READ_FLUSH) flush_reads(s, i);
     return r;
   }
   return MC_CACHE_RETRY;

@@ -6,7 +6,8 @@
  *   [header][shard 0 control][shard 0 region]...[shard N-1 control][region]
  * - header: magic, layout version, ready state, creator pid, the options the
  *   segment was created with, the shard-hash seed, the table of attached pids.
- * - shard control: a robust process-shared mutex plus lock statistics.
+ * - shard control: a robust process-shared mutex, a `held` flag for
+ *   spinning lockers, lock statistics.
  * - shard region: a cache region formatted by mc_cache_region_init with
  *   max_bytes / shards bytes and max_entries / shards entries (rounded up).
  * A key goes to shard siphash13(seed, key) % shards.
@@ -16,9 +17,13 @@
  * formats, then publishes state READY. Openers wait for READY (bounded).
  *
  * Reads: with policies FIFO and SIEVE, a get first tries a lock-free read
- * (mc_shm_read: a seqlock, no shared write) and takes the lock only when
- * that read cannot finish (a SIEVE bit to set, an expired entry, a writer
- * active); LRU gets always lock (a hit relinks).
+ * (mc_shm_read: no shared write; guarded by the region's structural seqlock
+ * and the entry's version word, see mc_cache_read_copy), waits a little
+ * while a writer is inside, and takes the lock only when that read cannot
+ * finish (a SIEVE bit to set, an expired entry, a writer that stays); LRU
+ * gets always lock (a hit relinks). A set that rewrites a value in place
+ * bumps only that entry's version, so readers of other keys in the shard
+ * keep their cached copy of its seqlock.
  *
  * Crash safety: every change to a shard runs under its robust mutex. When
  * the holder died (EOWNERDEAD) the next locker checks whether it died inside
@@ -38,11 +43,14 @@
 #include "core/cache.h"
 
 #define MC_SHM_MAGIC 0x4853544C434D454DULL /* "MEMCTLSH" little-endian */
-#define MC_SHM_LAYOUT_VERSION 5u
+#define MC_SHM_LAYOUT_VERSION 6u
 #define MC_SHM_MAX_SHARDS 1024u
 #define MC_SHM_MAX_PIDS 256u       /* attached-process table */
 #define MC_SHM_NAME_MAX 200u       /* bytes of a segment name */
 #define MC_SHM_OPEN_TIMEOUT_MS 2000u
+/* Pauses (about 20 ns each on x86) a locker or a lock-free reader spins while
+ * a shard's holder is inside, before it blocks or takes the lock. */
+#define MC_SHM_SPINS 256
 
 /* Results (negative = error). */
 enum {
@@ -122,12 +130,10 @@ uint32_t mc_shm_shard_of(const mc_shm *s, const void *key, size_t klen);
 mc_cache *mc_shm_lock(mc_shm *s, uint32_t i, int *err);
 void mc_shm_unlock(mc_shm *s, uint32_t i);
 
-/* Lock-free read of key in shard i (a seqlock over mc_cache_read_copy): the
- * shard's writers bump its sequence counter to odd when they take the lock
- * and to the next even value when they release it; a read counts only if the
- * counter was even and unchanged around it (one retry). Returns MC_CACHE_HIT
- * (value copied into buf, *out set), MC_CACHE_MISS, or MC_CACHE_RETRY: the
- * caller then takes the lock and uses mc_cache_get. Hits and misses are
+/* Lock-free read of key in shard i (mc_cache_read_copy; while it answers
+ * MC_CACHE_BUSY, a writer is inside: read again, up to MC_SHM_SPINS pauses).
+ * Returns MC_CACHE_HIT (value copied into buf, *out set), MC_CACHE_MISS, or
+ * MC_CACHE_RETRY: the caller then takes the lock and uses mc_cache_get. Hits and misses are
  * counted per process and added to the shard's shared counters every
  * MC_SHM_READ_FLUSH reads (and by mc_shm_lock_stats_of and mc_shm_close), so
  * no read writes a shared line. */

@@ -488,6 +488,7 @@ typedef struct {
   m_entry *e;
   uint64_t evictions;
   uint64_t hand;    /* sieve: the hand is the first live entry with stamp >= hand; 0 = the oldest */
+  const mc_cache *c; /* what an entry is charged depends on its mode (mc_cache_charge) */
 } model;
 
 static m_entry *m_find(model *m, const char *k, size_t kl) {
@@ -548,14 +549,16 @@ static void m_touch(model *m, m_entry *x) {
   if (m->policy == MC_CACHE_SIEVE) x->visited = 1;
 }
 
-static size_t m_charge(const m_entry *x) { return mc_cache_entry_charge(x->klen, x->vlen, 0, 0); }
+static size_t m_charge(const model *m, const m_entry *x) {
+  return mc_cache_charge(m->c, x->klen, x->vlen, 0, 0);
+}
 
 static void m_remove(model *m, m_entry *x) {
   if (m->policy == MC_CACHE_SIEVE && m->hand && x == m_hand(m)) {
     m_entry *n = m_newer(m, x);
     m->hand = n ? n->stamp : 0;
   }
-  m->bytes -= m_charge(x);
+  m->bytes -= m_charge(m, x);
   free(x->val);
   x->val = NULL;
   x->live = 0;
@@ -563,12 +566,12 @@ static void m_remove(model *m, m_entry *x) {
 }
 
 static int m_set(model *m, const char *k, size_t kl, const uint8_t *v, size_t vl, unsigned tag) {
-  size_t charge = mc_cache_entry_charge(kl, vl, 0, 0);
+  size_t charge = mc_cache_charge(m->c, kl, vl, 0, 0);
   if (m->max_bytes && charge > m->max_bytes) return MC_CACHE_ETOOLARGE;
   m_entry *x = m_find(m, k, kl);
   if (x) {
     m_touch(m, x);
-    size_t old = m_charge(x);
+    size_t old = m_charge(m, x);
     while (m->max_bytes && m->bytes - old + charge > m->max_bytes) {
       m_entry *o = m_victim(m, x);
       if (!o) break;
@@ -665,6 +668,7 @@ static void run_model_in(int region, int policy, uint64_t max_entries, uint64_t 
     assert_int_equal(mc_cache_create(&cfg, &c), MC_CACHE_OK);
   }
   model m = {0};
+  m.c = c;
   m.policy = policy;
   m.max_entries = max_entries;
   m.max_bytes = max_bytes;
@@ -918,6 +922,68 @@ static void test_region_read_copy_rules(void **state) {
   mc_cache_destroy(h);
 }
 
+/* A reader that runs while a set is half done (from the set's SET_VALUE hook,
+ * as another process would): the entry being rewritten reads BUSY, never a
+ * torn value. An in-place rewrite (same key, same block size) leaves the
+ * region's structural seqlock alone, so other keys stay readable lock-free;
+ * a set that inserts is structural, so every read waits. */
+static struct {
+  const mc_cache *c;
+  int calls;
+  int self, other; /* what the hooked reads answered */
+  char other_val[16];
+} midset;
+
+static void read_during_set(int point) {
+  if (point != MC_CACHE_HOOK_SET_VALUE) return;
+  char buf[64];
+  mc_cache_copy cp;
+  midset.calls++;
+  midset.self = mc_cache_read_copy(midset.c, "hot", 3, 1, buf, sizeof buf, &cp);
+  midset.other = mc_cache_read_copy(midset.c, "cold", 4, 1, buf, sizeof buf, &cp);
+  if (midset.other == MC_CACHE_HIT) memcpy(midset.other_val, buf, cp.vlen < 16 ? cp.vlen : 15);
+}
+
+static void test_region_read_during_set(void **state) {
+  (void)state;
+  mc_cache_config cfg = region_cfg(MC_CACHE_FIFO, 0, 64 * 1024);
+  size_t size;
+  void *mem = region_new(&cfg, &size);
+  mc_cache *c;
+  assert_int_equal(mc_cache_region_attach(mem, size, &c), MC_CACHE_OK);
+  assert_int_equal(mc_cache_set(c, "hot", 3, "aaaaaaaa", 8, 0, MC_CACHE_TTL_DEFAULT, 1), 0);
+  assert_int_equal(mc_cache_set(c, "cold", 4, "cold-val", 8, 0, MC_CACHE_TTL_DEFAULT, 1), 0);
+  memset(&midset, 0, sizeof midset);
+  midset.c = c;
+  mc_cache_set_test_hook(read_during_set);
+  /* in place: same key, same size */
+  assert_int_equal(mc_cache_set(c, "hot", 3, "bbbbbbbb", 8, 0, MC_CACHE_TTL_DEFAULT, 1), 0);
+  assert_int_equal(midset.calls, 1);
+  assert_int_equal(midset.self, MC_CACHE_BUSY);
+  assert_int_equal(midset.other, MC_CACHE_HIT);
+  assert_memory_equal(midset.other_val, "cold-val", 8);
+  /* a new block (the value grew by a unit): structural */
+  assert_int_equal(mc_cache_set(c, "hot", 3, "cccccccccccccccc", 16, 0, MC_CACHE_TTL_DEFAULT, 1), 0);
+  assert_int_equal(midset.calls, 2);
+  assert_int_equal(midset.self, MC_CACHE_BUSY);
+  assert_int_equal(midset.other, MC_CACHE_BUSY);
+  /* an insert: structural */
+  assert_int_equal(mc_cache_set(c, "new", 3, "x", 1, 0, MC_CACHE_TTL_DEFAULT, 1), 0);
+  assert_int_equal(midset.calls, 3);
+  assert_int_equal(midset.other, MC_CACHE_BUSY);
+  mc_cache_set_test_hook(NULL);
+  /* afterwards both seqlocks are even again: every value reads whole */
+  char buf[64];
+  mc_cache_copy cp;
+  assert_int_equal(mc_cache_read_copy(c, "hot", 3, 1, buf, sizeof buf, &cp), MC_CACHE_HIT);
+  assert_int_equal(cp.vlen, 16);
+  assert_memory_equal(buf, "cccccccccccccccc", 16);
+  assert_int_equal(mc_cache_read_copy(c, "cold", 4, 1, buf, sizeof buf, &cp), MC_CACHE_HIT);
+  assert_int_equal(mc_cache_verify(c), 0);
+  mc_cache_region_detach(c);
+  free(mem);
+}
+
 /* A lock-free read meets whatever a writer in another process left half
  * done: over random garbage in the state, the index and the arena it must
  * stay inside the region (ASan) and return. */
@@ -947,7 +1013,7 @@ static void test_region_read_copy_on_garbage(void **state) {
       snprintf(k, sizeof k, "k%d", (int)((x >> 8) % 250) + i);
       mc_cache_copy cp;
       int r = mc_cache_read_copy(c, k, strlen(k), 1, buf, sizeof buf, &cp);
-      assert_true(r == MC_CACHE_HIT || r == MC_CACHE_MISS || r == MC_CACHE_RETRY);
+      assert_true(r == MC_CACHE_HIT || r == MC_CACHE_MISS || r == MC_CACHE_RETRY || r == MC_CACHE_BUSY);
       if (r == MC_CACHE_HIT) assert_true(cp.vlen <= sizeof buf);
     }
   }
@@ -1423,6 +1489,7 @@ int main(void) {
       cmocka_unit_test(test_region_basic_operations),
       cmocka_unit_test(test_region_read_copy_rules),
       cmocka_unit_test(test_region_read_copy_on_garbage),
+      cmocka_unit_test(test_region_read_during_set),
       cmocka_unit_test(test_region_config_and_sizes),
       cmocka_unit_test(test_region_bad_regions_are_errors),
       cmocka_unit_test(test_region_verify_and_reset_on_garbage),

@@ -25,7 +25,7 @@ static void check(mc_cache *c, uint64_t now) {
     mc_cache_view v;
     mc_cache_view_of(c, r, &v);
     CHECK(mc_cache_find(c, v.key, v.klen) == r);
-    bytes += mc_cache_entry_charge(v.klen, v.vlen, v.expires_at != 0,
+    bytes += mc_cache_charge(c, v.klen, v.vlen, v.expires_at != 0,
                                    v.expires_at != 0 && v.ttl != cfg->ttl_ms);
     CHECK(++n <= st.entries);
   }
