@@ -13,6 +13,7 @@ test('memctl bench --shared --tiny --json reports every section', () => {
   const r = JSON.parse(run.stdout);
   assert.strictEqual(r.mode, 'tiny');
   assert.ok(r.single.sharedGetsPerSec > 0 && r.single.lruGetsPerSec > 0 && r.single.target === 0.7);
+  assert.ok(r.single.everyKey.sharedGetsPerSec > 0 && r.single.everyKey.lruGetsPerSec > 0 && r.single.everyKey.ratio > 0);
   assert.ok(r.scaling.oneProcessOpsPerSec > 0 && r.scaling.twoProcessesOpsPerSec > 0 && r.scaling.target === 1.6);
   assert.strictEqual(r.scaling.rounds.length, 1);
   for (const ref of [r.scaling.privateSegments, r.scaling.getsOnly]) {
