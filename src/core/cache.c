@@ -95,6 +95,10 @@ struct mc_cache {
   int region;
   size_t region_size;
   size_t hdr;                   /* bytes before a block's length varints */
+  /* Region mode: in-place sets not yet added to st.sets (this process's;
+   * added every MC_CACHE_SETS_FLUSH, at its next structural mutation and by
+   * mc_cache_flush_counts), so that an in-place set writes no state line. */
+  uint32_t pending_sets;
   /* eviction log (heap mode only; process-local) */
   int log_on;
   uint8_t *log;
@@ -154,10 +158,16 @@ static inline void seq_end(mc_cache *c) {
                         memory_order_release);
 }
 
+static inline void flush_sets(mc_cache *c) {
+  c->s->st.sets += c->pending_sets;
+  c->pending_sets = 0;
+}
+
 /* A structural mutation: everything but set's in-place update. */
 static inline void begin_mut(mc_cache *c) {
   mark_mutating(c, 0);
   seq_begin(c);
+  if (c->pending_sets) flush_sets(c);
 }
 static inline void end_mut(mc_cache *c) {
   seq_end(c);
@@ -1192,9 +1202,12 @@ static int sweep_due(const mc_cache *c, uint64_t now, uint32_t *end) {
  * is. It changes no slot, link or free list, so it leaves the structural
  * seqlock alone and guards the rewrite with the entry's version word: lock-
  * free readers of other keys keep their copy of the seq line, and only
- * readers of this entry (who must fetch its new value anyway) retry. A
- * holder that dies inside leaves mutating set with writing_ref = this entry:
- * repair drops it. Returns 0 when the set must take the structural path. */
+ * readers of this entry (who must fetch its new value anyway) retry. It
+ * writes no state line either (the set is counted in pending_sets), so the
+ * only shared lines it takes are the lock's and the entry's. A holder that
+ * dies inside leaves the version odd: verify fails on it, and repair drops
+ * that entry (LRU's relink, the one other change made here, happens while
+ * the version is odd). Returns 0 when the set must take the structural path. */
 static int update_in_place(mc_cache *c, const put_op *op) {
   state *s = c->s;
   if (s->pending_ref || (s->cfg.max_bytes && s->st.bytes > s->cfg.max_bytes)) return 0;
@@ -1207,18 +1220,16 @@ static int update_in_place(mc_cache *c, const put_op *op) {
   uint32_t cursor = 0;
   if (m.units != op->units || m.has_exp != op->has_exp) return 0;
   if (s->n_exp && sweep_due(c, op->now, &cursor)) return 0;
-  mark_mutating(c, ref);
-  if (s->n_exp) s->sweep = cursor;
   _Atomic uint32_t *ver = version_of(e);
   uint32_t v = atomic_load_explicit(ver, memory_order_relaxed) | 1u;
   atomic_store_explicit(ver, v, memory_order_relaxed);
   atomic_thread_fence(memory_order_release);
+  if (s->n_exp) s->sweep = cursor;
   touch(c, ref);
   write_entry(c, e, op);
   HOOK(MC_CACHE_HOOK_SET_WRITTEN);
   atomic_store_explicit(ver, v + 1u, memory_order_release);
-  s->st.sets++;
-  clear_mutating(c);
+  if (++c->pending_sets >= MC_CACHE_SETS_FLUSH) flush_sets(c);
   return 1;
 }
 
@@ -1357,8 +1368,14 @@ uint32_t mc_cache_find(const mc_cache *c, const void *key, size_t klen) {
   return (uint32_t)c->slots[pos];
 }
 
+void mc_cache_flush_counts(mc_cache *c) {
+  if (c->pending_sets) flush_sets(c);
+}
+uint32_t mc_cache_pending_counts(const mc_cache *c) { return c->pending_sets; }
+
 void mc_cache_get_stats(const mc_cache *c, mc_cache_stats *out) {
   *out = c->s->st;
+  out->sets += c->pending_sets;
   out->arena_bytes = c->s->top - ARENA_START;
   out->index_bytes = (c->mask + 1) * sizeof(uint64_t);
   out->total_bytes = c->region ? c->region_size
@@ -1785,6 +1802,9 @@ static size_t collect_survivors(vctx *v, survivor *out) {
     uint32_t ref = (uint32_t)sl, h32 = (uint32_t)(sl >> 32);
     meta m;
     if (s->mutating && ref == s->writing_ref) continue;
+    /* a rewrite in place was under way (its writer died): drop it */
+    if (c->region && decode_checked(v, ref, &m) == 0 && (version_load(at(c, ref), memory_order_relaxed) & 1u))
+      continue;
     if (decode_checked(v, ref, &m) || !units_unmarked(v, ref, m.units)) continue;
     const uint8_t *e = at(c, ref);
     if (hash32(c, e + m.key_off, m.klen) != h32) continue;

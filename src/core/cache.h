@@ -164,7 +164,17 @@ uint32_t mc_cache_find(const mc_cache *c, const void *key, size_t klen);
  * number removed. */
 size_t mc_cache_purge_stale(mc_cache *c, uint64_t now, size_t budget);
 
+/* Stats; `sets` includes this handle's in-place sets not yet added to the
+ * region (see mc_cache_flush_counts). */
 void mc_cache_get_stats(const mc_cache *c, mc_cache_stats *out);
+/* Region mode: a set that rewrites a value in place counts itself in the
+ * handle, and the handle adds its count to the region's stats every
+ * MC_CACHE_SETS_FLUSH such sets and at its next other mutation; other
+ * handles see it then. mc_cache_flush_counts adds it now (hold the lock);
+ * mc_cache_pending_counts says whether there is any. */
+#define MC_CACHE_SETS_FLUSH 64u
+void mc_cache_flush_counts(mc_cache *c);
+uint32_t mc_cache_pending_counts(const mc_cache *c);
 uint64_t mc_cache_size(const mc_cache *c);
 /* Charged bytes of an entry with these lengths (what max_bytes counts) in a
  * heap cache; mc_cache_charge: in cache c (a region's blocks carry a 4-byte

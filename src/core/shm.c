@@ -421,7 +421,13 @@ void mc_shm_close(mc_shm *s) {
     int32_t me = (int32_t)getpid();
     atomic_compare_exchange_strong(&s->h->pids[s->pid_slot], &me, 0);
   }
-  for (uint32_t i = 0; i < s->h->shards; i++) flush_reads(s, i);
+  for (uint32_t i = 0; i < s->h->shards; i++) {
+    flush_reads(s, i);
+    if (mc_cache_pending_counts(s->caches[i]) && mc_shm_lock(s, i, NULL)) {
+      mc_cache_flush_counts(s->caches[i]);
+      mc_shm_unlock(s, i);
+    }
+  }
   uint8_t *base = s->base;
   size_t size = s->size;
   free_handle(s);

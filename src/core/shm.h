@@ -137,7 +137,7 @@ void mc_shm_unlock(mc_shm *s, uint32_t i);
  * counted per process and added to the shard's shared counters every
  * MC_SHM_READ_FLUSH reads (and by mc_shm_lock_stats_of and mc_shm_close), so
  * no read writes a shared line. */
-#define MC_SHM_READ_FLUSH 64u
+#define MC_SHM_READ_FLUSH 256u
 int mc_shm_read(mc_shm *s, uint32_t i, const void *key, size_t klen, uint64_t hash, uint64_t now,
                 void *buf, size_t cap, mc_cache_copy *out);
 /* Shard i's cache handle without its lock: only for reads that tolerate a
