@@ -30,7 +30,7 @@ const MiB = 1024 * 1024;
 function sizes(tiny) {
   return tiny
     ? { n: 2000, gets: 20000, zipfUniverse: 5000, zipfWarmOps: 20000, zipfMs: 50, scalingRounds: 1, redisKeys: 200, redisGets: 500, memEntries: 5000 }
-    : { n: 100000, gets: 2000000, zipfUniverse: 1000000, zipfWarmOps: 2000000, zipfMs: 500, scalingRounds: 5, redisKeys: 10000, redisGets: 20000, memEntries: 1000000 };
+    : { n: 100000, gets: 2000000, zipfUniverse: 1000000, zipfWarmOps: 2000000, zipfMs: 1000, scalingRounds: 7, redisKeys: 10000, redisGets: 20000, memEntries: 1000000 };
 }
 
 // ---- helpers ---------------------------------------------------------------
@@ -152,14 +152,14 @@ function singleProcess(sz) {
 // ---- 2. 1 vs 2 processes, 90/10 Zipf -------------------------------------------
 // Each child draws 64k Zipf keys from its seed and runs 90% gets / 10% sets
 // over them (a missed get sets too). The cache is warmed by a run of every
-// seed first; then 5 rounds of one process (seed 2) and two at once (seeds 3
+// seed first; then 7 rounds of one process (seed 2) and two at once (seeds 3
 // and 4), with pauses between so that a child's exit does not overlap the
 // next measurement; the verdict takes the median of the per-round ratios.
 // Every child first runs the loop untimed (the JIT compiles it, the pages of
 // the segment and of V8's heap are mapped: work that would otherwise run on
 // the idle CPU of a one-process round and compete in a two-process one),
 // then all the children of a round start together and count the operations
-// they finish in the same fixed window.
+// they finish in the same fixed window (1 s).
 // Two references run the same rounds, reported and not judged: each process
 // on a private segment of its own (the machine's ceiling for two processes:
 // nothing shared) and gets only on the shared cache (nothing written).
