@@ -125,8 +125,7 @@ function singleProcess(sz) {
     for (let i = 0; i < sz.n; i++) shared.get(`k${i}`); // SIEVE's bits: later gets read lock-free
     // Judged: 4,096 keys of the n, read in turn (a hot set: the CPU caches
     // hold it). Reported too: every key, in a scattered order (each get
-    // misses the CPU caches and, in the shared mapping's 4 KiB pages, the
-    // TLB, where LRUCache's arena asks for huge pages).
+    // misses the CPU caches).
     const measure = (count) => {
       const keys = Array.from({ length: count }, (_, i) => `k${(i * 7919) % sz.n}`);
       const loop = (c) => (ops) => { for (let i = 0; i < ops; i++) c.get(keys[i % count]); };
