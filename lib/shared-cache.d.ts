@@ -23,7 +23,7 @@ export interface SharedCacheLockStats {
   lockAcquisitions: number;
   lockContended: number;
   lockWaitMs: number;
-  /** Gets answered without the lock (hits and misses; other processes' in batches of 64). */
+  /** Gets answered without the lock (hits and misses; other processes' in batches of 256 per shard). */
   lockFreeReads: number;
   /** Times a process found a shard lock whose holder had died, and recovered it. */
   recoveries: number;
@@ -39,6 +39,12 @@ export interface SharedCacheShardStats extends SharedCacheLockStats {
   entries: number;
 }
 
+/**
+ * `hits`, `misses` and `lockFreeReads` include other processes' lock-free gets
+ * in batches of 256 per shard, and `sets` their sets that rewrote a value in
+ * place in batches of 64 (and at their next other change of that shard and at
+ * their `close()`); this process's own are always counted.
+ */
 export interface SharedCacheStats extends CacheCounters, SharedCacheLockStats {
   segmentBytes: number;
   attachedProcesses: number;
