@@ -79,39 +79,37 @@ function pss() {
   }
 }
 
-function runChild(role, params) {
-  return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, ['--expose-gc', SELF, '--child', role, JSON.stringify(params)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    c.stdout.on('data', (d) => { out += d; });
-    c.on('error', reject);
-    c.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`${role} child exited ${code}`))));
+// A child process of this file in `role`: { child, started (resolves at its
+// first stdout line, if `handshake`), done (resolves with its JSON report) }.
+// With handshake the child prints "ready" first and waits for a line on stdin.
+function spawnChild(role, params, handshake) {
+  const child = spawn(process.execPath, ['--expose-gc', SELF, '--child', role, JSON.stringify(params)],
+    { stdio: [handshake ? 'pipe' : 'ignore', 'pipe', 'inherit'] });
+  let out = '';
+  let markReady;
+  const started = new Promise((resolve) => { markReady = resolve; });
+  child.stdout.on('data', (d) => {
+    out += d;
+    if (handshake && out.startsWith('ready\n')) markReady();
   });
+  const done = new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(handshake ? out.slice('ready\n'.length) : out))
+      : reject(new Error(`${role} child exited ${code}`))));
+  });
+  return { child, started, done };
 }
 
+const runChild = (role, params) => spawnChild(role, params, false).done;
+
 // Children that measure together: each warms up, prints "ready" and waits
-// for a line on stdin; when all are ready each gets "go" with the same start
-// time, so that their measured windows coincide.
-function runTogether(role, paramsList) {
-  const kids = paramsList.map((params) => {
-    const c = spawn(process.execPath, [SELF, '--child', role, JSON.stringify(params)], { stdio: ['pipe', 'pipe', 'inherit'] });
-    let out = '';
-    let markReady;
-    const ready = new Promise((resolve) => { markReady = resolve; });
-    c.stdout.on('data', (d) => {
-      out += d;
-      if (out.startsWith('ready\n')) markReady();
-    });
-    const done = new Promise((resolve, reject) => {
-      c.on('error', reject);
-      c.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.slice('ready\n'.length))) : reject(new Error(`${role} child exited ${code}`))));
-    });
-    return { c, ready, done };
-  });
-  return Promise.all(kids.map((k) => k.ready)).then(() => {
-    for (const k of kids) k.c.stdin.end('go\n');
-    return Promise.all(kids.map((k) => k.done));
-  });
+// for a line on stdin; when all are ready each gets "go" at the same moment,
+// so that their measured windows coincide.
+async function runTogether(role, paramsList) {
+  const kids = paramsList.map((params) => spawnChild(role, params, true));
+  await Promise.all(kids.map((k) => k.started));
+  for (const k of kids) k.child.stdin.end('go\n');
+  return Promise.all(kids.map((k) => k.done));
 }
 
 // ---- 1. one process, uncontended get -----------------------------------------

@@ -129,19 +129,6 @@ static void (*test_hook)(int);
 void mc_cache_set_test_hook(void (*fn)(int point)) { test_hook = fn; }
 #define HOOK(p) do { if (test_hook) test_hook(p); } while (0)
 
-/* The mutating flag must be in memory before the first store of a mutation
- * and cleared only after the last (a SIGKILL may land between any two). */
-static inline void mark_mutating(mc_cache *c, uint32_t writing) {
-  c->s->writing_ref = writing;
-  atomic_signal_fence(memory_order_seq_cst);
-  c->s->mutating = 1;
-  atomic_signal_fence(memory_order_seq_cst);
-}
-static inline void clear_mutating(mc_cache *c) {
-  atomic_signal_fence(memory_order_seq_cst);
-  c->s->mutating = 0;
-}
-
 /* Seqlock writer side (region mode; see state.seq). Odd only while mutating
  * is set, so a holder that dies with it odd is always repaired (and the
  * repair makes it even again). */
@@ -163,15 +150,21 @@ static inline void flush_sets(mc_cache *c) {
   c->pending_sets = 0;
 }
 
-/* A structural mutation: everything but set's in-place update. */
+/* A structural mutation: everything but set's in-place update. The mutating
+ * flag must be in memory before the first store of a mutation and cleared
+ * only after the last (a SIGKILL may land between any two). */
 static inline void begin_mut(mc_cache *c) {
-  mark_mutating(c, 0);
+  c->s->writing_ref = 0;
+  atomic_signal_fence(memory_order_seq_cst);
+  c->s->mutating = 1;
+  atomic_signal_fence(memory_order_seq_cst);
   seq_begin(c);
   if (c->pending_sets) flush_sets(c);
 }
 static inline void end_mut(mc_cache *c) {
   seq_end(c);
-  clear_mutating(c);
+  atomic_signal_fence(memory_order_seq_cst);
+  c->s->mutating = 0;
 }
 
 /* ---- hashing ------------------------------------------------------------- */
@@ -1207,12 +1200,11 @@ static int sweep_due(const mc_cache *c, uint64_t now, uint32_t *end) {
  * only shared lines it takes are the lock's and the entry's. A holder that
  * dies inside leaves the version odd: verify fails on it, and repair drops
  * that entry (LRU's relink, the one other change made here, happens while
- * the version is odd). Returns 0 when the set must take the structural path. */
-static int update_in_place(mc_cache *c, const put_op *op) {
+ * the version is odd). pos: the key's slot. Returns 0 when the set must
+ * take the structural path. */
+static int update_in_place(mc_cache *c, uint64_t pos, const put_op *op) {
   state *s = c->s;
   if (s->pending_ref || (s->cfg.max_bytes && s->st.bytes > s->cfg.max_bytes)) return 0;
-  uint64_t pos;
-  if (!find_slot(c, op->key, op->klen, op->h32, &pos)) return 0;
   uint32_t ref = (uint32_t)c->slots[pos];
   uint8_t *e = at(c, ref);
   meta m;
@@ -1252,16 +1244,21 @@ HOT int set_h32(mc_cache *c, const void *key, size_t klen, uint32_t h32, const v
   if (c->region && op.units * UNIT > c->arena_cap - ARENA_START) return MC_CACHE_ETOOLARGE;
   op.exp = op.has_exp ? expiry_at(now, ttl) : 0;
   op.h32 = h32;
-  if (c->region && update_in_place(c, &op)) return MC_CACHE_OK;
+  uint64_t pos;
+  int found = -1; /* not looked up yet */
+  if (c->region) {
+    found = find_slot(c, key, klen, h32, &pos);
+    if (found && update_in_place(c, pos, &op)) return MC_CACHE_OK;
+  }
   begin_mut(c);
-  flush_pending(c);
-  if (s->n_exp) sweep(c, now, (size_t)s->cfg.sweep_per_write);
+  flush_pending(c); /* frees a block already out of the index: no slot moves */
+  if (s->n_exp && sweep(c, now, (size_t)s->cfg.sweep_per_write)) found = -1; /* slots moved */
   uint64_t limit = entry_limit(c);
   if ((limit && s->st.entries >= limit) ||
       (s->cfg.max_bytes && s->st.bytes + charge > s->cfg.max_bytes))
     prepare_eviction(c);
-  uint64_t pos;
-  int r = find_slot(c, key, klen, op.h32, &pos) ? update_at(c, pos, &op) : insert_new(c, &op);
+  if (found < 0) found = find_slot(c, key, klen, h32, &pos);
+  int r = found ? update_at(c, pos, &op) : insert_new(c, &op);
   end_mut(c);
   return r;
 }
@@ -1516,12 +1513,18 @@ static int varint_in(const uint8_t *e, size_t avail, size_t *off, uint64_t *out)
   return -1;
 }
 
-/* The entry at ref if it holds key, checked against the arena's bounds:
- * 1 = it does (*m filled), 0 = another key, -1 = not a sane block. */
+/* Whether a block at byte offset at_b can start inside the arena's first
+ * `bound` bytes (its links, version and length words fit). */
+static inline int racy_block_ok(size_t at_b, size_t bound) {
+  return at_b >= ARENA_START && at_b + 16 <= bound;
+}
+
+/* The entry at ref (racy_block_ok) if it holds key, checked against the
+ * arena's bounds: 1 = it does (*m filled), 0 = another key, -1 = not a sane
+ * block. */
 static int racy_match(const mc_cache *c, uint32_t ref, size_t bound, const void *key,
                       size_t klen, meta *m) {
   size_t at_b = (size_t)ref * UNIT;
-  if (at_b < ARENA_START || at_b + 16 > bound) return -1;
   const uint8_t *e = at(c, ref);
   size_t avail = bound - at_b, off = c->hdr;
   uint64_t k, v;
@@ -1564,8 +1567,7 @@ int mc_cache_read_copy_hashed(const mc_cache *c, const void *key, size_t klen, u
     if ((uint32_t)(sl >> 32) != h32) continue;
     meta m;
     uint32_t ref = (uint32_t)sl;
-    size_t at_b = (size_t)ref * UNIT;
-    if (at_b < ARENA_START || at_b + 16 > bound) return seq_moved(s, q0) ? MC_CACHE_BUSY : MC_CACHE_RETRY;
+    if (!racy_block_ok((size_t)ref * UNIT, bound)) return seq_moved(s, q0) ? MC_CACHE_BUSY : MC_CACHE_RETRY;
     const uint8_t *e = at(c, ref);
     uint32_t v0 = version_load(e, memory_order_acquire);
     if (v0 & 1u) return MC_CACHE_BUSY;
@@ -1802,10 +1804,9 @@ static size_t collect_survivors(vctx *v, survivor *out) {
     uint32_t ref = (uint32_t)sl, h32 = (uint32_t)(sl >> 32);
     meta m;
     if (s->mutating && ref == s->writing_ref) continue;
-    /* a rewrite in place was under way (its writer died): drop it */
-    if (c->region && decode_checked(v, ref, &m) == 0 && (version_load(at(c, ref), memory_order_relaxed) & 1u))
-      continue;
     if (decode_checked(v, ref, &m) || !units_unmarked(v, ref, m.units)) continue;
+    /* a rewrite in place was under way (its writer died): drop it */
+    if (c->region && (version_load(at(c, ref), memory_order_relaxed) & 1u)) continue;
     const uint8_t *e = at(c, ref);
     if (hash32(c, e + m.key_off, m.klen) != h32) continue;
     mark_units(v, ref, m.units);
